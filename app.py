@@ -1,0 +1,28 @@
+"""Digit Lab: learn how a neural network reads handwriting.
+
+    streamlit run app.py
+
+This file only sets up the pages and the shared sidebar; each page is a file
+in pages/, and all the work is done by the digitlab library.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Digit Lab", page_icon="✏️", layout="wide")
+
+pages = st.navigation(
+    [
+        st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
+        st.Page("pages/dataset.py", title="Dataset", icon="🗂️"),
+        st.Page("pages/dubious.py", title="Dubious labels", icon="🧐"),
+        st.Page("pages/misclassified.py", title="Misclassified", icon="❌"),
+        st.Page("pages/training.py", title="Training", icon="📈"),
+    ]
+)
+
+from ui import retrain  # noqa: E402 - after set_page_config
+from ui.sidebar import model_picker  # noqa: E402
+
+model_picker()
+retrain.sidebar()
+pages.run()

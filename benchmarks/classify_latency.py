@@ -1,0 +1,71 @@
+"""Time to preprocess and classify one drawn digit, and the memory it takes.
+
+    python -m benchmarks.classify_latency [--model ID] [--n 300]
+
+Canvas-like 280x280 RGBA drawings (digitlab.canvas_like) go through
+preprocessing and the model one at a time, as on every pen stroke. Prints
+p50/p95 per step, and for comparison Keras' model.predict and a direct
+model call, which the app does not use. Memory is the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from digitlab.canvas_like import redraw_many
+from digitlab.data import load_mnist
+from digitlab.inference import Classifier
+from digitlab.preprocess import preprocess
+from digitlab.store import ModelStore
+
+
+def timed(fn, items) -> np.ndarray:
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t) * 1000)
+    return np.array(out)
+
+
+def report(name: str, ms: np.ndarray) -> None:
+    print(f"  {name:34} p50 {np.percentile(ms, 50):6.2f} ms   p95 {np.percentile(ms, 95):6.2f} ms")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model")
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--mnist")
+    args = ap.parse_args()
+    mnist = load_mnist(args.mnist)
+    drawings, _ = redraw_many(mnist.x_test[: args.n], seed=1)
+
+    store = ModelStore()
+    t = time.perf_counter()
+    model, run = store.load(args.model or store.active_id())
+    clf = Classifier(model)
+    load_s = time.perf_counter() - t
+    print(f"model {run.id} ({run.info.get('preset')}, {model.count_params():,} parameters): "
+          f"loaded and traced in {load_s:.1f} s")
+    images = [preprocess(d).image for d in drawings]
+    images = [im for im in images if im is not None]
+    for im in images[:20]:  # warm-up
+        clf.classify_image(im)
+
+    print(f"one 280x280 canvas drawing at a time ({len(drawings)} drawings):")
+    report("preprocess", timed(preprocess, drawings))
+    report("classify (tf.function, the app)", timed(clf.classify_image, images))
+    report("preprocess + classify", timed(clf.classify, drawings))
+    report("direct model(x) call", timed(lambda im: model(im[None], training=False), images[:100]))
+    report("model.predict (not used)", timed(lambda im: model.predict(im[None], verbose=0), images[:50]))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process (TensorFlow, model, MNIST): {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Mouse-up to new prediction on screen, measured in a real browser.
+
+    python -m benchmarks.draw_latency [--n 40] [--url http://127.0.0.1:8501]
+
+Starts `streamlit run app.py` (unless --url names a running app), opens it in
+headless Chromium, draws digits stroke by stroke with the mouse and times each
+stroke from its mouse-up event to the changed answer, both in the browser's
+own clock. Also prints the time from `streamlit run` to the first answer, and
+how many of the hand-made digits (random size, place, pen) were read right.
+With --while-training PRESET a background training job (the one the sidebar
+starts) runs during the measurement, and is cancelled afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browser import (DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server,  # noqa: E402
+                     stroke_latency_ms, wait_for_answer, watch_answers)
+
+
+def run(url: str, n: int, seed: int, started: float | None) -> None:
+    rng = np.random.default_rng(seed)
+    with chromium() as page:
+        box = open_app(page, url)
+        if started is not None:
+            draw_strokes(page, DIGIT_STROKES[1], box)
+            wait_for_answer(page, timeout=120)
+            print(f"streamlit run -> first answer on screen: {time.monotonic() - started:.1f} s")
+            page.get_by_role("button", name="Clear", exact=True).click()
+            page.get_by_text("Draw a digit, 0 to 9").wait_for()
+        watch_answers(page)
+        latencies, right, drawn = [], 0, 0
+        while len(latencies) < n:
+            digit = int(rng.integers(10))
+            size = float(rng.uniform(0.3, 0.85))
+            left, top = (float(rng.uniform(0.02, 0.98 - size)) for _ in range(2))
+            for stroke in DIGIT_STROKES[digit]:
+                draw_strokes(page, [stroke], box, left=left, top=top, size=size)
+                latencies.append(stroke_latency_ms(page))
+            drawn += 1
+            right += wait_for_answer(page) == str(digit)
+            page.get_by_role("button", name="Clear", exact=True).click()
+            page.get_by_text("Draw a digit, 0 to 9").wait_for()
+    lat = np.array(latencies)
+    print(f"{len(lat)} strokes: mouse-up -> new prediction p50 {np.percentile(lat, 50):.0f} ms, "
+          f"p95 {np.percentile(lat, 95):.0f} ms, mean {lat.mean():.0f} ms, max {lat.max():.0f} ms")
+    print(f"hand-made digits read right: {right}/{drawn}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=40, help="strokes to time")
+    ap.add_argument("--url", help="an app that is already running")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--while-training", metavar="PRESET", help="measure while this preset trains in the background")
+    args = ap.parse_args()
+    if args.while_training:
+        from digitlab import jobs
+        from digitlab.training import TrainConfig
+
+        jobs.start(TrainConfig(args.while_training), source="benchmarks/draw_latency.py")
+        while (jobs.read_status() or {}).get("batch", 0) == 0:
+            time.sleep(0.5)
+        print(f"measuring while {args.while_training} trains in the background")
+    try:
+        if args.url:
+            run(args.url, args.n, args.seed, None)
+        else:
+            started = time.monotonic()
+            with streamlit_server() as url:
+                run(url, args.n, args.seed, None if args.while_training else started)
+    finally:
+        if args.while_training:
+            jobs.cancel()
+
+
+if __name__ == "__main__":
+    main()

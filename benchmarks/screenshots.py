@@ -1,0 +1,38 @@
+"""Screenshots of the Draw page with a digit drawn, desktop and phone-sized.
+
+    python -m benchmarks.screenshots [--out docs]
+
+Starts the app, draws a small 7 in a corner through the real canvas, opens the
+preprocessing steps, and saves draw-desktop.png and draw-phone.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browser import DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server, wait_for_answer  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="docs")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(exist_ok=True)
+    with streamlit_server() as url:
+        for name, viewport in (("desktop", (1400, 1000)), ("phone", (390, 844))):
+            with chromium(viewport) as page:
+                box = open_app(page, url)
+                draw_strokes(page, DIGIT_STROKES[7], box, left=0.05, top=0.05, size=0.35)
+                wait_for_answer(page)
+                page.get_by_text("How your drawing became 28×28").click()
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(out / f"draw-{name}.png"), full_page=True)
+                print(f"saved {out / f'draw-{name}.png'}")
+
+
+if __name__ == "__main__":
+    main()

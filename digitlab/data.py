@@ -1,0 +1,148 @@
+"""Loading the real MNIST database.
+
+Where it comes from, in order:
+1. a path the caller names (the ``--mnist`` flag of the CLIs),
+2. the ``DIGITLAB_MNIST`` environment variable,
+3. Keras' cache, ``~/.keras/datasets/mnist.npz``,
+4. Keras' own download (needs the internet).
+
+Every array is checked; when nothing works, :class:`MnistUnavailable` says in
+one message what was tried and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+ENV_VAR = "DIGITLAB_MNIST"
+KERAS_CACHE = Path("~/.keras/datasets/mnist.npz").expanduser()
+EXPECTED_SHAPES = {
+    "x_train": (60000, 28, 28),
+    "y_train": (60000,),
+    "x_test": (10000, 28, 28),
+    "y_test": (10000,),
+}
+
+HOW_TO_FIX = (
+    "Download mnist.npz (the file keras.datasets.mnist.load_data() uses) and "
+    f"point Digit Lab at it: set {ENV_VAR}=/path/to/mnist.npz, or pass "
+    "--mnist /path/to/mnist.npz to the command-line tools."
+)
+
+
+class MnistUnavailable(RuntimeError):
+    """No usable copy of MNIST could be found or downloaded."""
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """The four MNIST arrays: images uint8 (N, 28, 28), ink high; labels uint8 (N,)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Images and labels of ``"train"`` or ``"test"``."""
+        if name == "train":
+            return self.x_train, self.y_train
+        if name == "test":
+            return self.x_test, self.y_test
+        raise ValueError(f"split must be 'train' or 'test', not {name!r}")
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of all four arrays: it names the data a model was trained on."""
+        return data_fingerprint(self)
+
+
+def validate(arrays: dict[str, np.ndarray], source: str) -> None:
+    """Raise ``ValueError`` unless ``arrays`` hold the complete MNIST."""
+    for name, shape in EXPECTED_SHAPES.items():
+        if name not in arrays:
+            raise ValueError(f"{source} has no array {name!r}")
+        a = arrays[name]
+        if a.shape != shape:
+            raise ValueError(f"{source}: {name} has shape {a.shape}, expected {shape}")
+        if a.dtype != np.uint8:
+            raise ValueError(f"{source}: {name} has dtype {a.dtype}, expected uint8")
+    for name in ("y_train", "y_test"):
+        counts = np.bincount(arrays[name], minlength=10)
+        if len(counts) != 10 or counts.min() == 0:
+            raise ValueError(f"{source}: {name} does not hold the labels 0-9")
+
+
+def load_npz(path: str | Path) -> Mnist:
+    """Load and check an ``mnist.npz`` in Keras' layout."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ValueError(f"{path} is not a readable .npz file ({e})") from e
+    validate(arrays, str(path))
+    return Mnist(source=str(path), **{k: arrays[k] for k in EXPECTED_SHAPES})
+
+
+def _download_with_keras() -> Mnist:
+    import keras  # deferred: importing TensorFlow costs seconds
+
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    validate(arrays, "keras download")
+    return Mnist(source=str(KERAS_CACHE), **arrays)
+
+
+def load_mnist(path: str | Path | None = None, *, allow_download: bool = True) -> Mnist:
+    """Find, load and check MNIST; see the module docstring for the order.
+
+    Raises :class:`MnistUnavailable` listing every place tried and why it failed.
+    A path that is named explicitly (argument or env var) but broken is an error
+    even if another copy exists: the user asked for that file.
+    """
+    named = path or os.environ.get(ENV_VAR)
+    if named:
+        origin = "--mnist" if path else ENV_VAR
+        try:
+            return load_npz(named)
+        except (OSError, ValueError) as e:
+            raise MnistUnavailable(f"MNIST from {origin} failed: {e}. {HOW_TO_FIX}") from e
+
+    tried = []
+    try:
+        return load_npz(KERAS_CACHE)
+    except (OSError, ValueError) as e:
+        tried.append(f"Keras cache: {e}")
+    if allow_download:
+        try:
+            return _download_with_keras()
+        except Exception as e:  # noqa: BLE001 - any failure of the download is reported the same way
+            tried.append(f"Keras download: {type(e).__name__}: {e}")
+    raise MnistUnavailable(
+        f"MNIST is not available. Tried {ENV_VAR} (not set); " + "; ".join(tried) + f". {HOW_TO_FIX}"
+    )
+
+
+@lru_cache(maxsize=2)
+def load_mnist_cached(path: str | None = None) -> Mnist:
+    """:func:`load_mnist`, loaded once per process (the arrays are never modified)."""
+    return load_mnist(path)
+
+
+def data_fingerprint(mnist: Mnist) -> str:
+    """sha256 over the four arrays, first 16 hex digits."""
+    h = hashlib.sha256()
+    for name in EXPECTED_SHAPES:
+        h.update(np.ascontiguousarray(getattr(mnist, name)).tobytes())
+    return h.hexdigest()[:16]

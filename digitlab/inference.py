@@ -1,0 +1,87 @@
+"""Classifying digits with a trained model, fast enough for every pen stroke.
+
+``model.predict`` costs ~60 ms a call on this machine; a traced
+``tf.function`` around the model costs ~1 ms, so :class:`Classifier` uses that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from digitlab.models import feature_model
+from digitlab.preprocess import Preprocessed, preprocess
+
+# Redrawing the strokes with MNIST's pen width before scaling: measured on the
+# canvas-like test set by benchmarks/drawn_accuracy.py (see README).
+NORMALISE_STROKES = False
+UNSURE_BELOW = 0.6  # below this confidence the answer names its runner-up too
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The answer for one picture.
+
+    ``digit`` is None when the picture holds no digit (``steps.problem`` says
+    why); then ``probabilities`` is None too.
+    """
+
+    digit: int | None
+    confidence: float
+    probabilities: np.ndarray | None  # float32 (10,)
+    steps: Preprocessed
+
+    @property
+    def runner_up(self) -> int | None:
+        if self.probabilities is None:
+            return None
+        return int(np.argsort(self.probabilities)[-2])
+
+    @property
+    def unsure(self) -> bool:
+        return self.digit is not None and self.confidence < UNSURE_BELOW
+
+
+class Classifier:
+    """A Keras model wrapped for quick calls on float32 (N, 28, 28) ink images."""
+
+    def __init__(self, model, normalise_strokes: bool = NORMALISE_STROKES):
+        self.model = model
+        self.normalise_strokes = normalise_strokes
+        spec = tf.TensorSpec([None, 28, 28], tf.float32)
+        self._probabilities = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        features = feature_model(model)
+        self._features = tf.function(lambda x: features(x, training=False), input_signature=[spec])
+        self._probabilities(tf.zeros([1, 28, 28]))  # trace now, not on the first stroke
+
+    def probabilities(self, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
+        """float32 (N, 28, 28) in [0, 1] (or uint8 0-255) -> float32 (N, 10)."""
+        return self._batched(self._probabilities, images, batch_size)
+
+    def features(self, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
+        """Same input -> float32 (N, F): what the last layer reads."""
+        return self._batched(self._features, images, batch_size)
+
+    @staticmethod
+    def _batched(fn, images: np.ndarray, batch_size: int) -> np.ndarray:
+        x = np.asarray(images)
+        x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+        if x.ndim == 2:
+            x = x[None]
+        return np.concatenate([fn(tf.constant(x[i : i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
+
+    def classify_image(self, image: np.ndarray) -> tuple[int, float, np.ndarray]:
+        """One preprocessed float32 (28, 28) -> (digit, confidence, probabilities (10,))."""
+        p = self._probabilities(tf.constant(image[None], tf.float32)).numpy()[0]
+        digit = int(p.argmax())
+        return digit, float(p[digit]), p
+
+    def classify(self, picture: np.ndarray) -> Prediction:
+        """Any picture of a digit (see :func:`digitlab.preprocess.preprocess`) -> Prediction."""
+        steps = preprocess(picture, normalise_strokes=self.normalise_strokes)
+        if not steps.is_digit:
+            return Prediction(None, 0.0, None, steps)
+        digit, confidence, p = self.classify_image(steps.image)
+        return Prediction(digit, confidence, p, steps)

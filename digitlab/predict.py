@@ -1,0 +1,59 @@
+"""Classify image files from the shell: one JSON object per line.
+
+    python -m digitlab.predict [--model ID] IMAGE...
+
+prints ``{"file": ..., "digit": <int or null>, "confidence": <float>,
+"probabilities": [10 floats]}`` for each file. "No digit" (blank, a dot, a
+speck) gives ``"digit": null``, confidence 0 and uniform probabilities. A file
+that cannot be read is reported on stderr, the others are still classified,
+and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from digitlab.images import BadImage, read_image
+from digitlab.store import ModelStore, ModelStoreError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m digitlab.predict", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model id in model_store/ (default: the active model)")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG/... files of single digits")
+    args = parser.parse_args(argv)
+
+    store = ModelStore()
+    try:
+        if args.model:
+            model, _ = store.load(args.model)
+        else:
+            model, _, warning = store.load_active()
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr)
+    except ModelStoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    from digitlab.inference import Classifier  # after the model: a bad --model fails fast
+
+    classifier = Classifier(model)
+    failed = 0
+    for path in args.images:
+        try:
+            picture = read_image(path)
+        except (BadImage, OSError) as e:
+            print(f"error: {path}: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        p = classifier.classify(picture)
+        probabilities = [0.1] * 10 if p.probabilities is None else [round(float(v), 6) for v in p.probabilities]
+        print(json.dumps({"file": path, "digit": p.digit, "confidence": round(p.confidence, 6),
+                          "probabilities": probabilities}), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Turn any picture of one digit into a 28x28 MNIST-style image.
+
+MNIST was made like this (LeCun et al.): the digit's bounding box was scaled so
+that its longer side is 20 pixels, keeping the aspect ratio, with anti-aliasing
+(so there are grey levels), then placed in a 28x28 field so that its centre of
+mass is at the centre. :func:`preprocess` does the same and keeps every step,
+so the app can show a learner why an off-centre or small digit still works.
+
+Images in and out are "ink maps": float32, 0 = background, 1 = full ink, which
+is MNIST's own polarity (white digit on black).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+FIT_SIZE = 20
+OUT_SIZE = 28
+# Mean centre of mass of the 60,000 MNIST training digits, (row, col) in pixel
+# indices, measured by benchmarks/mnist_stats.py: 14.00, 14.01 (sd 0.29). Not
+# 13.5, the middle of the field, which a naive centring would use.
+MNIST_CENTRE = (14.0, 14.0)
+# Median stroke width of MNIST digits as a fraction of the ink box's longer
+# side (about 2.9 px of 20), also from benchmarks/mnist_stats.py.
+MNIST_STROKE_FRACTION = 0.143
+
+INK_THRESHOLD = 0.2  # what counts as ink when finding the bounding box
+MIN_CONTRAST = 0.15  # darkest ink minus background; below this the image is blank
+MIN_SIZE_FRACTION = 0.04  # a box smaller than this part of the image is a speck
+MIN_LENGTH_TO_WIDTH = 2.0  # a digit is several strokes wide; a dot is about one
+MAX_WORK_SIDE = 560  # huge uploads are reduced first: detail past this is noise
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """Every step of :func:`preprocess`; arrays are float32 ink maps in [0, 1].
+
+    ``ink``: the whole input as an ink map, (H, W).
+    ``box``: (top, left, bottom, right) of the ink, bottom/right exclusive.
+    ``cropped``: ``ink`` cut to ``box`` (after stroke normalisation if it was asked for).
+    ``fitted``: ``cropped`` scaled so its longer side is 20, shape (h, w).
+    ``image``: the (28, 28) the model sees, centre of mass at the centre.
+    ``problem``: why this is not a digit (then the later steps are None).
+    """
+
+    ink: np.ndarray
+    box: tuple[int, int, int, int] | None = None
+    cropped: np.ndarray | None = None
+    fitted: np.ndarray | None = None
+    image: np.ndarray | None = None
+    problem: str | None = None
+
+    @property
+    def is_digit(self) -> bool:
+        return self.problem is None
+
+
+def to_ink(image: np.ndarray | Image.Image) -> np.ndarray:
+    """Any greyscale, RGB or RGBA picture -> ink map, float32 (H, W) in [0, 1].
+
+    RGBA with a transparent background (the drawing canvas): ink is the alpha.
+    Otherwise the luminance, inverted when the background (the median of the
+    border) is light, so dark-on-light and light-on-dark both work. The
+    background level is subtracted and the darkest ink stretched to 1.
+    """
+    a = np.asarray(image)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
+        raise ValueError(f"expected a greyscale, RGB or RGBA image, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError("the image is empty (0 pixels)")
+    a = a.astype(np.float32)
+    if a.max() > 1.0:
+        a /= 255.0
+
+    if a.ndim == 3 and a.shape[2] == 4:
+        alpha = a[:, :, 3]
+        # Strokes on a transparent sheet: the alpha channel is the drawing.
+        if np.mean(alpha > 0.99) < 0.5:
+            return np.clip(alpha, 0.0, 1.0)
+        a = a[:, :, :3] * alpha[:, :, None] + (1.0 - alpha[:, :, None])  # over white
+    if a.ndim == 3:
+        a = a[:, :, :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+    background = float(np.median(_border(a)))
+    ink = 1.0 - a if background > 0.5 else a
+    floor = 1.0 - background if background > 0.5 else background
+    peak = float(ink.max())
+    if peak - floor < MIN_CONTRAST:
+        return np.zeros_like(ink)
+    return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    k = max(1, min(a.shape) // 50)
+    return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[:, :k].ravel(), a[:, -k:].ravel()])
+
+
+def ink_box(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, int, int, int] | None:
+    """(top, left, bottom, right) of pixels above ``threshold``, or None if there are none."""
+    rows = np.flatnonzero((ink > threshold).any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero((ink > threshold).any(axis=0))
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width in pixels: ink area over skeleton length.
+
+    A median over the whole stroke, so a blot where lines cross does not count
+    as thick. Used to tell a dot (about as long as it is wide) from a digit.
+    """
+    from skimage.morphology import skeletonize
+
+    mask = ink > 0.5
+    if not mask.any():
+        return 0.0
+    length = max(int(skeletonize(mask).sum()), 1)
+    return float(mask.sum()) / length
+
+
+def normalise_stroke(ink: np.ndarray, fraction: float = MNIST_STROKE_FRACTION) -> np.ndarray:
+    """Redraw the digit with a round pen of MNIST's relative stroke width.
+
+    ``ink`` is a cropped ink map (h, w). Its skeleton is drawn again with a pen
+    ``fraction`` times the longer side wide, edges anti-aliased over one pixel.
+    A canvas pen is the same width whatever the digit's size, so a small digit
+    drawn with a wide pen becomes a blob after scaling; this undoes that.
+    """
+    from skimage.morphology import skeletonize
+
+    skeleton = skeletonize(ink > 0.5)
+    box = ink_box(skeleton.astype(np.float32))
+    if box is None:
+        return ink
+    # Crop to the centre line: the old pen's overhang must not set the size.
+    skeleton = skeleton[box[0] : box[2], box[1] : box[3]]
+    # The new pen is `fraction` of the *new* box, centre line plus pen width.
+    pen = fraction * max(skeleton.shape) / (1.0 - fraction)
+    radius = max(pen / 2.0, 0.5)
+    pad = int(np.ceil(radius)) + 1
+    distance = ndimage.distance_transform_edt(~np.pad(skeleton, pad))
+    return np.clip(radius + 0.5 - distance, 0.0, 1.0).astype(np.float32)
+
+
+def fit_box(cropped: np.ndarray, size: int = FIT_SIZE) -> np.ndarray:
+    """Scale so the longer side is ``size`` pixels, aspect kept, anti-aliased.
+
+    Returns float32 (h, w) with max(h, w) == size.
+    """
+    h, w = cropped.shape
+    scale = size / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    # Lanczos with PIL's scale-aware support: area-averaging when shrinking a
+    # big canvas, smooth when enlarging a small crop. It rings slightly; clip.
+    resized = Image.fromarray(cropped.astype(np.float32), mode="F").resize(
+        (new_w, new_h), Image.Resampling.LANCZOS
+    )
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+def centre_by_mass(fitted: np.ndarray, size: int = OUT_SIZE, centre: tuple[float, float] = MNIST_CENTRE) -> np.ndarray:
+    """Paste ``fitted`` into a (size, size) field with its centre of mass at ``centre``.
+
+    Whole-pixel shift (no resampling blur), kept inside the field.
+    """
+    h, w = fitted.shape
+    com_r, com_c = ndimage.center_of_mass(fitted)
+    top = int(np.clip(round(centre[0] - com_r), 0, size - h))
+    left = int(np.clip(round(centre[1] - com_c), 0, size - w))
+    out = np.zeros((size, size), dtype=np.float32)
+    out[top : top + h, left : left + w] = fitted
+    return out
+
+
+def _reduce_if_huge(ink: np.ndarray) -> np.ndarray:
+    longer = max(ink.shape)
+    if longer <= MAX_WORK_SIDE:
+        return ink
+    scale = MAX_WORK_SIDE / longer
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    return np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.Resampling.BOX), dtype=np.float32)
+
+
+def preprocess(image: np.ndarray | Image.Image, *, normalise_strokes: bool = False) -> Preprocessed:
+    """MNIST-style preprocessing of one picture of a digit; see the module docstring.
+
+    ``image``: greyscale (H, W), RGB (H, W, 3) or RGBA (H, W, 4); uint8 0-255 or
+    float 0-1; any size; either polarity. Returns every intermediate step. An
+    empty picture, a dot or a speck gives ``problem`` instead of an image.
+    """
+    ink = _reduce_if_huge(to_ink(image))
+    box = ink_box(ink)
+    if box is None:
+        return Preprocessed(ink=ink, problem="empty")
+    top, left, bottom, right = box
+    cropped = ink[top:bottom, left:right]
+    longer = max(cropped.shape)
+    if longer < max(3, MIN_SIZE_FRACTION * max(ink.shape)):
+        return Preprocessed(ink=ink, box=box, cropped=cropped, problem="speck")
+    if longer < MIN_LENGTH_TO_WIDTH * stroke_width(cropped):
+        return Preprocessed(ink=ink, box=box, cropped=cropped, problem="dot")
+    if normalise_strokes:
+        cropped = normalise_stroke(cropped)
+    fitted = fit_box(cropped)
+    return Preprocessed(ink=ink, box=box, cropped=cropped, fitted=fitted, image=centre_by_mass(fitted))
+
+
+def naive_resize(image: np.ndarray | Image.Image) -> np.ndarray:
+    """The whole picture squashed to 28x28, no cropping or centring: for comparison."""
+    ink = to_ink(image)
+    out = Image.fromarray(ink, mode="F").resize((OUT_SIZE, OUT_SIZE), Image.Resampling.BOX)
+    return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)
+
+
+PROBLEM_MESSAGES = {
+    "empty": "Nothing drawn yet.",
+    "speck": "That is only a tiny speck: draw a digit larger.",
+    "dot": "That looks like a dot, not a digit.",
+}

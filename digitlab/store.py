@@ -1,0 +1,239 @@
+"""The model store: one folder per trained model, and which one is active.
+
+Layout of ``model_store/``::
+
+    default/               the model shipped with the repository (git tracks it)
+    <run id>/model.keras   every model trained later (git ignores them)
+    <run id>/run.json      preset, hyperparameters, history, test results, ...
+    <run id>/test_probabilities.npy   float16 (10000, 10)
+    active.json            {"id": ...}: the model the app uses
+
+A run is written into a hidden temporary folder and renamed into place only
+when complete, so a crash or a kill mid-save leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from digitlab import paths
+
+SHIPPED_ID = "default"
+MODEL_FILE = "model.keras"
+INFO_FILE = "run.json"
+PROBS_FILE = "test_probabilities.npy"
+ACTIVE_FILE = "active.json"
+TMP_PREFIX = ".tmp-"
+
+
+class ModelStoreError(RuntimeError):
+    """A stored model is missing or unreadable; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A folder in the store; ``info`` is its run.json (empty if unreadable)."""
+
+    id: str
+    path: Path
+    info: dict
+
+    @property
+    def label(self) -> str:
+        """One line for a picker: id, preset, test accuracy."""
+        acc = self.info.get("test_accuracy")
+        acc_text = f"{acc:.2%}" if isinstance(acc, float) else "?"
+        return f"{self.id} ({self.info.get('preset', '?')}, test {acc_text})"
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Write JSON to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ModelStore:
+    """Trained models on disk. ``root`` defaults to ``paths.model_store_dir()``."""
+
+    def __init__(self, root: Path | None = None, shipped: Path | None = None):
+        self.root = Path(root) if root else paths.model_store_dir()
+        self.shipped = Path(shipped) if shipped else paths.shipped_model_dir()
+
+    def path_of(self, run_id: str) -> Path:
+        if run_id == SHIPPED_ID:
+            return self.shipped
+        if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith("."):
+            raise ModelStoreError(f"{run_id!r} is not a model id")
+        return self.root / run_id
+
+    def runs(self) -> list[StoredRun]:
+        """Every stored model, the shipped one first, then newest first."""
+        found = []
+        if self.root.is_dir():
+            for d in self.root.iterdir():
+                if d.is_dir() and not d.name.startswith(".") and d.name != SHIPPED_ID and (d / INFO_FILE).exists():
+                    found.append(StoredRun(d.name, d, _read_info(d)))
+        found.sort(key=lambda r: r.info.get("started", ""), reverse=True)
+        if (self.shipped / INFO_FILE).exists():
+            found.insert(0, StoredRun(SHIPPED_ID, self.shipped, _read_info(self.shipped)))
+        return found
+
+    def get(self, run_id: str) -> StoredRun:
+        path = self.path_of(run_id)
+        if not (path / INFO_FILE).exists():
+            raise ModelStoreError(f"there is no model {run_id!r} in {self.root}")
+        return StoredRun(run_id, path, _read_info(path))
+
+    def save(
+        self, model, info: dict, test_probabilities: np.ndarray | None = None,
+        run_id: str | None = None, replace: bool = False,
+    ) -> StoredRun:
+        """Store a trained Keras model with its run.json, atomically; returns the new run.
+
+        ``replace`` swaps out an existing run of the same id (used to re-make
+        the shipped model); otherwise an existing id is an error.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        run_id = run_id or self._new_id(info.get("preset", "model"))
+        final = self.path_of(run_id)
+        if final.exists() and not replace:
+            raise ModelStoreError(f"a model {run_id!r} already exists")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=TMP_PREFIX))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a model folder is not a secret
+        try:
+            _inference_copy(model).save(tmp / MODEL_FILE)
+            if test_probabilities is not None:
+                np.save(tmp / PROBS_FILE, test_probabilities.astype(np.float16))
+            info = {**info, "id": run_id}
+            (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
+            if final.exists():
+                old = final.parent / f"{TMP_PREFIX}replaced-{run_id}"
+                os.rename(final, old)
+                os.rename(tmp, final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return StoredRun(run_id, final, info)
+
+    def _new_id(self, preset: str) -> str:
+        base = f"{datetime.now():%Y%m%d-%H%M%S}-{preset}"
+        run_id, n = base, 1
+        while (self.root / run_id).exists():
+            n += 1
+            run_id = f"{base}-{n}"
+        return run_id
+
+    def delete(self, run_id: str) -> None:
+        """Remove a trained model (never the shipped one or the active one)."""
+        if run_id == SHIPPED_ID:
+            raise ModelStoreError("the shipped default model cannot be deleted")
+        if run_id == self.active_id():
+            raise ModelStoreError("the active model cannot be deleted: activate another first")
+        path = self.path_of(run_id)
+        # Rename first so a half-deleted folder never looks like a model.
+        doomed = self.root / f"{TMP_PREFIX}deleted-{run_id}"
+        os.rename(path, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def clean_temporary(self) -> int:
+        """Remove temporary folders left by killed saves; returns how many."""
+        removed = 0
+        if self.root.is_dir():
+            for d in self.root.glob(f"{TMP_PREFIX}*"):
+                if d.is_dir():
+                    shutil.rmtree(d, ignore_errors=True)
+                    removed += 1
+        return removed
+
+    def active_id(self) -> str:
+        """The id in active.json, or the shipped default if there is none."""
+        try:
+            return str(json.loads((self.root / ACTIVE_FILE).read_text())["id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return SHIPPED_ID
+
+    def set_active(self, run_id: str) -> None:
+        self.get(run_id)  # refuse ids that do not exist
+        write_json_atomic(self.root / ACTIVE_FILE, {"id": run_id})
+
+    def load(self, run_id: str):
+        """(keras model, run) for ``run_id``; :class:`ModelStoreError` if unusable."""
+        import keras  # deferred: listing the store should not cost a TensorFlow import
+
+        run = self.get(run_id)
+        model_path = run.path / MODEL_FILE
+        if not model_path.exists():
+            raise ModelStoreError(f"model {run_id!r} has no {MODEL_FILE} (looked in {run.path})")
+        try:
+            model = keras.models.load_model(model_path, compile=False)
+        except (OSError, ValueError, zipfile.BadZipFile, KeyError, TypeError) as e:
+            raise ModelStoreError(f"model file {model_path} is corrupt or unreadable: {e}") from e
+        return model, run
+
+    def load_active(self):
+        """(model, run, warning): the active model, or the shipped one if it fails.
+
+        ``warning`` is None when the active model loaded, else what went wrong.
+        """
+        wanted = self.active_id()
+        try:
+            model, run = self.load(wanted)
+            return model, run, None
+        except ModelStoreError as e:
+            if wanted == SHIPPED_ID:
+                raise
+            model, run = self.load(SHIPPED_ID)
+            return model, run, f"{e}. Using the shipped default model instead."
+
+    def test_probabilities(self, run_id: str) -> np.ndarray | None:
+        """float32 (10000, 10) test-set probabilities saved with the run, if any."""
+        path = self.path_of(run_id) / PROBS_FILE
+        try:
+            return np.load(path).astype(np.float32)
+        except (OSError, ValueError):
+            return None
+
+
+def _inference_copy(model):
+    """The same network and weights without the optimizer's state.
+
+    Keras 3 saves a compiled model's Adam moments too, tripling the file
+    (20 MB instead of 7 for the default CNN); nobody resumes training from it.
+    """
+    import keras
+
+    if getattr(model, "optimizer", None) is None:
+        return model
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _read_info(folder: Path) -> dict:
+    try:
+        info = json.loads((folder / INFO_FILE).read_text())
+        return info if isinstance(info, dict) else {"error": "run.json is not an object"}
+    except (OSError, ValueError) as e:
+        return {"error": f"run.json unreadable: {e}"}

@@ -1,0 +1,250 @@
+"""Training a preset on MNIST: one function for the CLI and the app alike.
+
+The test set is looked at once, after training, to report accuracy; model
+selection (keep-best) only ever uses the validation split of the training set.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from digitlab.augment import augment_batch
+from digitlab.data import Mnist
+from digitlab.models import get_preset
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train. ``None`` means "the preset's own value"; see :meth:`resolved`.
+
+    ``subset``: train on only the first N training images (quick demos, tests).
+    ``exclude``: training indices to leave out (e.g. labels marked wrong).
+    """
+
+    preset: str
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    validation_split: float | None = None
+    keep_best: bool | None = None
+    augment: bool | None = None
+    subset: int | None = None
+    exclude: tuple[int, ...] = ()
+
+    def resolved(self) -> "TrainConfig":
+        """A copy with every ``None`` replaced by the preset's value, checked."""
+        p = get_preset(self.preset)
+        c = replace(
+            self,
+            epochs=p.epochs if self.epochs is None else self.epochs,
+            batch_size=p.batch_size if self.batch_size is None else self.batch_size,
+            validation_split=p.validation_split if self.validation_split is None else self.validation_split,
+            keep_best=p.keep_best if self.keep_best is None else self.keep_best,
+            augment=p.augment if self.augment is None else self.augment,
+            exclude=tuple(sorted(set(int(i) for i in self.exclude))),
+        )
+        if c.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if c.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not 0.0 <= c.validation_split < 0.9:
+            raise ValueError("validation split must be from 0 to 0.9 (a fraction of the training set)")
+        if c.keep_best and c.validation_split == 0:
+            raise ValueError("keep-best needs a validation split above 0 to judge epochs by")
+        if c.subset is not None and not 100 <= c.subset <= 60000:
+            raise ValueError("subset must be from 100 to 60000 images")
+        return c
+
+
+@dataclass
+class Progress:
+    """A snapshot of a running training, given to the progress callback."""
+
+    epoch: int  # 1-based; the epoch running now
+    epochs: int
+    batch: int  # batches done in this epoch
+    batches: int
+    elapsed: float  # seconds since training started
+    logs: dict[str, float] = field(default_factory=dict)  # latest batch metrics
+    history: list[dict[str, float]] = field(default_factory=list)  # finished epochs
+    phase: str = "training"  # "training", then "evaluating"
+
+    @property
+    def fraction(self) -> float:
+        done = (self.epoch - 1) * self.batches + self.batch
+        return min(1.0, done / max(1, self.epochs * self.batches))
+
+    @property
+    def remaining(self) -> float | None:
+        """Estimated seconds left, or None before there is anything to go by."""
+        f = self.fraction
+        return self.elapsed * (1 - f) / f if f > 0.02 else None
+
+
+class Cancelled(Exception):
+    """Training was stopped by ``should_stop`` before it finished."""
+
+
+@dataclass
+class TrainResult:
+    """The trained model, its test-set probabilities (float32 (10000, 10)) and run.json."""
+
+    model: keras.Model
+    test_probabilities: np.ndarray
+    info: dict
+
+
+def split_indices(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle ``range(n)`` with ``seed``; return (train, validation) index arrays."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(round(n * validation_split))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def make_dataset(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, *, shuffle_seed: int | None = None, augment: bool = False
+) -> tf.data.Dataset:
+    """uint8 images (N, 28, 28) and labels (N,) -> batches of float32 in [0, 1].
+
+    ``tf.data`` rather than numpy arrays in ``fit()``: Keras' numpy adapter
+    took 20+ s to tear down after each epoch here (STACK_NOTES).
+    """
+    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+    if shuffle_seed is not None:
+        ds = ds.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+
+    def prepare(x, y):
+        x = tf.cast(x, tf.float32) / 255.0
+        return (augment_batch(x) if augment else x), y
+
+    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+class _Reporter(keras.callbacks.Callback):
+    """Progress, cancellation between batches, and keep-best-by-validation-loss."""
+
+    def __init__(self, epochs, batches, on_progress, should_stop, keep_best):
+        super().__init__()
+        self.epochs, self.batches = epochs, batches
+        self.on_progress, self.should_stop, self.keep_best = on_progress, should_stop, keep_best
+        self.history: list[dict[str, float]] = []
+        self.best_loss, self.best_epoch, self.best_weights = np.inf, None, None
+        self.start = time.monotonic()
+        self.epoch = 1
+
+    def _report(self, batch: int, logs: dict) -> None:
+        if self.on_progress:
+            self.on_progress(
+                Progress(self.epoch, self.epochs, batch, self.batches, time.monotonic() - self.start,
+                         {k: float(v) for k, v in (logs or {}).items()}, list(self.history))
+            )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+        self._report(0, {})
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.should_stop and self.should_stop():
+            raise Cancelled("training was cancelled")
+        self._report(batch + 1, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
+        row["seconds"] = time.monotonic() - self.start
+        self.history.append(row)
+        if self.keep_best and row.get("val_loss", np.inf) < self.best_loss:
+            self.best_loss, self.best_epoch = row["val_loss"], epoch + 1
+            self.best_weights = self.model.get_weights()
+        self._report(self.batches, logs)
+
+
+def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """uint8 or float images (N, 28, 28) -> float32 probabilities (N, 10)."""
+    x = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
+    out = [np.asarray(model(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int = 10) -> np.ndarray:
+    """int64 (n, n): rows are true labels, columns predictions."""
+    return np.bincount(np.asarray(y_true) * n + np.asarray(y_pred), minlength=n * n).reshape(n, n)
+
+
+def library_versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__, "numpy": np.__version__}
+
+
+def train(
+    config: TrainConfig,
+    mnist: Mnist,
+    *,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train ``config`` on ``mnist``; evaluate once on the test set.
+
+    ``extra``: more training images, uint8 (M, 28, 28), and labels (M,) (the
+    user's own saved digits). ``on_progress`` is called after every batch;
+    ``should_stop`` is polled after every batch and raises :class:`Cancelled`.
+    """
+    c = config.resolved()
+    preset = get_preset(c.preset)
+    keras.utils.set_random_seed(c.seed)
+
+    pool = np.arange(c.subset or len(mnist.x_train))
+    pool = np.setdiff1d(pool, np.asarray(c.exclude, dtype=int))
+    tr, va = split_indices(len(pool), c.validation_split, c.seed)
+    tr, va = pool[tr], pool[va]
+    x_tr, y_tr = mnist.x_train[tr], mnist.y_train[tr]
+    if extra is not None and len(extra[0]):
+        x_tr, y_tr = np.concatenate([x_tr, extra[0]]), np.concatenate([y_tr, extra[1]])
+    train_ds = make_dataset(x_tr, y_tr, c.batch_size, shuffle_seed=c.seed, augment=c.augment)
+    val_ds = make_dataset(mnist.x_train[va], mnist.y_train[va], 1000) if len(va) else None
+
+    batches = int(np.ceil(len(x_tr) / c.batch_size))
+    model = preset.build()
+    model.compile(optimizer=preset.optimizer(c.epochs * batches), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    reporter = _Reporter(c.epochs, batches, on_progress, should_stop, c.keep_best)
+    started = datetime.now(timezone.utc)
+    t0 = time.monotonic()
+    model.fit(train_ds, validation_data=val_ds, epochs=c.epochs, verbose=0, callbacks=[reporter], shuffle=False)
+    train_seconds = time.monotonic() - t0
+    if c.keep_best and reporter.best_weights is not None:
+        model.set_weights(reporter.best_weights)
+
+    if on_progress:
+        on_progress(Progress(c.epochs, c.epochs, batches, batches, train_seconds, {}, reporter.history, "evaluating"))
+    probs = predict_probabilities(model, mnist.x_test)
+    pred = probs.argmax(axis=1)
+    info = {
+        "preset": c.preset,
+        "description": preset.description,
+        "config": asdict(c) | {"exclude": len(c.exclude)},
+        "excluded_indices": list(c.exclude),
+        "train_images": int(len(x_tr)),
+        "validation_images": int(len(va)),
+        "extra_images": 0 if extra is None else int(len(extra[0])),
+        "history": reporter.history,
+        "best_epoch": reporter.best_epoch if c.keep_best else c.epochs,
+        "test_accuracy": float((pred == mnist.y_test).mean()),
+        "test_predictions": pred.astype(int).tolist(),
+        "confusion_matrix": confusion_matrix(mnist.y_test, pred).tolist(),
+        "training_seconds": round(train_seconds, 1),
+        "started": started.isoformat(timespec="seconds"),
+        "data_fingerprint": mnist.fingerprint,
+        "versions": library_versions(),
+        "parameters": int(model.count_params()),
+    }
+    return TrainResult(model=model, test_probabilities=probs, info=info)

@@ -1,0 +1,186 @@
+"""Draw: draw a digit (or upload a photo), see what the model sees and its answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from scipy import ndimage
+from streamlit_drawable_canvas import st_canvas
+
+from digitlab import own_digits
+from digitlab.images import BadImage, read_image
+from digitlab.inference import Prediction
+from digitlab.neighbours import nearest
+from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
+from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
+from digitlab.store import ModelStoreError
+from ui import charts, resources
+
+CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
+PROMPT = "Draw a digit, 0 to 9, on the black square. The answer appears as soon as you lift the pen."
+
+try:
+    loaded = resources.active_model()
+except ModelStoreError as e:
+    st.error(f"No model can be loaded: {e}. Train one with `python train_model.py`.")
+    st.stop()
+if loaded.warning:
+    st.warning(loaded.warning)
+clf = loaded.classifier
+
+
+def show_answer(prediction: Prediction | None) -> None:
+    """The big digit, how sure, and all ten probabilities; or why there is no answer."""
+    if prediction is None or prediction.steps.problem == "empty":
+        st.info(PROMPT)
+        return
+    if not prediction.steps.is_digit:
+        st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger.")
+        return
+    d, p = prediction.digit, prediction.probabilities
+    # data-confidence changes with every stroke: browser tests and the latency
+    # benchmark watch it to see that a new answer arrived.
+    st.markdown(f'<div class="digit-answer" data-confidence="{prediction.confidence:.6f}" '
+                f'style="font-size:6rem;line-height:1;font-weight:700">{d}</div>', unsafe_allow_html=True)
+    if prediction.unsure:
+        r = prediction.runner_up
+        st.warning(f"Not sure: it hesitates between **{d}** ({p[d]:.0%}) and **{r}** ({p[r]:.0%}). "
+                   "A scribble that is no digit often looks like this too.")
+    else:
+        st.markdown(f"**{prediction.confidence:.0%}** sure")
+    st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
+
+
+def show_steps(prediction: Prediction) -> None:
+    """Every preprocessing step, so a learner sees why size and place do not matter."""
+    s = prediction.steps
+    com = ndimage.center_of_mass(s.image)
+    marked = np.stack([enlarge(s.image, 8)] * 3, axis=-1)
+    r, c = int(com[0] * 8 + 4), int(com[1] * 8 + 4)
+    marked[max(r - 1, 0) : r + 2, max(c - 8, 0) : c + 9] = (255, 60, 60)
+    marked[max(r - 8, 0) : r + 9, max(c - 1, 0) : c + 2] = (255, 60, 60)
+    cols = st.columns(4)
+    cols[0].image(outline_box(s.ink, s.box, width=max(2, s.ink.shape[0] // 100)),
+                  caption="1. Find the ink's bounding box", width="stretch")
+    cols[1].image(fit_square(s.cropped, 224), caption="2. Cut it out", width="stretch")
+    cols[2].image(fit_square(np.pad(s.fitted, 4), 224),
+                  caption=f"3. Scale to {s.fitted.shape[0]}×{s.fitted.shape[1]} (longer side 20), grey edges",
+                  width="stretch")
+    cols[3].image(marked, caption="4. Place in 28×28 so the centre of mass (red) is at the centre",
+                  width="stretch")
+    st.caption("This is how MNIST itself was made, so a digit drawn small, in a corner or wide looks to the model "
+               "like the 60,000 digits it learned from.")
+
+
+def show_naive(picture: np.ndarray, prediction: Prediction) -> None:
+    naive = naive_resize(picture)
+    digit, confidence, _ = clf.classify_image(naive)
+    a, b = st.columns(2)
+    a.image(enlarge(prediction.steps.image, 6), caption=f"MNIST-style: {prediction.digit} ({prediction.confidence:.0%})")
+    b.image(enlarge(naive, 6), caption=f"Whole canvas squashed to 28×28: {digit} ({confidence:.0%})")
+    if digit != prediction.digit:
+        st.caption("Without cropping and centring, the model reads something else.")
+
+
+def show_neighbours(prediction: Prediction) -> None:
+    data, error = resources.mnist()
+    if data is None:
+        st.info(f"Showing the nearest training images needs the MNIST dataset. {error}")
+        return
+    try:
+        features = resources.train_features(loaded.run.id, resources._stamp(loaded.run.id))
+    except Exception as e:  # noqa: BLE001 - the rest of the page must survive this optional panel
+        st.warning(f"Could not compute training features: {e}")
+        return
+    idx = nearest(clf.features(prediction.steps.image)[0], features, k=8)
+    cols = st.columns(len(idx))
+    for col, i in zip(cols, idx):
+        col.image(enlarge(data.x_train[i], 3), caption=f"{data.y_train[i]} · #{i}")
+
+
+def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
+    st.subheader("What the model saw")
+    a, b = st.columns([1, 3])
+    a.image(fit_square(prediction.steps.image, 224), caption="the 28×28 it classified")
+    with b:
+        if st.toggle("Compare with a naive resize", key=f"{key}-naive"):
+            show_naive(picture, prediction)
+    with st.expander("How your drawing became 28×28", expanded=False):
+        show_steps(prediction)
+    st.subheader("Training images it finds most alike")
+    show_neighbours(prediction)
+
+
+@st.cache_data(show_spinner=False)
+def saved_digits(stamp: float, model_id: str) -> tuple[int, int, bytes]:
+    """(count, how many the model reads right, npz bytes); recomputed when the folder changes."""
+    images, labels, _ = own_digits.load()
+    right = int((clf.probabilities(images).argmax(1) == labels).sum()) if len(images) else 0
+    return len(images), right, own_digits.to_npz_bytes(images, labels)
+
+
+def show_own_digits(prediction: Prediction | None, key: str) -> None:
+    with st.container(border=True):
+        st.markdown("**Your own digits**")
+        if prediction is not None and prediction.digit is not None:
+            a, b = st.columns([2, 1], vertical_alignment="bottom")
+            label = a.selectbox("This digit really is a", range(10), index=prediction.digit, key=f"{key}-label")
+            if b.button("Save it", key=f"{key}-save"):
+                own_digits.save(prediction.steps.image, label)
+                st.toast(f"Saved your {label}.")
+        folder = own_digits.folder()
+        stamp = folder.stat().st_mtime if folder.exists() else 0.0
+        count, right, npz = saved_digits(stamp, loaded.run.id)
+        if count:
+            st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
+                        f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)
+            st.download_button("Download them (.npz: x uint8 N×28×28, y labels)", npz, "my_digits.npz",
+                               key=f"{key}-download")
+        else:
+            st.caption("Save drawings with their true label to see how well the model reads *your* handwriting.")
+
+
+def classify(picture: np.ndarray | None) -> Prediction | None:
+    return None if picture is None else clf.classify(picture)
+
+
+st.title("Draw a digit")
+draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
+
+with draw_tab:
+    left, right = st.columns([5, 6])
+    with left:
+        generation = st.session_state.setdefault("canvas_generation", 0)
+        pen = st.slider("Pen width", 6, 40, 18, key="pen")
+        canvas = st_canvas(
+            stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
+            width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
+            update_streamlit=True, return_image_data=True, key=f"canvas-{generation}",
+        )
+        if st.button("Clear", key="clear", help="Or use the canvas toolbar: undo, redo, reset"):
+            st.session_state.canvas_generation += 1
+            st.rerun()
+    picture = canvas.image_data
+    prediction = classify(picture)
+    with right:
+        show_answer(prediction)
+        show_own_digits(prediction, "draw")
+    if prediction is not None and prediction.digit is not None:
+        show_details(picture, prediction, "draw")
+
+with upload_tab:
+    upload = st.file_uploader("A photo or scan of one handwritten digit (PNG or JPEG, up to 10 MB)",
+                              type=["png", "jpg", "jpeg"], key="upload")
+    if upload is not None:
+        try:
+            photo = read_image(upload.getvalue())
+        except BadImage as e:
+            st.error(f"Cannot use {upload.name}: {e}.")
+        else:
+            p = clf.classify(photo)
+            a, b = st.columns([5, 6])
+            a.image(to_uint8(photo), caption=upload.name, width="stretch")
+            with b:
+                show_answer(p)
+            if p.digit is not None:
+                show_details(photo, p, "upload")

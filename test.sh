@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run Digit Lab's tests on a fresh machine: makes .venv, installs what the
+# tests need (Debian's Chromium for the browser tests), runs pytest.
+# Extra arguments go to pytest, e.g. ./test.sh -k preprocess
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+# Playwright's own browser download does not work offline; use the system's.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null
+  else
+    echo "The browser tests need Chromium: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+
+# The real MNIST: $DIGITLAB_MNIST if set, else a shared copy beside the repo.
+if [ -z "${DIGITLAB_MNIST:-}" ] && [ -f ../shared/data/mnist.npz ]; then
+  export DIGITLAB_MNIST="$PWD/../shared/data/mnist.npz"
+fi
+
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,56 @@
+"""Draw page logic under Streamlit's AppTest (no browser): the canvas state is injected."""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, stroke_picture
+
+
+def canvas_state(rgba: np.ndarray) -> dict:
+    buf = io.BytesIO()
+    Image.fromarray(rgba).save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}, "backgroundFit": None}
+
+
+@pytest.fixture
+def app():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def answers(at) -> list[str]:
+    return [m.value for m in at.markdown if "digit-answer" in m.value]
+
+
+def test_empty_canvas_shows_the_prompt_and_no_chart_shipped_model(app):
+    assert any("Draw a digit, 0 to 9" in i.value for i in app.info)
+    assert answers(app) == [] and len(app.get("plotly_chart")) == 0
+
+
+def test_drawn_seven_is_answered_with_a_chart_shipped_model(app):
+    app.session_state["canvas-0"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    assert not app.exception, app.exception
+    assert len(answers(app)) == 1 and ">7<" in answers(app)[0]
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_dot_is_not_answered_shipped_model(app):
+    app.session_state["canvas-0"] = canvas_state(stroke_picture([(0.5, 0.5), (0.505, 0.5)], pen=20))
+    app.run()
+    assert answers(app) == []
+    assert any("dot" in w.value for w in app.warning)
+
+
+def test_sidebar_lists_the_shipped_model_shipped_model(app):
+    picker = app.sidebar.selectbox(key="model_picker")
+    assert picker.value == "default"
+    assert any("test accuracy" in c.value for c in app.sidebar.caption)

@@ -1,0 +1,45 @@
+"""The retrain sidebar under AppTest: shown, hidden for public deployments, busy message."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitlab.lock import TrainingLock
+
+from conftest import ROOT
+
+
+def run_app(monkeypatch, allow: str | None):
+    if allow is None:
+        monkeypatch.delenv("DIGITLAB_ALLOW_TRAINING", raising=False)
+    else:
+        monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", allow)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def has_retrain_button(at) -> bool:
+    return any(b.label == "Retrain" for b in at.sidebar.button)
+
+
+def test_retrain_settings_are_in_the_sidebar_shipped_model(monkeypatch):
+    at = run_app(monkeypatch, None)
+    assert has_retrain_button(at)
+    assert at.sidebar.selectbox(key="rt-preset").value == "seed003-mlp512-rmsprop"
+    assert at.sidebar.number_input(key="rt-epochs-seed003-mlp512-rmsprop").value == 4
+
+
+@pytest.mark.parametrize("value", ["0", "false"])
+def test_training_can_be_switched_off_for_public_deployments_shipped_model(monkeypatch, value):
+    at = run_app(monkeypatch, value)
+    assert not has_retrain_button(at)
+    assert not any("Retrain" in s.value for s in at.sidebar.subheader)
+
+
+def test_retrain_while_the_shell_trains_is_refused_with_a_message_shipped_model(monkeypatch):
+    at = run_app(monkeypatch, None)
+    with TrainingLock({"preset": "default", "source": "train_model.py"}):
+        next(b for b in at.sidebar.button if b.label == "Retrain").click()
+        at.run()
+    assert any("already running" in e.value and "train_model.py" in e.value for e in at.sidebar.error)

@@ -1,0 +1,76 @@
+"""The Draw page in a real browser: Chromium draws with the mouse on the real canvas.
+
+Needs the shipped model (and MNIST for the nearest-images panel).
+"""
+
+import pytest
+
+from browser import DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server, wait_for_answer
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    d = tmp_path_factory.mktemp("e2e-draw")
+    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
+           "DIGITLAB_CACHE": str(d / "cache")}
+    with streamlit_server(env) as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with chromium() as p:
+        yield p
+
+
+def clear(page):
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.get_by_text("Draw a digit, 0 to 9").wait_for(timeout=20_000)
+
+
+def test_small_seven_in_a_corner_is_read_with_the_steps_browser_shipped_model(app_url, page):
+    box = open_app(page, app_url)
+    page.get_by_text("Draw a digit, 0 to 9").wait_for()  # the empty-canvas prompt
+    draw_strokes(page, DIGIT_STROKES[7], box, left=0.04, top=0.04, size=0.3)
+    assert wait_for_answer(page) == "7"
+    page.get_by_text("How your drawing became 28×28").click()
+    page.get_by_text("Place in 28×28 so the centre of mass").wait_for(timeout=10_000)
+    page.get_by_text("Training images it finds most alike").wait_for()
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_every_hand_drawn_digit_is_read_browser_shipped_model(app_url, page):
+    box = open_app(page, app_url)
+    read = {}
+    for digit, strokes in DIGIT_STROKES.items():
+        draw_strokes(page, strokes, box, left=0.15, top=0.1, size=0.75)
+        read[digit] = wait_for_answer(page)
+        clear(page)
+    wrong = {d: r for d, r in read.items() if r != str(d)}
+    assert not wrong, f"misread (drawn: read as): {wrong}"
+
+
+def test_dot_is_refused_and_clear_brings_the_prompt_back_browser_shipped_model(app_url, page):
+    box = open_app(page, app_url)
+    draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box)
+    page.get_by_text("looks like a dot").wait_for(timeout=20_000)
+    assert page.locator(".digit-answer").count() == 0
+    clear(page)
+    assert page.locator(".digit-answer").count() == 0
+
+
+def test_saving_a_drawing_counts_it_browser_shipped_model(app_url, page):
+    box = open_app(page, app_url)
+    draw_strokes(page, DIGIT_STROKES[3], box)
+    assert wait_for_answer(page) == "3"
+    page.get_by_role("button", name="Save it").click()
+    page.locator(".own-count").get_by_text("You have saved 1 digit").wait_for(timeout=20_000)
+
+
+def test_bad_upload_is_refused_with_a_message_browser_shipped_model(app_url, page, tmp_path):
+    open_app(page, app_url)
+    page.get_by_role("tab", name="Upload a photo").click()
+    fake = tmp_path / "digit.png"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
+    page.locator("input[type=file]").set_input_files(str(fake))
+    page.get_by_text("Cannot use digit.png").wait_for(timeout=20_000)

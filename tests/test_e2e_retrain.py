@@ -1,0 +1,82 @@
+"""Retraining from the sidebar in a real browser: progress, a second tab, cancel, finish, activate."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from browser import ROOT, chromium, open_app, streamlit_server
+from conftest import mnist_path
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    d = tmp_path_factory.mktemp("e2e-retrain")
+    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
+           "DIGITLAB_CACHE": str(d / "cache"), "DIGITLAB_MNIST": mnist_path()}
+    with streamlit_server(env) as url:
+        yield url, d / "store"
+
+
+def progress_text(page) -> str:
+    loc = page.locator("[data-testid=stSidebar]").get_by_text(re.compile(r"epoch \d+/\d+ · batch \d+"))
+    loc.first.wait_for(timeout=60_000)
+    return loc.first.inner_text()
+
+
+def set_epochs(sidebar, n: int) -> None:
+    box = sidebar.get_by_label("Epochs")
+    box.fill(str(n))
+    box.press("Enter")
+    sidebar.page.wait_for_function(
+        "(n) => [...document.querySelectorAll('[data-testid=stSidebar] input')].some(i => i.value === String(n))",
+        arg=n)
+
+
+def test_retrain_cancel_retrain_compare_activate_browser_needs_mnist(app):
+    url, store = app
+    with chromium() as page, chromium() as second:
+        open_app(page, url)
+        sidebar = page.locator("[data-testid=stSidebar]")
+        set_epochs(sidebar, 30)  # long enough to cancel it for sure
+        sidebar.get_by_role("button", name="Retrain").click()
+        sidebar.get_by_text("Training seed003-mlp512-rmsprop").wait_for(timeout=60_000)
+        first = progress_text(page)
+        page.wait_for_function(
+            "(t) => { const el = [...document.querySelectorAll('[data-testid=stSidebar] *')]"
+            ".find(e => /epoch \\d+\\/\\d+ · batch \\d+/.test(e.textContent) && e.children.length === 0);"
+            " return el && el.textContent !== t; }", arg=first, timeout=30_000)
+
+        # Another tab sees the same job, and the shell is refused while it runs.
+        open_app(second, url)
+        second.locator("[data-testid=stSidebar]").get_by_text("Training seed003-mlp512-rmsprop").wait_for(timeout=30_000)
+        cli = subprocess.run([sys.executable, "train_model.py", "--preset", "seed000-mlp784"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120,
+                             env={"PATH": "/usr/bin:/bin", "DIGITLAB_MODEL_STORE": str(store),
+                                  "DIGITLAB_MNIST": mnist_path()})
+        assert cli.returncode == 3 and "already running" in cli.stderr and "the app" in cli.stderr
+
+        sidebar.get_by_role("button", name="Cancel training").click()
+        sidebar.get_by_text("Training was cancelled").wait_for(timeout=30_000)
+        assert [p.name for p in store.iterdir() if not p.name.startswith(".")] == []
+
+        sidebar.get_by_role("button", name="Dismiss").click()
+        sidebar.get_by_text("Quick try: train on the first 5,000 images only").click()
+        set_epochs(sidebar, 3)
+        sidebar.get_by_role("button", name="Retrain").click()
+        sidebar.get_by_text("New model").wait_for(timeout=180_000)
+        sidebar.get_by_role("button", name="Compare with the active model").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_text("Old model vs new model").wait_for(timeout=30_000)
+        dialog.get_by_text(re.compile(r"test digits right before, wrong now")).wait_for(timeout=30_000)
+        dialog.get_by_role("button", name="Make the new model active").click()
+        page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
+
+    runs = [p.name for p in store.iterdir() if not p.name.startswith(".") and p.is_dir()]
+    assert len(runs) == 1 and runs[0].endswith("seed003-mlp512-rmsprop")
+    assert json.loads((store / "active.json").read_text())["id"] == runs[0]
+    info = json.loads((store / runs[0] / "run.json").read_text())
+    assert info["train_images"] == 5000

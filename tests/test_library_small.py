@@ -1,0 +1,105 @@
+"""Small library pieces: checked image files, own digits, nearest neighbours, pictures."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitlab import own_digits
+from digitlab.images import MAX_BYTES, BadImage, read_image
+from digitlab.neighbours import cached_features, nearest, unit_rows
+from digitlab.pictures import enlarge, fit_square, outline_box, sheet
+
+
+def png_bytes(array, fmt="PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def test_png_and_jpeg_are_read():
+    grey = np.zeros((40, 30), np.uint8)
+    assert read_image(png_bytes(grey)).shape == (40, 30)
+    assert read_image(png_bytes(np.zeros((20, 20, 3), np.uint8), "JPEG")).shape == (20, 20, 3)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"hello, not an image", "not a readable image"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not a readable image"),
+])
+def test_bad_bytes_are_refused_with_a_reason(data, message):
+    with pytest.raises(BadImage, match=message):
+        read_image(data)
+
+
+def test_truncated_png_is_refused():
+    with pytest.raises(BadImage):
+        read_image(png_bytes(np.random.default_rng(0).integers(0, 255, (200, 200), dtype=np.uint8))[:300])
+
+
+def test_oversized_file_is_refused_before_decoding():
+    with pytest.raises(BadImage, match="limit is"):
+        read_image(b"\0" * (MAX_BYTES + 1))
+
+
+def test_decompression_bomb_is_refused():
+    # A 1-bit 12000x12000 PNG: a few KB on disk, 144 million pixels when decoded.
+    bomb = Image.new("1", (12000, 12000))
+    buf = io.BytesIO()
+    bomb.save(buf, format="PNG")
+    assert len(buf.getvalue()) < MAX_BYTES
+    with pytest.raises(BadImage):
+        read_image(buf.getvalue())
+
+
+def test_own_digits_are_saved_loaded_and_exported():
+    image = np.zeros((28, 28), np.float32)
+    image[5:20, 10:14] = 1.0
+    own_digits.save(image, 1)
+    own_digits.save(image * 0.5, 7)
+    images, labels, names = own_digits.load()
+    assert images.shape == (2, 28, 28) and images.dtype == np.uint8 and sorted(labels) == [1, 7]
+    assert own_digits.count() == 2
+    with np.load(io.BytesIO(own_digits.to_npz_bytes(images, labels))) as z:
+        assert z["x"].shape == (2, 28, 28) and list(z["y"]) == list(labels)
+    own_digits.delete(names[0])
+    assert own_digits.count() == 1
+
+
+def test_own_digits_refuse_bad_labels_and_ignore_stray_files():
+    with pytest.raises(ValueError):
+        own_digits.save(np.zeros((28, 28)), 12)
+    own_digits.folder().mkdir(parents=True, exist_ok=True)
+    (own_digits.folder() / "notes.png").write_text("not mine")
+    (own_digits.folder() / ".tmp-abc.png").write_bytes(b"half")
+    assert own_digits.count() == 0 and own_digits.load()[0].shape == (0, 28, 28)
+
+
+def test_nearest_ranks_by_cosine_and_can_exclude_itself():
+    features = unit_rows(np.array([[1, 0], [0.9, 0.1], [0, 1], [-1, 0]], np.float32))
+    assert list(nearest(np.array([1.0, 0.0]), features, k=2)) == [0, 1]
+    assert list(nearest(np.array([1.0, 0.0]), features, k=2, exclude=0)) == [1, 2]
+
+
+def test_features_are_computed_once_and_cached(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.ones((5, 3), np.float32)
+
+    path = tmp_path / "f" / "x.npy"
+    a, b = cached_features(path, compute), cached_features(path, compute)
+    assert len(calls) == 1 and np.array_equal(a, b) and path.exists()
+
+
+def test_pictures_are_enlarged_without_blur():
+    img = np.array([[0, 255], [255, 0]], np.uint8)
+    big = enlarge(img, 3)
+    assert big.shape == (6, 6) and set(np.unique(big)) == {0, 255}
+    assert fit_square(np.ones((28, 28), np.float32), 100).shape == (100, 100)
+    assert sheet(np.zeros((5, 28, 28), np.uint8), columns=3, scale=1).shape == (2 * 30 + 2, 3 * 30 + 2)
+    boxed = outline_box(np.zeros((50, 50), np.float32), (10, 10, 30, 30))
+    assert boxed.shape == (50, 50, 3) and boxed[9, 15].tolist() == [255, 140, 0]

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+
+from digitlab.canvas_like import Style, redraw
+from digitlab.preprocess import MNIST_CENTRE, naive_resize, preprocess, to_ink
+from scipy import ndimage
+
+from conftest import stroke_picture
+
+SEVEN = [(0.3, 0.3), (0.7, 0.3), (0.45, 0.8)]
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two images."""
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def shifted(points, dx, dy, scale=1.0):
+    return [(0.5 + (x - 0.5) * scale + dx, 0.5 + (y - 0.5) * scale + dy) for x, y in points]
+
+
+def test_output_is_mnist_shaped_and_centred_by_mass():
+    p = preprocess(stroke_picture(SEVEN))
+    assert p.is_digit
+    assert p.image.shape == (28, 28) and p.image.dtype == np.float32
+    assert 0.0 <= p.image.min() and p.image.max() <= 1.0
+    assert max(p.fitted.shape) == 20
+    com = ndimage.center_of_mass(p.image)
+    assert abs(com[0] - MNIST_CENTRE[0]) <= 0.5 and abs(com[1] - MNIST_CENTRE[1]) <= 0.5
+
+
+def test_aspect_ratio_is_kept():
+    one = preprocess(stroke_picture([(0.5, 0.2), (0.5, 0.8)], pen=12))
+    h, w = one.fitted.shape
+    assert h == 20 and w < 8  # a "1" stays thin, not stretched to a square
+
+
+@pytest.mark.parametrize("dx, dy", [(-0.2, -0.2), (0.2, 0.15), (0.2, -0.2)])
+def test_shifted_digit_gives_nearly_the_same_image(dx, dy):
+    centre = preprocess(stroke_picture(SEVEN)).image
+    moved = preprocess(stroke_picture(shifted(SEVEN, dx, dy))).image
+    assert similarity(centre, moved) > 0.97
+
+
+def test_small_digit_in_a_corner_gives_nearly_the_same_image():
+    big = preprocess(stroke_picture(SEVEN, pen=18)).image
+    small = preprocess(stroke_picture(shifted(SEVEN, -0.33, -0.33, scale=0.3), pen=18 * 0.3)).image
+    assert similarity(big, small) > 0.9
+
+
+def test_thick_stroke_gives_nearly_the_same_image_after_stroke_normalisation():
+    thin = preprocess(stroke_picture(SEVEN, pen=10), normalise_strokes=True).image
+    thick = preprocess(stroke_picture(SEVEN, pen=30), normalise_strokes=True).image
+    assert similarity(thin, thick) > 0.9
+
+
+def test_stroke_normalisation_brings_a_very_thick_pen_closer():
+    def pair(normalise):
+        return [preprocess(stroke_picture(SEVEN, pen=pen), normalise_strokes=normalise).image for pen in (10, 40)]
+
+    assert similarity(*pair(True)) > similarity(*pair(False)) + 0.1
+
+
+def test_inverted_colours_give_the_same_image():
+    alpha = stroke_picture(SEVEN)[..., 3]
+    light_on_dark = np.stack([alpha] * 3, axis=-1)
+    dark_on_light = 255 - light_on_dark
+    a, b = preprocess(light_on_dark).image, preprocess(dark_on_light).image
+    assert similarity(a, b) > 0.999
+    assert similarity(a, preprocess(stroke_picture(SEVEN)).image) > 0.999  # RGBA canvas too
+
+
+def test_coloured_ink_on_a_coloured_background():
+    alpha = stroke_picture(SEVEN)[..., 3].astype(np.float32) / 255
+    paper, ink = np.array([240, 230, 200]), np.array([20, 40, 160])
+    photo = (paper * (1 - alpha[..., None]) + ink * alpha[..., None]).astype(np.uint8)
+    assert similarity(preprocess(photo).image, preprocess(stroke_picture(SEVEN)).image) > 0.99
+
+
+def test_mnist_digit_is_left_almost_unchanged_needs_mnist(mnist):
+    for image in mnist.x_test[:50]:
+        assert similarity(preprocess(image).image, image.astype(np.float32)) > 0.85
+
+
+def test_canvas_redrawn_mnist_digit_resembles_the_original_needs_mnist(mnist):
+    digit = mnist.x_test[0]
+    drawn = redraw(digit, Style(size=150, pen=14, top=100, left=20))
+    assert similarity(preprocess(drawn).image, digit.astype(np.float32)) > 0.7
+
+
+def test_empty_canvas_is_no_digit():
+    blank = np.zeros((280, 280, 4), np.uint8)
+    p = preprocess(blank)
+    assert not p.is_digit and p.problem == "empty" and p.image is None
+
+
+def test_a_dot_is_no_digit():
+    dot = stroke_picture([(0.5, 0.5), (0.51, 0.5)], pen=20)
+    assert preprocess(dot).problem == "dot"
+
+
+def test_a_tiny_speck_is_no_digit():
+    speck = stroke_picture([(0.1, 0.1), (0.12, 0.11)], pen=3)
+    assert preprocess(speck).problem in ("speck", "dot")
+
+
+@pytest.mark.parametrize("value", [0, 255])
+def test_all_ink_or_all_paper_is_no_digit(value):
+    assert preprocess(np.full((100, 100), value, np.uint8)).problem == "empty"
+
+
+def test_faint_noise_is_no_digit():
+    noise = np.random.default_rng(0).integers(120, 135, (200, 200)).astype(np.uint8)
+    assert not preprocess(noise).is_digit
+
+
+def test_huge_image_is_reduced_and_still_read():
+    p = preprocess(np.kron(stroke_picture(SEVEN)[..., 3], np.ones((8, 8), np.uint8)))  # 2240 x 2240
+    assert p.is_digit and max(p.ink.shape) <= 560
+
+
+def test_float_input_in_zero_one_is_accepted():
+    alpha = stroke_picture(SEVEN)[..., 3]
+    assert similarity(preprocess(alpha / 255.0).image, preprocess(alpha).image) > 0.999
+
+
+@pytest.mark.parametrize("bad", [np.zeros((10, 10, 2)), np.zeros((4,)), np.zeros((0, 0))])
+def test_unusable_arrays_raise_value_error(bad):
+    with pytest.raises(ValueError):
+        to_ink(bad)
+
+
+def test_naive_resize_keeps_the_whole_canvas():
+    small = stroke_picture(shifted(SEVEN, -0.33, -0.33, scale=0.3), pen=6)
+    naive = naive_resize(small)
+    assert naive.shape == (28, 28)
+    assert ndimage.center_of_mass(naive)[0] < 8  # still up in the corner, unlike preprocess()

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from digitlab.lock import TrainingBusy, TrainingLock, is_training_running
+from digitlab.models import PRESETS, feature_model
+from digitlab.training import Cancelled, TrainConfig, confusion_matrix, split_indices, train
+
+
+def test_split_is_disjoint_complete_and_seeded():
+    tr, va = split_indices(1000, 0.2, seed=3)
+    assert len(va) == 200 and len(np.intersect1d(tr, va)) == 0
+    assert sorted(np.concatenate([tr, va])) == list(range(1000))
+    assert np.array_equal(va, split_indices(1000, 0.2, seed=3)[1])
+    assert not np.array_equal(va, split_indices(1000, 0.2, seed=4)[1])
+
+
+@pytest.mark.parametrize("bad", [
+    dict(epochs=0), dict(batch_size=0), dict(validation_split=0.95), dict(keep_best=True, validation_split=0.0),
+    dict(subset=5),
+])
+def test_bad_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        TrainConfig("seed003-mlp512-rmsprop", **bad).resolved()
+
+
+def test_unknown_preset_names_the_known_ones():
+    with pytest.raises(KeyError, match="seed000-mlp784"):
+        TrainConfig("nope").resolved()
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_builds_a_softmax_over_ten_digits(name):
+    model = PRESETS[name].build()
+    out = np.asarray(model(np.zeros((2, 28, 28), np.float32)))
+    assert out.shape == (2, 10)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    assert feature_model(model)(np.zeros((1, 28, 28), np.float32)).shape[0] == 1
+
+
+def test_confusion_matrix_counts():
+    cm = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), n=3)
+    assert cm.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_short_training_reports_progress_and_learns_needs_mnist(mnist):
+    seen = []
+    config = TrainConfig("seed003-mlp512-rmsprop", epochs=2, subset=3000, validation_split=0.2, keep_best=True)
+    result = train(config, mnist, on_progress=seen.append)
+    fractions = [p.fraction for p in seen if p.phase == "training"]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert seen[-1].phase == "evaluating"
+    info = result.info
+    assert len(info["history"]) == 2 and "val_loss" in info["history"][0]
+    best = 1 + int(np.argmin([h["val_loss"] for h in info["history"]]))
+    assert info["best_epoch"] == best
+    assert info["train_images"] == 2400 and info["validation_images"] == 600
+    assert info["test_accuracy"] > 0.85  # 3,000 images, 2 epochs: far above chance
+    assert np.asarray(info["confusion_matrix"]).sum() == 10000
+    assert result.test_probabilities.shape == (10000, 10)
+
+
+def test_excluded_images_are_not_trained_on_needs_mnist(mnist):
+    config = TrainConfig("seed000-mlp784", epochs=1, subset=1000, exclude=(0, 1, 2, 999))
+    result = train(config, mnist)
+    assert result.info["train_images"] == 996 and result.info["excluded_indices"] == [0, 1, 2, 999]
+
+
+def test_cancel_stops_between_batches_needs_mnist(mnist):
+    calls = []
+
+    def stop_after_three():
+        calls.append(1)
+        return len(calls) >= 3
+
+    with pytest.raises(Cancelled):
+        train(TrainConfig("seed000-mlp784", epochs=5, subset=5000), mnist, should_stop=stop_after_three)
+    assert len(calls) == 3
+
+
+def test_second_lock_is_refused_with_who_holds_it(tmp_path):
+    with TrainingLock({"preset": "default", "source": "test"}, root=tmp_path):
+        assert is_training_running(tmp_path)
+        with pytest.raises(TrainingBusy, match="preset default.*from test"):
+            TrainingLock({"preset": "x"}, root=tmp_path).acquire()
+    assert not is_training_running(tmp_path)
+    TrainingLock({"preset": "x"}, root=tmp_path).acquire().release()

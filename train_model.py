@@ -1,0 +1,114 @@
+"""Train a model preset from the shell and store it in model_store/.
+
+    python train_model.py --preset seed003-mlp512-rmsprop --epochs 4
+    python train_model.py --list
+
+Prints progress, the final MNIST test accuracy, and where the model went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+from digitlab.data import MnistUnavailable, load_mnist
+from digitlab.lock import TrainingBusy, TrainingLock
+from digitlab.models import PRESETS
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Train a Digit Lab model preset on MNIST.")
+    p.add_argument("--preset", default="default", help="preset name (see --list); default: %(default)s")
+    p.add_argument("--list", action="store_true", help="list the presets and exit")
+    p.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
+    p.add_argument("--batch-size", type=int, help="batch size (default: the preset's)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; default: %(default)s")
+    p.add_argument("--validation-split", type=float, help="fraction of training images held out (0 to 0.9)")
+    p.add_argument("--keep-best", action=argparse.BooleanOptionalAction, help="keep the epoch with the lowest validation loss")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, help="canvas-like random distortions")
+    p.add_argument("--subset", type=int, help="train on only the first N training images (a quick try)")
+    p.add_argument("--mnist", help="path to mnist.npz (else $DIGITLAB_MNIST, else Keras' cache)")
+    p.add_argument("--activate", action="store_true", help="make the new model the app's active model")
+    p.add_argument("--ship", action="store_true", help="replace the shipped model in model_store/default (maintainers)")
+    return p.parse_args(argv)
+
+
+class ConsoleProgress:
+    """Per-epoch lines; on a terminal also a live batch counter."""
+
+    def __init__(self):
+        self.live = sys.stdout.isatty()
+        self.last = 0.0
+        self.epochs_printed = 0
+
+    def __call__(self, p) -> None:
+        if len(p.history) > self.epochs_printed:
+            self.epochs_printed = len(p.history)
+            row = p.history[-1]
+            cols = "  ".join(f"{k} {row[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in row)
+            print(f"\repoch {row['epoch']}/{p.epochs}  {cols}  {p.elapsed:.0f}s", flush=True)
+        elif p.phase == "evaluating":
+            print("evaluating on the 10,000 test images ...", flush=True)
+        elif self.live and time.monotonic() - self.last > 0.5:
+            self.last = time.monotonic()
+            left = f", ~{p.remaining:.0f}s left" if p.remaining is not None else ""
+            print(f"\repoch {p.epoch}/{p.epochs}  batch {p.batch}/{p.batches}{left}   ", end="", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        for p in PRESETS.values():
+            print(f"{p.name:24} {p.epochs:>3} epochs, batch {p.batch_size:<4} {p.description}")
+        return 0
+
+    from digitlab.training import Cancelled, TrainConfig, train  # TensorFlow loads here
+    from digitlab.store import SHIPPED_ID, ModelStore
+
+    config = TrainConfig(
+        preset=args.preset, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+        validation_split=args.validation_split, keep_best=args.keep_best, augment=args.augment, subset=args.subset,
+    )
+    try:
+        config = config.resolved()
+    except (KeyError, ValueError) as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    try:
+        mnist = load_mnist(args.mnist)
+    except MnistUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    store = ModelStore()
+    try:
+        lock = TrainingLock({"preset": config.preset, "source": "train_model.py"}).acquire()
+    except TrainingBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    try:
+        print(f"training {config.preset}: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
+              f"validation {config.validation_split:.0%}, augment {config.augment}  (MNIST from {mnist.source})",
+              flush=True)
+        result = train(config, mnist, on_progress=ConsoleProgress())
+        run = store.save(result.model, result.info, result.test_probabilities,
+                         run_id=SHIPPED_ID if args.ship else None, replace=args.ship)
+        if args.activate:
+            store.set_active(run.id)
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing was saved, the model store is unchanged", file=sys.stderr)
+        return 130
+    except Cancelled:
+        return 130
+    finally:
+        lock.release()
+    print(f"test accuracy {result.info['test_accuracy']:.2%} on the 10,000 MNIST test images "
+          f"(training took {result.info['training_seconds']:.0f}s)")
+    print(f"saved to {run.path}" + ("  [active]" if args.activate else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The sidebar every page shares: which model is active, and picking another."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from digitlab.store import ModelStoreError
+from ui import resources
+
+
+def model_picker() -> None:
+    store = resources.store()
+    runs = resources.runs()
+    active = store.active_id()
+    st.sidebar.subheader("Model")
+    if not runs:
+        st.sidebar.error("No model found: the shipped model_store/default is missing. Train one with train_model.py.")
+        return
+    ids = [r.id for r in runs]
+    labels = {r.id: r.label for r in runs}
+    index = ids.index(active) if active in ids else 0
+    chosen = st.sidebar.selectbox("Active model", ids, index=index, format_func=labels.get, key="model_picker",
+                                  help="Every page uses this model. Trained models are listed newest first.")
+    if chosen != active:
+        try:
+            store.set_active(chosen)
+        except ModelStoreError as e:
+            st.sidebar.error(str(e))
+    run = next(r for r in runs if r.id == chosen)
+    info = run.info
+    if "error" in info:
+        st.sidebar.warning(f"This model's run.json is damaged: {info['error']}")
+        return
+    acc = info.get("test_accuracy")
+    lines = [f"**{info.get('preset', '?')}** — {info.get('description', '')}"]
+    if isinstance(acc, float):
+        lines.append(f"MNIST test accuracy **{acc:.2%}**")
+    lines.append(f"trained {info.get('started', '?')[:16].replace('T', ' ')} in {info.get('training_seconds', 0):.0f} s")
+    st.sidebar.caption("  \n".join(lines))
