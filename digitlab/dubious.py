@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import csv
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -81,6 +82,8 @@ MARKS = ("label wrong", "ambiguous", "label fine")
 CSV_HEADER = ("rank", "index", "given_label", "suggested_label", "score")
 MARKS_CSV_HEADER = ("index", "split", "given_label", "suggested_label", "score", "mark")
 SHIPPED_DIR = paths.PROJECT_ROOT / "precomputed" / "dubious"
+# Measured with benchmarks.label_noise on this 2-core machine (README), for the page to say what to expect.
+DEFAULT_MINUTES = "about three minutes"
 
 ProgressFn = Callable[[float, str], None]
 
@@ -272,16 +275,20 @@ def save(result: Result, folder: Path | None = None) -> Path:
     folder = Path(folder) if folder else cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / file_name(result.settings, result.fingerprint)
+    # The fields, not whatever meta says, decide what the file claims to be.
+    meta = {**result.meta, "settings": asdict(result.settings.resolved()), "fingerprint": result.fingerprint,
+            "format": FORMAT_VERSION}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez_compressed(
-                f, meta=np.array(json.dumps(result.meta)),
+                f, meta=np.array(json.dumps(meta)),
                 train_labels=result.train_labels.astype(np.uint8), train_probs=result.train_probs.astype(np.float16),
                 train_folds=result.train_folds.astype(np.int8), train_votes=result.train_votes.astype(np.int8),
                 test_labels=result.test_labels.astype(np.uint8), test_probs=result.test_probs.astype(np.float16),
                 test_votes=result.test_votes.astype(np.int8),
             )
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the result is shareable data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -334,16 +341,29 @@ def load(settings: Settings, fingerprint: str) -> Result | None:
 
 
 def available(fingerprint: str) -> list[Path]:
-    """Every readable result for this data, cache first then shipped, newest first within each."""
+    """Every readable result for this data, cache first then shipped, newest first within each.
+
+    A damaged file, one of an older format or one made from other data is left out.
+    """
     found, seen = [], set()
     for folder in search_folders():
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(f"oof-{fingerprint}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True):
-            if path.name not in seen:
+            if path.name not in seen and _usable(str(path), path.stat().st_mtime, fingerprint):
                 seen.add(path.name)
                 found.append(path)
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _usable(path: str, mtime: float, fingerprint: str) -> bool:
+    """Whether the file at ``path`` (as of ``mtime``) is a current-format result for this data."""
+    try:
+        result = read(Path(path))
+    except ValueError:
+        return False
+    return result.fingerprint == fingerprint and result.meta.get("format") == FORMAT_VERSION
 
 
 def ensure(settings: Settings, mnist: Mnist, *, force: bool = False, source: str = "the command line",
@@ -555,11 +575,13 @@ def excluded_training_images(marks: dict[str, dict], ranking: Ranking | None = N
 # --------------------------------------------------------------------------- pictures
 
 
-def labelled_tiles(images: np.ndarray, captions: list[str], scale: int = 2, band: int = 13) -> np.ndarray:
+def labelled_tiles(images: np.ndarray, captions: list[str], scale: int = 2, band: int = 13,
+                   highlight: list[int] | tuple[int, ...] = ()) -> np.ndarray:
     """uint8 (N, 28, 28) and N short captions -> uint8 (N, 28*scale + band, 28*scale).
 
     Each digit enlarged with its caption in a dark band underneath, ready for
-    ``digitlab.pictures.sheet`` (one image for a whole page of results).
+    ``digitlab.pictures.sheet`` (one image for a whole page of results). The
+    tiles at positions ``highlight`` get a light band with dark text.
     """
     from PIL import Image, ImageDraw, ImageFont
 
@@ -570,10 +592,29 @@ def labelled_tiles(images: np.ndarray, captions: list[str], scale: int = 2, band
     tiles = np.zeros((len(images), side + band, images.shape[2] * scale), np.uint8)
     for t, (im, text) in enumerate(zip(images, captions)):
         tiles[t, :side] = enlarge(im, scale)
-        strip = Image.new("L", (tiles.shape[2], band), 25)
-        ImageDraw.Draw(strip).text((tiles.shape[2] / 2, band / 2), text, fill=235, font=font, anchor="mm")
+        lit = t in highlight
+        strip = Image.new("L", (tiles.shape[2], band), 230 if lit else 25)
+        _draw_caption(ImageDraw.Draw(strip), text, font, tiles.shape[2], band, ink=0 if lit else 235)
         tiles[t, side:] = np.asarray(strip)
     return tiles
+
+
+def _draw_caption(draw, text: str, font, width: int, height: int, ink: int = 235) -> None:
+    """Centred text; "→" is drawn as lines, since Pillow's bundled font has no arrow glyph."""
+    parts = text.split("→")
+    arrow = max(6, height // 2)
+    widths = [draw.textlength(p, font=font) for p in parts]
+    total = sum(widths) + (arrow + 2) * (len(parts) - 1)
+    x, mid = (width - total) / 2, height / 2
+    for k, (part, w) in enumerate(zip(parts, widths)):
+        draw.text((x, mid), part, fill=ink, font=font, anchor="lm")
+        x += w
+        if k < len(parts) - 1:
+            head = arrow / 3
+            draw.line([(x + 1, mid), (x + arrow, mid)], fill=ink, width=1)
+            draw.line([(x + arrow - head, mid - head), (x + arrow, mid), (x + arrow - head, mid + head)],
+                      fill=ink, width=1)
+            x += arrow + 2
 
 
 def top_sheet(ranking: Ranking, images: np.ndarray, top: int = 20, columns: int = 10, scale: int = 3) -> np.ndarray:

@@ -162,7 +162,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "default", "Small CNN (conv 32-64-128), canvas-like augmentation, Adam with cosine decay",
-            digit_cnn, _adam_cosine(3e-3), epochs=16, batch_size=256, validation_split=1 / 12, augment=True,
+            digit_cnn, _adam_cosine(3e-3), epochs=18, batch_size=256, validation_split=1 / 12, augment=True,
         ),
     ]
 }

@@ -17,8 +17,10 @@ import numpy as np
 from digitlab import paths
 
 
-def cache_path(model_id: str, data_fingerprint: str, split: str = "train") -> Path:
-    return paths.cache_dir() / "features" / f"{model_id}-{data_fingerprint}-{split}.npy"
+def cache_path(model_id: str, model_tag: str, data_fingerprint: str, split: str = "train") -> Path:
+    """Where one model's features of one split are kept. ``model_tag`` tells apart two
+    trainings under the same id (a re-shipped default), whose features differ."""
+    return paths.cache_dir() / "features" / f"{model_id}-{model_tag}-{data_fingerprint}-{split}.npy"
 
 
 def unit_rows(features: np.ndarray) -> np.ndarray:

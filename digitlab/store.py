@@ -5,7 +5,7 @@ Layout of ``model_store/``::
     default/               the model shipped with the repository (git tracks it)
     <run id>/model.keras   every model trained later (git ignores them)
     <run id>/run.json      preset, hyperparameters, history, test results, ...
-    <run id>/test_probabilities.npy   float16 (10000, 10)
+    <run id>/test_probabilities.npy   float32 (10000, 10)
     active.json            {"id": ...}: the model the app uses
 
 A run is written into a hidden temporary folder and renamed into place only
@@ -122,7 +122,7 @@ class ModelStore:
         try:
             _inference_copy(model).save(tmp / MODEL_FILE)
             if test_probabilities is not None:
-                np.save(tmp / PROBS_FILE, test_probabilities.astype(np.float16))
+                np.save(tmp / PROBS_FILE, test_probabilities.astype(np.float32))  # float16 ties could flip an answer
             info = {**info, "id": run_id}
             (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
             if final.exists():
@@ -222,11 +222,10 @@ def _inference_copy(model):
     Keras 3 saves a compiled model's Adam moments too, tripling the file
     (20 MB instead of 7 for the default CNN); nobody resumes training from it.
     """
-    import keras
-
     if getattr(model, "optimizer", None) is None:
         return model
-    copy = keras.models.clone_model(model)
+    # Not keras.models.clone_model: in Keras 3.15 the clone keeps the compile state.
+    copy = model.__class__.from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy
 

@@ -1,4 +1,185 @@
-"""Being written in this session; see the issue."""
+"""Dataset: browse MNIST, look at one image closely, and see the whole test set on a map."""
+
+from __future__ import annotations
+
+import numpy as np
 import streamlit as st
 
-st.info("This page is being built.")
+from digitlab import explore
+from digitlab.neighbours import cache_path, cached_features
+from digitlab.pictures import fit_square, sheet
+from digitlab.store import ModelStoreError
+from ui import charts, explore_charts, resources
+
+PER_PAGE, COLUMNS = 100, 10
+ALL = "all digits"
+
+st.title("Dataset")
+data, error = resources.mnist()
+if data is None:
+    st.error(error)
+    st.stop()
+
+try:
+    loaded = resources.active_model()
+except ModelStoreError as e:
+    loaded = None
+    st.warning(f"No model could be loaded ({e}), so there are no predictions; the pixel maps still work.")
+
+state = st.session_state
+
+
+def filtered() -> np.ndarray:
+    _, labels = data.split(state["dataset-split"])
+    label = state.get("dataset-label", ALL)
+    return explore.with_label(labels, None if label == ALL else int(label))
+
+
+def show_page_of_index() -> None:
+    """After a jump: the grid turns to the page holding the image (all digits if the filter hides it)."""
+    page = explore.page_of(filtered(), state["dataset-index"], PER_PAGE)
+    if page is None:
+        state["dataset-label"] = ALL
+        page = explore.page_of(filtered(), state["dataset-index"], PER_PAGE)
+    state["dataset-page"] = (page or 0) + 1
+
+
+def pick_from_page(key: str) -> None:
+    if state.get(key) is not None:
+        state["dataset-index"] = int(state[key])
+
+
+def pick_from_map() -> None:
+    points = state["dataset-map-chart"]["selection"]["points"]
+    if points:
+        state["dataset-split"], state["dataset-index"] = explore.MAP_SPLIT, int(points[0]["customdata"])
+        show_page_of_index()
+
+
+# Another page (Misclassified) sends us to an image: {"split", "index"}.
+goto = state.pop("dataset-goto", None)
+if goto:
+    state["dataset-split"], state["dataset-index"], state["dataset-label"] = goto["split"], int(goto["index"]), ALL
+    show_page_of_index()
+state.setdefault("dataset-split", "train")
+state.setdefault("dataset-index", 0)
+state.setdefault("dataset-page", 1)
+a, b, c = st.columns([1, 1, 1])
+a.segmented_control("Split", ["train", "test"], key="dataset-split", required=True,
+                    on_change=lambda: state.update({"dataset-page": 1, "dataset-index": 0}),
+                    help="60,000 training images and 10,000 test images.")
+b.selectbox("Label", [ALL, *range(10)], key="dataset-label", on_change=lambda: state.update({"dataset-page": 1}))
+split = state["dataset-split"]
+images, labels = data.split(split)
+state["dataset-index"] = min(int(state["dataset-index"]), len(images) - 1)
+c.number_input(f"Go to image # (0–{len(images) - 1:,})", 0, len(images) - 1, key="dataset-index",
+               on_change=show_page_of_index)
+index = int(state["dataset-index"])
+
+grid_col, detail_col = st.columns([5, 4], gap="large")
+with grid_col:
+    shown = filtered()
+    pages = explore.page_count(len(shown), PER_PAGE)
+    state["dataset-page"] = min(max(int(state["dataset-page"]), 1), pages)
+    st.number_input(f"Page (of {pages:,})", 1, pages, key="dataset-page")
+    page = int(state["dataset-page"]) - 1
+    on_page = explore.page_items(shown, page, PER_PAGE)
+    if len(on_page) == 0:
+        st.info("No images match this filter.")
+    else:
+        st.image(sheet(images[on_page], columns=COLUMNS, scale=2), width="stretch",
+                 caption=f"{split} images #{on_page[0]:,} to #{on_page[-1]:,} ({len(shown):,} "
+                         f"{'in all' if state['dataset-label'] == ALL else 'labelled ' + str(state['dataset-label'])}),"
+                         " row by row")
+        key = f"dataset-pick-{split}-{state['dataset-label']}-{page}"
+        st.selectbox("Look closely at one from this page", on_page.tolist(), index=None, key=key,
+                     format_func=lambda i: f"#{i} (label {labels[i]})", placeholder="pick an image",
+                     on_change=pick_from_page, args=(key,))
+
+with detail_col:
+    image, label = images[index], int(labels[index])
+    st.markdown(f'<div class="dataset-chosen">{split} <b>#{index}</b> · label <b>{label}</b></div>',
+                unsafe_allow_html=True)
+    big, pix = st.tabs(["Image", "Pixel values"])
+    big.image(fit_square(image, 280), caption=f"{split} #{index}, labelled {label} (each pixel a 10×10 block)")
+    with pix:
+        st.plotly_chart(charts.pixels(image, height=330), config={"displayModeBar": False}, key="dataset-pixels")
+    if loaded is not None:
+        p = loaded.classifier.probabilities(image[None])[0]
+        guess = int(p.argmax())
+        verdict = "right" if guess == label else "**wrong**"
+        st.markdown(f"Model `{loaded.run.id}` reads **{guess}** ({p[guess]:.0%}): {verdict}.")
+        st.plotly_chart(charts.probabilities(p, height=220), config={"displayModeBar": False}, key="dataset-probs")
+        if st.button(f"How model {loaded.run.id} was trained →", key="dataset-to-training"):
+            state["training-goto"] = loaded.run.id
+            st.switch_page("pages/training.py")
+
+with st.expander("Images per digit in each split"):
+    st.plotly_chart(explore_charts.class_counts({"train": explore.class_counts(data.y_train),
+                                                  "test": explore.class_counts(data.y_test)}),
+                    config={"displayModeBar": False}, key="dataset-counts")
+
+st.subheader("Map of the test set")
+st.caption("Each dot is one of the 10,000 test images, placed so that images the method finds alike are close. "
+           "Hover for its number; click one to look at it above. The map is computed once per model and kept.")
+# The map may use another stored model than the active one (seed 002's own view, say).
+mapper = loaded
+if loaded is not None:
+    stored = [r for r in resources.runs() if "error" not in r.info]
+    ids = [r.id for r in stored]
+    if state.get("dataset-map-model") not in ids:
+        state["dataset-map-model"] = loaded.run.id if loaded.run.id in ids else ids[0]
+    st.selectbox("Model whose features are mapped", ids, key="dataset-map-model",
+                 format_func={r.id: r.label for r in stored}.get,
+                 help="The active model by default. Pick a seed-002 model to see its hidden units z[:, 0] "
+                      "against z[:, 1].")
+    try:
+        mapper = resources.model(state["dataset-map-model"])
+    except ModelStoreError as e:
+        st.warning(f"Cannot load {state['dataset-map-model']}: {e}")
+        mapper = loaded
+preset = mapper.run.info.get("preset") if mapper is not None else None
+views = explore.map_views(preset)
+if state.get("dataset-view") not in views:
+    state["dataset-view"] = views[0]
+st.selectbox("Map", views, format_func=explore.MAP_VIEWS.get, key="dataset-view")
+view = state["dataset-view"]
+
+
+def features() -> np.ndarray:
+    clf = mapper.classifier
+    return cached_features(cache_path(mapper.run.id, explore.model_tag(mapper.run.info), data.fingerprint,
+                                      explore.MAP_SPLIT),
+                           lambda: clf.features(data.x_test))
+
+
+progress = st.empty()
+
+
+def report(fraction: float, message: str) -> None:
+    progress.progress(min(max(fraction, 0.0), 1.0), text=f"Computing the map (once): {message}…")
+
+
+try:
+    coords = explore.data_map(
+        view, data.x_test, data_fingerprint=data.fingerprint, features=features if mapper else None,
+        model_id=mapper.run.id if mapper else None, tag=explore.model_tag(mapper.run.info) if mapper else "pixels",
+        on_progress=report)
+except ValueError as e:
+    st.error(f"Cannot draw this map: {e}")
+    st.stop()
+progress.empty()
+
+on_map = split == explore.MAP_SPLIT
+near = explore.map_neighbours(coords, index, k=8) if on_map else None
+title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.id}" if explore.uses_model(view) and mapper else "")
+st.plotly_chart(explore_charts.data_map(coords, data.y_test, selected=index if on_map else None, neighbours=near,
+                                        title=title),
+                on_select=pick_from_map, selection_mode="points", key="dataset-map-chart")
+if on_map:
+    st.markdown(f"**The 8 images nearest to test #{index} on this map** (ringed), nearest first")
+    st.image(explore.captioned_sheet(data.x_test[near], [f"#{i} · {data.y_test[i]}" for i in near], columns=8),
+             caption="number · label")
+else:
+    st.caption("The chosen image is a training image, so it is not on the map; pick a test image to see its "
+               "neighbours here.")

@@ -10,11 +10,11 @@ from streamlit_drawable_canvas import st_canvas
 from digitlab import own_digits
 from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
-from digitlab.neighbours import nearest
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from digitlab.store import ModelStoreError
 from ui import charts, resources
+from ui.neighbours import nearest_training_images
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 PROMPT = "Draw a digit, 0 to 9, on the black square. The answer appears as soon as you lift the pen."
@@ -82,22 +82,6 @@ def show_naive(picture: np.ndarray, prediction: Prediction) -> None:
         st.caption("Without cropping and centring, the model reads something else.")
 
 
-def show_neighbours(prediction: Prediction) -> None:
-    data, error = resources.mnist()
-    if data is None:
-        st.info(f"Showing the nearest training images needs the MNIST dataset. {error}")
-        return
-    try:
-        features = resources.train_features(loaded.run.id, resources._stamp(loaded.run.id))
-    except Exception as e:  # noqa: BLE001 - the rest of the page must survive this optional panel
-        st.warning(f"Could not compute training features: {e}")
-        return
-    idx = nearest(clf.features(prediction.steps.image)[0], features, k=8)
-    cols = st.columns(len(idx))
-    for col, i in zip(cols, idx):
-        col.image(enlarge(data.x_train[i], 3), caption=f"{data.y_train[i]} · #{i}")
-
-
 def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
     st.subheader("What the model saw")
     a, b = st.columns([1, 3])
@@ -108,7 +92,7 @@ def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
     with st.expander("How your drawing became 28×28", expanded=False):
         show_steps(prediction)
     st.subheader("Training images it finds most alike")
-    show_neighbours(prediction)
+    nearest_training_images(prediction.steps.image, loaded)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,4 +1,351 @@
-"""Being written in this session; see the issue."""
+"""Dubious labels: MNIST images whose label is probably wrong, with the evidence.
+
+All the work is in digitlab.dubious; this page arranges it: a ranked grid, the
+chosen image with its probabilities, fold votes and nearest training images,
+marks kept on disk, and a retraining without the images marked wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from digitlab import dubious, jobs
+from digitlab.lock import TrainingBusy
+from digitlab.models import PRESETS
+from digitlab.pictures import fit_square, sheet
+from digitlab.store import ModelStoreError
+from digitlab.training import TrainConfig
+from ui import charts, resources
+from ui.neighbours import nearest_training_images
+from ui.retrain import training_allowed
+
+PER_PAGE = 40
+COLUMNS = 10
+SHORTCUT = ("train", 500)  # a famous one, as a navigation shortcut only: its rank comes from the models
+SPLIT_NAMES = {"train": "Training set (60,000)", "test": "Test set (10,000)"}
+METHOD_TITLES = {"confident_learning": "Confident learning (cleanlab)", "normalized_margin": "Label quality (cleanlab)",
+                 "self_confidence": "Self-confidence", "fold_agreement": "Fold agreement"}
+MARK_BUTTONS = {"label wrong": "❌ Label wrong", "ambiguous": "❓ Ambiguous", "label fine": "✅ Label fine"}
+
+st.title("Dubious labels")
+st.caption("Some MNIST labels are wrong, and some digits could be two things. Models that never saw an image "
+           "score it; the images whose given label the models find least likely come first.")
+
+data, error = resources.mnist()
+if data is None:
+    st.error(error)
+    st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def fingerprint(source: str) -> str:
+    return data.fingerprint
+
+
+@st.cache_resource(show_spinner="Loading the ranking…", max_entries=4)
+def load_result(path: str, mtime: float) -> dubious.Result:
+    return dubious.read(Path(path))
+
+
+@st.cache_resource(show_spinner="Ranking…", max_entries=16)
+def ranking(path: str, mtime: float, split: str, method: str) -> dubious.Ranking:
+    return dubious.rank(load_result(path, mtime), split, method)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def ranking_csv(path: str, mtime: float, split: str, method: str) -> str:
+    """The whole ranking in the CLI's CSV format."""
+    r = ranking(path, mtime, split, method)
+    return dubious.ranking_csv(r, len(r))
+
+
+def results_for_data() -> list[Path]:
+    return dubious.available(fingerprint(data.source))
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def compute_form(key: str) -> None:
+    """Settings and the Compute button (a background process, under the training lock)."""
+    if not training_allowed():
+        st.info("Computing is switched off on this server (DIGITLAB_ALLOW_TRAINING=0). "
+                "Run `python -m digitlab.dubious compute` where you can.")
+        return
+    d = dubious.Settings()
+    names = list(PRESETS)
+    a, b, c = st.columns(3)
+    preset = a.selectbox("Fold model", names, index=names.index(d.preset), key=f"dubious-{key}-preset",
+                         help="The model trained on each fold. The seed-003 MLP takes ~5 s an epoch here; "
+                              "the default CNN ~50 s.")
+    folds = b.number_input("Folds", 2, 10, d.folds, key=f"dubious-{key}-folds")
+    suggested = d.epochs if preset == d.preset and d.epochs else PRESETS[preset].epochs
+    epochs = c.number_input("Epochs per fold", 1, 50, suggested, key=f"dubious-{key}-epochs-{preset}")
+    settings = dubious.Settings(preset, folds=int(folds), epochs=int(epochs))
+    st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
+               "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
+    if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
+        try:
+            dubious.start_background(settings, mnist_path=data.source)
+        except TrainingBusy as e:
+            st.error(str(e))
+        except (KeyError, ValueError) as e:
+            st.error(f"Cannot compute with these settings: {e}")
+        else:
+            st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def progress_panel() -> None:
+    """Re-drawn every second while the background computation runs."""
+    status = dubious.read_status()
+    if status is None or status["state"] not in ("starting", "running"):
+        st.rerun(scope="app")
+    st.progress(float(status.get("fraction", 0.0)), text=f"Computing: {status.get('message', '')}")
+    st.button("Cancel", key="dubious-cancel", on_click=dubious.request_cancel)
+
+
+def compute_section(key: str) -> None:
+    status = dubious.read_status()
+    state = status["state"] if status else None
+    if state in ("starting", "running"):
+        progress_panel()
+        return
+    if state == "done":
+        dubious.dismiss_status()
+        st.toast("The ranking is ready.")
+    elif state in ("failed", "cancelled", "interrupted"):
+        detail = f": {status['error']}" if status.get("error") else "."
+        st.warning(f"The last computation {state}{detail}")
+        st.button("Dismiss", key=f"dubious-{key}-dismiss", on_click=dubious.dismiss_status)
+    compute_form(key)
+
+
+found = results_for_data()
+if not found:
+    st.info("No ranking has been computed for this copy of MNIST yet. It needs out-of-fold probabilities: "
+            "K models, each trained without one K-th of the training set, score the images they never saw. "
+            f"With the default settings ({dubious.Settings().describe()}) that takes "
+            f"{dubious.DEFAULT_MINUTES} on two cores (or run `python -m digitlab.dubious compute`).")
+    compute_section("first")
+    st.stop()
+
+# --------------------------------------------------------------------------- the result and ranking
+
+default_name = dubious.file_name(dubious.Settings(), fingerprint(data.source))
+found.sort(key=lambda p: p.name != default_name)  # the default settings first, else the newest
+if len(found) > 1:
+    path = st.selectbox("Computed with", found, key="dubious-result",
+                        format_func=lambda p: load_result(str(p), p.stat().st_mtime).settings.describe())
+else:
+    path = found[0]
+stamp = (str(path), path.stat().st_mtime)
+result = load_result(*stamp)
+
+def follow_selection() -> None:
+    """Another split or ranking: turn the grid to the page of the image shown."""
+    st.session_state["dubious-follow"] = True
+
+
+a, b = st.columns([2, 3])
+split = a.radio("Images", dubious.SPLITS, format_func=SPLIT_NAMES.get, horizontal=True, key="dubious-split",
+                on_change=follow_selection)
+method = b.selectbox("Ranking", list(dubious.METHODS), format_func=METHOD_TITLES.get, key="dubious-method",
+                     on_change=follow_selection,
+                     help="  \n".join(f"**{METHOD_TITLES[m]}**: {d}" for m, d in dubious.METHODS.items()))
+r = ranking(*stamp, split, method)
+images, _ = data.split(split)
+marks = dubious.load_marks()
+
+
+def select(split_: str, index: int, follow: bool = True) -> None:
+    """Show image ``index`` of ``split_``; ``follow`` turns the grid to its page."""
+    st.session_state["dubious-split"] = split_
+    st.session_state["dubious-selected"] = (split_, int(index))
+    st.session_state["dubious-follow"] = follow
+
+
+def on_table_select(key: str, indices: list[int]) -> None:
+    rows = st.session_state[key].selection.rows
+    if rows:
+        select(st.session_state["dubious-split"], indices[rows[0]], follow=False)
+
+
+def on_jump() -> None:
+    if st.session_state.get("dubious-jump") is not None:
+        select(st.session_state["dubious-split"], int(st.session_state["dubious-jump"]))
+        st.session_state["dubious-jump"] = None  # its range differs between the splits
+
+
+selected = st.session_state.get("dubious-selected")
+if not selected or selected[0] != split or selected[1] >= len(r):
+    selected = (split, int(r.order[0]))
+index = selected[1]
+positions = r.positions
+pages = -(-len(r) // PER_PAGE)
+if st.session_state.pop("dubious-follow", False):
+    st.session_state["dubious-page"] = int(positions[index]) // PER_PAGE + 1
+# Set before the widget exists (never as its default too), kept within this ranking's pages.
+st.session_state["dubious-page"] = min(max(1, int(st.session_state.get("dubious-page", 1))), pages)
+
+# Where the shortcut image ranks, whatever split is shown.
+s_split, s_index = SHORTCUT
+r_short = ranking(*stamp, s_split, method)
+line, button = st.columns([4, 1], vertical_alignment="center")
+if s_index < len(r_short):
+    p = result.probs(s_split)[s_index]
+    line.markdown(f'<span class="dubious-500">Training image **#{s_index}** ranks **{r_short.rank_of(s_index):,}** '
+                  f"of {len(r_short):,} by {METHOD_TITLES[method].lower()}: labelled {r_short.given[s_index]}, the models say "
+                  f"{r_short.suggested[s_index]} ({p[r_short.suggested[s_index]]:.0%}).</span>",
+                  unsafe_allow_html=True)
+else:
+    line.caption(f"Training image #{s_index} is not in this result (it covers the first {len(r_short):,}).")
+button.button(f"Show train #{s_index}", key="dubious-show-500", on_click=select, args=SHORTCUT,
+              disabled=s_index >= len(r_short), width="stretch")
+
+left, right = st.columns([3, 2], gap="large")
+
+# --------------------------------------------------------------------------- the ranked grid
+
+with left:
+    a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
+    page = a.number_input(f"Page (of {pages:,})", 1, pages, key="dubious-page")
+    b.number_input(f"Go to {split} image #", 0, len(r) - 1, None, key="dubious-jump", on_change=on_jump,
+                   placeholder=f"0 to {len(r) - 1:,}")
+    c.caption(f"{int(r.flagged.sum()):,} of {len(r):,} are flagged as label issues by cleanlab's confident "
+              "learning.")
+    start = (page - 1) * PER_PAGE
+    rows = r.rows(start, start + PER_PAGE)
+    shown = [i for _, i, _, _, _ in rows]
+    captions = [f"{rk}: {g}→{s}" for rk, _, g, s, _ in rows]
+    tiles = dubious.labelled_tiles(images[shown], captions, scale=3, band=14,
+                                   highlight=[k for k, i in enumerate(shown) if i == index])
+    st.image(sheet(tiles, columns=COLUMNS, scale=1),
+             caption=f"Ranks {start + 1:,}–{start + len(rows):,}, left to right: rank: given label→most likely "
+                     "digit (the one shown on the right is highlighted). Pick one in the table below.",
+             width="stretch")
+    table = pd.DataFrame({
+        "rank": [x[0] for x in rows], "image #": shown, "given": [x[2] for x in rows],
+        "most likely": [x[3] for x in rows], "score": [round(x[4], 4) for x in rows],
+        "flagged": [bool(r.flagged[i]) for i in shown],
+        "your mark": [dubious.mark_of(marks, split, i) or "" for i in shown],
+    })
+    table_key = f"dubious-table-{split}-{method}-{page}"
+    st.dataframe(table, key=table_key, on_select=lambda: on_table_select(table_key, shown),
+                 selection_mode="single-row", hide_index=True, height=300, width="stretch")
+    st.download_button(f"Download this ranking of all {len(r):,} {split} images (CSV)",
+                       ranking_csv(*stamp, split, method), f"dubious_{split}_{method}.csv", "text/csv",
+                       key="dubious-download-ranking")
+
+# --------------------------------------------------------------------------- the chosen image and its evidence
+
+
+with right:
+    given, suggested = int(r.given[index]), int(r.suggested[index])
+    probs = result.probs(split)[index]
+    st.subheader(f"{split.capitalize()} image #{index}")
+    a, b = st.columns([1, 1])
+    a.image(fit_square(images[index], 224), width="stretch")
+    with b:
+        st.metric("Given label", given)
+        st.metric("Most likely", f"{suggested} ({probs[suggested]:.0%})")
+        st.markdown(f"Rank **{int(positions[index]) + 1:,}** of {len(r):,} · score {r.score[index]:.3f}"
+                    f"{' · flagged by cleanlab' if r.flagged[index] else ''}")
+    st.plotly_chart(charts.probabilities(probs, height=200), config={"displayModeBar": False},
+                    key="dubious-probs")
+    votes = result.votes(split)[index]
+    if split == "train":
+        oof = int(result.train_folds[index])
+        others = [int(v) for k, v in enumerate(votes) if k != oof]
+        st.caption(f"Out-of-fold model (never saw it): **{votes[oof]}**. The {len(others)} models trained *with* "
+                   f"this label say: {', '.join(map(str, others))}. If even they disagree, the label could not "
+                   "be learned.")
+    else:
+        st.caption(f"The {len(votes)} fold models (none saw it) vote: {', '.join(map(str, votes))}.")
+
+    current = dubious.mark_of(marks, split, index)
+    st.markdown(f'Your mark: <span class="dubious-mark">{current or "none"}</span>', unsafe_allow_html=True)
+    cols = st.columns(4)
+    for col, (mark, label) in zip(cols, MARK_BUTTONS.items()):
+        col.button(label, key=f"dubious-mark-{mark}", on_click=dubious.set_mark, args=(split, index, mark),
+                   type="primary" if current == mark else "secondary", width="stretch")
+    cols[3].button("Clear", key="dubious-mark-clear", on_click=dubious.set_mark, args=(split, index, None),
+                   disabled=current is None, width="stretch")
+    try:
+        nearest_training_images(images[index], resources.active_model(), summary=True,
+                                exclude=index if split == "train" else None)
+    except ModelStoreError as e:
+        st.info(f"Nearest training images need a model: {e}")
+
+# --------------------------------------------------------------------------- marks, export, retraining
+
+st.divider()
+st.subheader("Your marks")
+if marks:
+    counts = {m: sum(e["mark"] == m for e in marks.values()) for m in dubious.MARKS}
+    st.markdown(f'<span class="dubious-mark-count">{len(marks)} marked</span>: '
+                + ", ".join(f"{n} {m}" for m, n in counts.items()), unsafe_allow_html=True)
+    rankings = {s: ranking(*stamp, s, method) for s in dubious.SPLITS}
+    csv_text = dubious.marks_csv(marks, rankings)
+    st.download_button("Download the marks (CSV)", csv_text, "dubious_labels_marks.csv", "text/csv",
+                       key="dubious-download")
+    with st.expander("Marked images"):
+        marked = sorted(marks.values(), key=lambda e: (e["split"], e["index"]))
+        st.image(sheet(dubious.labelled_tiles(
+            np.stack([data.split(e["split"])[0][e["index"]] for e in marked[:100]]),
+            [f"{e['split'][:2]} #{e['index']}" for e in marked[:100]], scale=3, band=14), columns=COLUMNS, scale=1))
+else:
+    st.caption("Mark images with the buttons above; the marks are saved on this machine and can be downloaded.")
+
+if training_allowed():
+    with st.expander("Retrain without them"):
+        train_ranking = ranking(*stamp, "train", method)
+        wrong = dubious.excluded_training_images(marks)
+        names = list(PRESETS)
+        a, b = st.columns(2)
+        preset = a.selectbox("Preset", names, index=names.index("seed003-mlp512-rmsprop"), key="dubious-rt-preset")
+        top = b.number_input(f"Also leave out the top N training images ({METHOD_TITLES[method].lower()})", 0, 5000, 0,
+                             key="dubious-rt-top")
+        leave_out = dubious.excluded_training_images(marks, train_ranking, int(top))
+        st.caption(f"Leaves out {len(leave_out):,} training images ({len(wrong)} marked 'label wrong'). "
+                   "The model is trained in the background like the sidebar's Retrain; when it is done, "
+                   "compare it with the active model there. For a fair comparison, compare with the same preset "
+                   "and seed trained on all images (see the table).")
+        if st.button("Retrain without them", key="dubious-rt-start", disabled=not leave_out):
+            try:
+                jobs.start(TrainConfig(preset, exclude=leave_out), source="the Dubious labels page",
+                           mnist_path=data.source)
+            except TrainingBusy as e:
+                st.error(str(e))
+            else:
+                st.rerun()
+        same = [run for run in resources.runs() if run.info.get("preset") == preset and "test_accuracy" in run.info]
+        if same:
+            st.dataframe(pd.DataFrame({
+                "model": [run.id for run in same],
+                "images left out": [run.info.get("config", {}).get("exclude", 0) for run in same],
+                "seed": [run.info.get("config", {}).get("seed") for run in same],
+                "epochs": [run.info.get("config", {}).get("epochs") for run in same],
+                "test accuracy": [f"{run.info['test_accuracy']:.2%}" for run in same],
+            }), hide_index=True, key="dubious-rt-runs")
+
+with st.expander("How this ranking was made"):
+    meta = result.meta
+    accs = ", ".join(f"{a:.2%}" for a in meta.get("fold_accuracy", []))
+    where = "shipped with Digit Lab" if path.parent == dubious.SHIPPED_DIR else f"cached in {path.parent}"
+    st.markdown(
+        f"- {result.settings.describe()}; computed {meta.get('created', '?')} in {meta.get('seconds', '?')} s "
+        f"({where}).\n"
+        f"- Each fold model's accuracy on the fold it never saw: {accs}. Their average on the test set: "
+        f"{meta.get('test_accuracy', 0):.2%}.\n"
+        "- **confident_learning** and **normalized_margin** come from [cleanlab](https://github.com/cleanlab/cleanlab); "
+        "**self_confidence** is 1 − the probability of the given label; **fold_agreement** counts the fold models "
+        "that predict another digit (for training images: the one that never saw it, plus those that were "
+        "trained on it and still could not learn its label).\n"
+        "- The ranking comes from the models and the data alone: nothing in Digit Lab lists known errors.")
+    st.markdown("**Compute again** with other settings (the result is kept beside this one):")
+    compute_section("again")

@@ -1,4 +1,158 @@
-"""Being written in this session; see the issue."""
+"""Misclassified: the test images the active model gets wrong, where, and compared with another model."""
+
+from __future__ import annotations
+
+import numpy as np
 import streamlit as st
 
-st.info("This page is being built.")
+from digitlab import explore, paths
+from digitlab.neighbours import cached_features
+from digitlab.pictures import fit_square
+from digitlab.store import ModelStoreError
+from ui import charts, explore_charts, resources
+
+PER_PAGE, COLUMNS = 60, 10
+ANY = "any"
+COMPARE_SHOWN = 40
+state = st.session_state
+
+
+@st.cache_resource(show_spinner="Scoring the 10,000 test images with this model (once)…", max_entries=6)
+def test_probabilities(run_id: str, stamp: float, fingerprint: str) -> np.ndarray:
+    """float32 (10000, 10): saved with the run, else computed once and cached on disk."""
+    saved = resources.store().test_probabilities(run_id)
+    if saved is not None and saved.shape == (10000, 10):
+        return saved
+    loaded = resources.model(run_id)
+    if loaded.warning:  # the model fell back to another one: its answers would be mislabelled
+        raise ModelStoreError(loaded.warning)
+    data, _ = resources.mnist()
+    path = paths.cache_dir() / "probabilities" / f"{run_id}-{explore.model_tag(loaded.run.info)}-{fingerprint}-test.npy"
+    return cached_features(path, lambda: loaded.classifier.probabilities(data.x_test))
+
+
+def predictions_of(run_id: str, fingerprint: str) -> np.ndarray:
+    """int (10000,) test predictions: from run.json when it has them (no model to load), else computed."""
+    saved = resources.store().get(run_id).info.get("test_predictions")
+    if isinstance(saved, list) and len(saved) == 10000:
+        return np.asarray(saved)
+    return test_probabilities(run_id, resources._stamp(run_id), fingerprint).argmax(axis=1)
+
+
+def digit_or_none(value) -> int | None:
+    return None if value == ANY else int(value)
+
+
+def cell_clicked() -> None:
+    points = state["misclassified-cm"]["selection"]["points"]
+    if points:
+        true, predicted = (int(v) for v in points[0]["customdata"][:2])
+        state["misclassified-true"], state["misclassified-pred"] = true, predicted
+        state["misclassified-page"] = 1
+
+
+def open_in_dataset(index: int) -> None:
+    state["dataset-goto"] = {"split": "test", "index": index}
+
+
+def caption(i: int) -> str:
+    return f"{y[i]} as {pred[i]} {conf[i]:.0%}"
+
+
+st.title("Misclassified")
+data, error = resources.mnist()
+if data is None:
+    st.error(error)
+    st.stop()
+try:
+    loaded = resources.active_model()
+    run = loaded.run
+    probs = test_probabilities(run.id, resources._stamp(run.id), data.fingerprint)
+except ModelStoreError as e:
+    st.error(f"No model can be loaded: {e}. Train one from the sidebar or with `python train_model.py`.")
+    st.stop()
+if loaded.warning:
+    st.warning(loaded.warning)
+
+y = data.y_test.astype(np.int64)
+pred = probs.argmax(axis=1)
+conf = probs.max(axis=1)
+wrong = int((pred != y).sum())
+st.markdown(f'Model `{run.id}` ({run.info.get("preset", "?")}) reads <span class="mis-count">{wrong}</span> '
+            f"of the 10,000 test images wrong ({1 - wrong / len(y):.2%} right).", unsafe_allow_html=True)
+
+cm_col, pr_col = st.columns([1, 1], gap="large")
+true_sel, pred_sel = digit_or_none(state.get("misclassified-true", ANY)), digit_or_none(state.get("misclassified-pred", ANY))
+with cm_col:
+    st.markdown("**Confusion matrix** — click a cell to see its images")
+    cell = (true_sel, pred_sel) if true_sel is not None and pred_sel is not None else None
+    st.plotly_chart(explore_charts.confusion_matrix(explore.confusion(y, pred), selected=cell), key="misclassified-cm",
+                    on_select=cell_clicked, selection_mode="points", config={"displayModeBar": False},
+                    width="content")
+with pr_col:
+    st.markdown("**Precision and recall of each digit**")
+    scores = explore.class_scores(y, pred)
+    st.plotly_chart(explore_charts.class_scores(scores.precision, scores.recall), config={"displayModeBar": False},
+                    key="misclassified-scores")
+    worst = int(np.argmin(scores.recall))
+    st.caption(f"Precision: of the images the model calls d, how many are d. Recall: of the d's, how many it "
+               f"finds. Lowest recall here: **{worst}** ({scores.recall[worst]:.2%}).")
+
+st.subheader("The images")
+a, b, c = st.columns(3)
+a.selectbox("True digit", [ANY, *range(10)], key="misclassified-true", on_change=lambda: state.update({"misclassified-page": 1}))
+b.selectbox("Read as", [ANY, *range(10)], key="misclassified-pred", on_change=lambda: state.update({"misclassified-page": 1}))
+true_sel, pred_sel = digit_or_none(state["misclassified-true"]), digit_or_none(state["misclassified-pred"])
+diagonal = true_sel is not None and true_sel == pred_sel
+# A diagonal cell holds right answers: show the shakiest first, they are the near misses.
+chosen = explore.select_predictions(y, probs, true_digit=true_sel, predicted_digit=pred_sel, wrong_only=not diagonal,
+                                    least_confident_first=diagonal)
+what = (f"true {true_sel if true_sel is not None else 'any digit'}, read as "
+        f"{pred_sel if pred_sel is not None else 'anything else'}")
+if len(chosen) == 0:
+    st.info(f"The model makes no mistakes with {what}. Pick other digits, or click another cell.")
+else:
+    pages = explore.page_count(len(chosen), PER_PAGE)
+    state["misclassified-page"] = min(max(int(state.get("misclassified-page", 1)), 1), pages)
+    c.number_input(f"Page (of {pages})", 1, pages, key="misclassified-page")
+    on_page = explore.page_items(chosen, int(state["misclassified-page"]) - 1, PER_PAGE)
+    order = "right answers, least sure first" if diagonal else "mistakes, most confidently wrong first"
+    st.markdown(f'<span class="mis-shown">{len(chosen)}</span> {order} ({what}).', unsafe_allow_html=True)
+    colours = [(120, 220, 120) if pred[i] == y[i] else (255, 150, 120) for i in on_page]
+    st.image(explore.captioned_sheet(data.x_test[on_page], [caption(i) for i in on_page], COLUMNS, colours=colours),
+             caption="under each: true digit as the model's answer, and its confidence")
+    pick = st.selectbox("Look closely at one", on_page.tolist(), key=f"misclassified-pick-{what}-{state['misclassified-page']}",
+                        format_func=lambda i: f"test #{i}: {caption(i)}")
+    left, right = st.columns([1, 2])
+    left.image(fit_square(data.x_test[pick], 224), caption=f"test #{pick}, labelled {y[pick]}")
+    with right:
+        st.plotly_chart(charts.probabilities(probs[pick], height=220), config={"displayModeBar": False},
+                        key="misclassified-probs")
+        if st.button("Show it in Dataset, with its neighbours on the map →", key="misclassified-to-dataset",
+                     on_click=open_in_dataset, args=(int(pick),)):
+            st.switch_page("pages/dataset.py")
+
+st.subheader("Compared with another model")
+others = [r for r in resources.runs() if r.id != run.id and "error" not in r.info]
+if not others:
+    st.info("Only one model is stored. Train another from the sidebar (Retrain) to see which mistakes they share.")
+else:
+    other = st.selectbox("Other model", [r.id for r in others], key="misclassified-other",
+                         format_func={r.id: r.label for r in others}.get)
+    try:
+        other_pred = predictions_of(other, data.fingerprint)
+    except ModelStoreError as e:
+        st.error(f"Cannot compare with {other}: {e}")
+    else:
+        cmp = explore.compare_errors(y, pred, other_pred)
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Wrong for both", len(cmp.shared), help=f"{len(cmp.same_answer)} of them with the same wrong answer")
+        m2.metric(f"Only {run.id} wrong", len(cmp.only_a))
+        m3.metric(f"Only {other} wrong", len(cmp.only_b))
+        for title, idx, answers in ((f"wrong for both ({len(cmp.same_answer)} with the same answer)", cmp.shared, pred),
+                                    (f"only `{run.id}` (active) is wrong", cmp.only_a, pred),
+                                    (f"only `{other}` is wrong", cmp.only_b, other_pred)):
+            st.markdown(f"**{len(idx)} {title}**" + (f", first {COMPARE_SHOWN} shown" if len(idx) > COMPARE_SHOWN else ""))
+            if len(idx):
+                shown = idx[:COMPARE_SHOWN]
+                st.image(explore.captioned_sheet(data.x_test[shown], [f"{y[i]} as {answers[i]}" for i in shown], COLUMNS))

@@ -7,7 +7,6 @@ Debian's Chromium (``apt-get install chromium``).
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import socket
@@ -18,7 +17,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
+from digitlab.stroke_digits import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -69,38 +68,27 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0):
 
 
 @contextmanager
-def chromium(viewport=(1280, 1000)):
-    """A fresh headless Chromium page (Playwright), closed afterwards."""
+def chromium_browser():
+    """Headless Chromium (Playwright); ``browser.new_page()`` opens a tab with its own session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-            yield page
+            yield browser
         finally:
             browser.close()
 
 
-def _arc(cx, cy, rx, ry, start, end, n=24):
-    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
-            for a in np.linspace(start, end, n)]
+@contextmanager
+def chromium(viewport=(1280, 1000)):
+    """A fresh headless Chromium page, closed afterwards."""
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
 
 
-# Each digit: strokes of (x, y) points in the unit square, drawn the way most
-# people draw them (angles in degrees, y pointing down). Hand-made, not MNIST.
-DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {
-    0: [_arc(0.5, 0.5, 0.3, 0.42, -90, 275, 40)],
-    1: [[(0.38, 0.25), (0.55, 0.1), (0.55, 0.9)]],
-    2: [_arc(0.5, 0.32, 0.28, 0.22, 200, 380, 16) + [(0.7, 0.5), (0.22, 0.9), (0.8, 0.9)]],
-    3: [_arc(0.48, 0.3, 0.26, 0.2, 200, 450, 20) + _arc(0.48, 0.7, 0.28, 0.2, -90, 160, 20)],
-    4: [[(0.6, 0.1), (0.2, 0.62), (0.82, 0.62)], [(0.64, 0.35), (0.64, 0.92)]],
-    5: [[(0.75, 0.1), (0.3, 0.1), (0.27, 0.45)] + _arc(0.48, 0.66, 0.28, 0.25, -120, 150, 20)],
-    6: [[(0.68, 0.1), (0.4, 0.3)] + _arc(0.5, 0.68, 0.27, 0.24, 200, 560, 30)],
-    7: [[(0.2, 0.12), (0.8, 0.12), (0.42, 0.92)]],
-    8: [_arc(0.5, 0.3, 0.22, 0.2, 90, 450, 24) + _arc(0.5, 0.71, 0.26, 0.21, -90, 270, 24)],
-    9: [_arc(0.5, 0.32, 0.24, 0.22, 0, 360, 26) + [(0.74, 0.35), (0.7, 0.92)]],
-}
+# The most common way of drawing each digit, as strokes in the unit square (hand-made, not MNIST).
+DIGIT_STROKES = {d: plain(d) for d in range(10)}
 
 
 def canvas_box(page) -> dict:

@@ -3,8 +3,6 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitlab.lock import TrainingLock
-
 from conftest import ROOT
 
 
@@ -35,11 +33,3 @@ def test_training_can_be_switched_off_for_public_deployments_shipped_model(monke
     at = run_app(monkeypatch, value)
     assert not has_retrain_button(at)
     assert not any("Retrain" in s.value for s in at.sidebar.subheader)
-
-
-def test_retrain_while_the_shell_trains_is_refused_with_a_message_shipped_model(monkeypatch):
-    at = run_app(monkeypatch, None)
-    with TrainingLock({"preset": "default", "source": "train_model.py"}):
-        next(b for b in at.sidebar.button if b.label == "Retrain").click()
-        at.run()
-    assert any("already running" in e.value and "train_model.py" in e.value for e in at.sidebar.error)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import ROOT, chromium, open_app, streamlit_server
+from browser import ROOT, chromium_browser, open_app, streamlit_server
+from digitlab.lock import TrainingLock
 from conftest import mnist_path
 
 
@@ -38,10 +39,14 @@ def set_epochs(sidebar, n: int) -> None:
 
 def test_retrain_cancel_retrain_compare_activate_browser_needs_mnist(app):
     url, store = app
-    with chromium() as page, chromium() as second:
+    with chromium_browser() as browser:
+        page, second = browser.new_page(), browser.new_page()
         open_app(page, url)
         sidebar = page.locator("[data-testid=stSidebar]")
         set_epochs(sidebar, 30)  # long enough to cancel it for sure
+        with TrainingLock({"preset": "default", "source": "train_model.py"}, root=store):
+            sidebar.get_by_role("button", name="Retrain").click()
+            sidebar.get_by_text(re.compile("already running: preset default.*from train_model.py")).wait_for()
         sidebar.get_by_role("button", name="Retrain").click()
         sidebar.get_by_text("Training seed003-mlp512-rmsprop").wait_for(timeout=60_000)
         first = progress_text(page)

@@ -135,3 +135,14 @@ def test_shipped_model_has_a_complete_run_json_shipped_model():
         assert key in run.info, key
     assert run.info["test_accuracy"] >= 0.996
     assert len(run.info["test_predictions"]) == 10000
+
+
+def test_a_compiled_model_is_stored_without_its_optimizer_state(tmp_path):
+    model = tiny_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).random((8, 28, 28), np.float32), np.arange(8)
+    model.fit(x, y, epochs=1, verbose=0)  # Adam now holds moments as big as the weights
+    store = ModelStore(tmp_path)
+    loaded, _ = store.load(store.save(model, info()).id)
+    assert not loaded.compiled and getattr(loaded, "optimizer", None) is None
+    np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
+from digitlab.explore import model_tag
 from digitlab.inference import Classifier
 from digitlab.neighbours import cache_path, cached_features, unit_rows
 from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError, StoredRun
@@ -100,13 +102,50 @@ def mnist() -> tuple[Mnist | None, str | None]:
         return None, str(e)
 
 
-@st.cache_resource(show_spinner="Computing the model's features of the 60,000 training images (once per model)…",
-                   max_entries=2)
-def train_features(run_id: str, stamp: float) -> np.ndarray:
-    """Unit-length features (60000, F) of the training set under model ``run_id``."""
+class FeatureJob:
+    """Unit-length features (60000, F) of the training set, computed in a thread.
+
+    The first drawing with a new model must not wait ~30 s for them: the page
+    shows ``progress`` until ``features`` is set (or ``error``).
+    """
+
+    CHUNK = 1000  # small chunks leave room for the strokes' own model calls
+
+    def __init__(self, classifier, data: Mnist, path):
+        self.progress = 0.0
+        self.features: np.ndarray | None = None
+        self.error: str | None = None
+        self._args = (classifier, data, path)
+        threading.Thread(target=self._run, name="train-features", daemon=True).start()
+
+    def _compute(self) -> np.ndarray:
+        classifier, data, _ = self._args
+        chunks = []
+        for i in range(0, len(data.x_train), self.CHUNK):
+            chunks.append(classifier.features(data.x_train[i : i + self.CHUNK]))
+            self.progress = min(1.0, (i + self.CHUNK) / len(data.x_train))
+        return np.concatenate(chunks)
+
+    def _run(self) -> None:
+        try:
+            self.features = unit_rows(cached_features(self._args[2], self._compute))
+        except Exception as e:  # noqa: BLE001 - shown on the page instead of a dead thread
+            self.error = f"{type(e).__name__}: {e}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _feature_job(run_id: str, stamp: float, fingerprint: str) -> FeatureJob:
+    data, _ = mnist()
+    loaded = model(run_id)
+    return FeatureJob(loaded.classifier, data, cache_path(run_id, model_tag(loaded.run.info), fingerprint))
+
+
+def train_features(run_id: str) -> tuple[FeatureJob | None, str | None]:
+    """(the feature job of model ``run_id``, None), or (None, what to do) without MNIST."""
     data, error = mnist()
     if data is None:
-        raise MnistUnavailable(error)
-    clf = model(run_id).classifier
-    path = cache_path(run_id, data.fingerprint)
-    return unit_rows(cached_features(path, lambda: clf.features(data.x_train)))
+        return None, error
+    job = _feature_job(run_id, _stamp(run_id), data.fingerprint)
+    if job.error:
+        _feature_job.clear()  # shown once; the next rerun tries again
+    return job, None

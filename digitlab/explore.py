@@ -1,0 +1,389 @@
+"""Exploring MNIST and a model's answers: pure functions behind the explorer pages.
+
+Everything here takes and returns numpy arrays (no Streamlit), so the Dataset,
+Misclassified and Training pages stay thin and all of this is unit-tested:
+
+- browsing: :func:`class_counts`, :func:`with_label`, paging;
+- mistakes: :func:`select_predictions` (most confidently wrong first),
+  :func:`confusion`, :func:`class_scores` (precision/recall),
+  :func:`compare_errors` (two models' errors: shared, only A, only B);
+- the map of the data: :func:`project` (PCA or t-SNE, scikit-learn) and
+  :func:`data_map`, which caches each map on disk;
+- runs: :func:`kept_epoch`, :func:`run_summary` (one table row from run.json).
+
+The map is drawn for the **10,000 test images** (:data:`MAP_SPLIT`), not a
+sample of the training set: the model never trained on them, so the map shows
+how it sorts digits it has not seen; every image of the Misclassified page is
+on it; and 10,000 is as many as scikit-learn's t-SNE embeds in about a minute
+on two cores (see README), once per model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.neighbors import NearestNeighbors
+
+from digitlab import paths
+from digitlab.pictures import enlarge
+
+DIGITS = tuple(range(10))
+MAP_SPLIT = "test"
+# (view name, what it shows). A view is "<source>-<method>": the source is the
+# model's features (input of its last layer) or the raw pixels; the method is
+# how they are brought down to two dimensions.
+MAP_VIEWS: dict[str, str] = {
+    "hidden-z01": "hidden units z[:, 0] against z[:, 1] (as seed 002 plotted them)",
+    "features-pca": "PCA of the model's features (input of its last layer)",
+    "features-tsne": "t-SNE of the model's features (about a minute the first time)",
+    "pixels-pca": "PCA of the raw pixels (no model)",
+    "pixels-tsne": "t-SNE of the raw pixels (no model; about a minute the first time)",
+}
+# Seed 002's hidden layer is its *feature* layer (784 softmax units feeding the
+# output), so its z[:, 0] / z[:, 1] plot is defined for that preset only.
+HIDDEN_VIEW_PRESETS = ("seed002-softmax784",)
+TSNE_PCA_DIMENSIONS = 50  # t-SNE on 50 principal components: the usual speed-up, same picture
+MAP_FORMAT = 1  # bumped when a cached map's meaning changes; older files are then recomputed
+
+ProgressCallback = Callable[[float, str], None]
+
+
+# --------------------------------------------------------------- browsing
+
+
+def class_counts(labels: np.ndarray) -> np.ndarray:
+    """Labels uint8/int (N,) -> int64 (10,): how many images of each digit."""
+    return np.bincount(np.asarray(labels, dtype=np.int64), minlength=10)[:10]
+
+
+def with_label(labels: np.ndarray, digit: int | None) -> np.ndarray:
+    """Indices (int64, ascending) of the images labelled ``digit``; all of them for ``None``."""
+    labels = np.asarray(labels)
+    return np.arange(len(labels)) if digit is None else np.flatnonzero(labels == digit)
+
+
+def page_count(n: int, per_page: int) -> int:
+    """Pages needed for ``n`` items (at least 1, so an empty list still has a page to show)."""
+    return max(1, -(-n // per_page))
+
+
+def page_items(indices: np.ndarray, page: int, per_page: int) -> np.ndarray:
+    """The ``page``-th (0-based) slice of ``indices``; a page past the end is clamped to the last."""
+    page = min(max(page, 0), page_count(len(indices), per_page) - 1)
+    return indices[page * per_page : (page + 1) * per_page]
+
+
+def page_of(indices: np.ndarray, index: int, per_page: int) -> int | None:
+    """The 0-based page of ``indices`` holding image ``index``, or None if it is not among them."""
+    where = np.flatnonzero(np.asarray(indices) == index)
+    return int(where[0]) // per_page if len(where) else None
+
+
+def captioned_sheet(images: np.ndarray, captions: list[str], columns: int, scale: int = 2,
+                    colours: list[tuple[int, int, int]] | None = None) -> np.ndarray:
+    """uint8 (N, 28, 28) and N short captions -> one RGB uint8 grid image.
+
+    Like :func:`digitlab.pictures.sheet` but each thumbnail has a line of text
+    under it (true label, prediction, confidence), drawn into the picture: one
+    image on the page instead of N widgets. ``colours``: the text colour of each.
+    """
+    n = len(images)
+    if n != len(captions):
+        raise ValueError(f"{n} images but {len(captions)} captions")
+    font = ImageFont.load_default(size=12)  # Pillow's embedded font: no system fonts needed
+    side, gap, text_h = 28 * scale, 4, 16
+    width = max(side, 76)  # room for a caption like "4 as 9 100%"
+    rows = max(1, -(-n // columns))
+    out = Image.new("RGB", (columns * (width + gap) + gap, rows * (side + text_h + gap) + gap), (40, 40, 40))
+    draw = ImageDraw.Draw(out)
+    for i, (image, caption) in enumerate(zip(images, captions)):
+        r, c = divmod(i, columns)
+        x, y = gap + c * (width + gap), gap + r * (side + text_h + gap)
+        out.paste(Image.fromarray(enlarge(image, scale)), (x + (width - side) // 2, y))
+        colour = colours[i] if colours else (230, 230, 230)
+        draw.text((x + width // 2, y + side + 1), caption, fill=colour, font=font, anchor="ma")
+    return np.asarray(out)
+
+
+# --------------------------------------------------------------- mistakes
+
+
+def select_predictions(
+    y_true: np.ndarray, probabilities: np.ndarray, *, true_digit: int | None = None,
+    predicted_digit: int | None = None, wrong_only: bool = True, least_confident_first: bool = False,
+) -> np.ndarray:
+    """Indices of images by how sure the model was of its answer.
+
+    ``y_true`` int (N,), ``probabilities`` float (N, 10). The answer is the
+    argmax, its confidence the largest probability. Returns int64 indices of
+    the images that pass the filters (true label, predicted digit, wrong
+    answers only), most confident answer first (for mistakes: the most
+    confidently wrong, the ones worth looking at); ties in index order.
+    """
+    y_true = np.asarray(y_true)
+    p = np.asarray(probabilities)
+    if p.shape != (len(y_true), 10):
+        raise ValueError(f"probabilities have shape {p.shape}, expected ({len(y_true)}, 10)")
+    predicted = p.argmax(axis=1)
+    keep = np.ones(len(y_true), bool)
+    if wrong_only:
+        keep &= predicted != y_true
+    if true_digit is not None:
+        keep &= y_true == true_digit
+    if predicted_digit is not None:
+        keep &= predicted == predicted_digit
+    idx = np.flatnonzero(keep)
+    confidence = p[idx, predicted[idx]]
+    order = np.argsort(confidence if least_confident_first else -confidence, kind="stable")
+    return idx[order]
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """int64 (10, 10): row = true digit, column = predicted digit (scikit-learn's layout)."""
+    return confusion_matrix(y_true, y_pred, labels=list(DIGITS)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    """Per digit, float64 (10,) each: precision (of the images called d, how many are d),
+    recall (of the d's, how many were found), and support (int64: how many d's there are)."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    support: np.ndarray
+
+
+def class_scores(y_true: np.ndarray, y_pred: np.ndarray) -> ClassScores:
+    """Precision and recall of each digit (scikit-learn; a digit never predicted has precision 0)."""
+    precision, recall, _, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=list(DIGITS), zero_division=0)
+    return ClassScores(precision, recall, support.astype(np.int64))
+
+
+@dataclass(frozen=True)
+class ErrorComparison:
+    """Indices (int64, ascending) of the images two models get wrong.
+
+    ``shared``: both wrong; ``same_answer``: the part of ``shared`` where both
+    give the same wrong digit; ``only_a`` / ``only_b``: wrong for one model only.
+    """
+
+    shared: np.ndarray
+    same_answer: np.ndarray
+    only_a: np.ndarray
+    only_b: np.ndarray
+
+
+def compare_errors(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> ErrorComparison:
+    """Which mistakes two models share; all three arrays int (N,)."""
+    y_true, pred_a, pred_b = np.asarray(y_true), np.asarray(pred_a), np.asarray(pred_b)
+    wrong_a, wrong_b = pred_a != y_true, pred_b != y_true
+    return ErrorComparison(
+        shared=np.flatnonzero(wrong_a & wrong_b),
+        same_answer=np.flatnonzero(wrong_a & wrong_b & (pred_a == pred_b)),
+        only_a=np.flatnonzero(wrong_a & ~wrong_b),
+        only_b=np.flatnonzero(~wrong_a & wrong_b),
+    )
+
+
+# --------------------------------------------------------------- the map
+
+
+def map_views(preset: str | None) -> list[str]:
+    """The map views that make sense for a model of ``preset`` (None: no model, pixels only).
+
+    The first is the default: a quick one (PCA, or seed 002's own plot), so a
+    page opens in seconds; t-SNE takes about a minute once per model.
+    """
+    if preset is None:
+        return [v for v in MAP_VIEWS if v.startswith("pixels-")]
+    return [v for v in MAP_VIEWS if v != "hidden-z01" or preset in HIDDEN_VIEW_PRESETS]
+
+
+def uses_model(view: str) -> bool:
+    """True if the view is computed from a model's features (so it is cached per model)."""
+    return not view.startswith("pixels-")
+
+
+def project(data: np.ndarray, method: str, seed: int = 0,
+            on_progress: ProgressCallback | None = None) -> np.ndarray:
+    """float (N, D) -> float32 (N, 2) by ``method``.
+
+    ``"pca"``: the two main directions of variance (fast, linear, distances
+    mean something). ``"tsne"``: scikit-learn's Barnes-Hut t-SNE on the first
+    50 principal components (keeps neighbours together; distances between
+    clusters mean little). ``"z01"``: the first two columns as they are.
+    Seeded, so the same data gives the same map.
+    """
+    x = np.asarray(data, dtype=np.float32)
+    if x.ndim != 2 or len(x) < 3:
+        raise ValueError(f"need a 2-D array of at least 3 rows, not shape {x.shape}")
+    report = on_progress or (lambda fraction, message: None)
+    if method == "z01":
+        if x.shape[1] < 2:
+            raise ValueError("z01 needs at least two columns")
+        return x[:, :2].copy()
+    if method == "pca":
+        report(0.5, "PCA")
+        return PCA(n_components=2, random_state=seed).fit_transform(x).astype(np.float32)
+    if method == "tsne":
+        if x.shape[1] > TSNE_PCA_DIMENSIONS:
+            report(0.1, f"PCA to {TSNE_PCA_DIMENSIONS} dimensions")
+            x = PCA(n_components=TSNE_PCA_DIMENSIONS, random_state=seed).fit_transform(x)
+        report(0.2, f"t-SNE of {len(x):,} points")
+        perplexity = min(30.0, (len(x) - 1) / 3)  # scikit-learn requires perplexity < N
+        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", learning_rate="auto",
+                    random_state=seed, n_jobs=2)
+        return tsne.fit_transform(x).astype(np.float32)
+    raise ValueError(f"unknown projection {method!r}: use pca, tsne or z01")
+
+
+def map_cache_path(model_id: str | None, data_fingerprint: str, view: str, split: str = MAP_SPLIT) -> Path:
+    """cache/maps/<model id or 'pixels'>-<data fingerprint>-<split>-<view>.npz"""
+    owner = model_id if uses_model(view) and model_id else "pixels"
+    return paths.cache_dir() / "maps" / f"{owner}-{data_fingerprint}-{split}-{view}.npz"
+
+
+def model_tag(run_info: dict) -> str:
+    """What identifies one training of a model id: a model re-made under the same id
+    (the shipped default, re-trained) has another tag, so its old maps are not used."""
+    key = f"{run_info.get('id')}|{run_info.get('started')}|{run_info.get('parameters')}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def read_map(path: Path, tag: str, n: int) -> np.ndarray | None:
+    """The cached float32 (n, 2) map at ``path`` if it was made for ``tag``, else None."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            coords, stored_tag, fmt = f["coords"], str(f["tag"]), int(f["format"])
+    except (OSError, ValueError, KeyError):
+        return None
+    if stored_tag != tag or fmt != MAP_FORMAT or coords.shape != (n, 2):
+        return None
+    return coords.astype(np.float32)
+
+
+def _write_map(path: Path, coords: np.ndarray, tag: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, coords=coords.astype(np.float32), tag=np.array(tag), format=np.array(MAP_FORMAT))
+        os.replace(tmp, path)  # a reader sees the old file or the whole new one, never half
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# One lock per map file: two sessions (or a rerun of the same one) asking for a
+# map that is being computed wait for it instead of computing it a second time.
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
+
+
+def data_map(
+    view: str, images: np.ndarray, *, data_fingerprint: str, model_id: str | None = None, tag: str = "pixels",
+    features: Callable[[], np.ndarray] | None = None, on_progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """The 2-D map ``view`` (see :data:`MAP_VIEWS`) of ``images``, float32 (N, 2).
+
+    ``images``: uint8 (N, 28, 28), the map's points. ``features()`` returns
+    the model's float32 (N, F) features of the same images; it is called only
+    for a model view that is not cached yet. The map is read from
+    :func:`map_cache_path` if it was made for ``tag`` (see :func:`model_tag`),
+    else computed, reporting ``on_progress(fraction 0-1, message)``, and
+    written atomically.
+    """
+    if view not in MAP_VIEWS:
+        raise ValueError(f"unknown map view {view!r}; choose one of: {', '.join(MAP_VIEWS)}")
+    if uses_model(view) and (features is None or model_id is None):
+        raise ValueError(f"the {view} map needs a model")
+    n = len(images)
+    tag = tag if uses_model(view) else "pixels"
+    path = map_cache_path(model_id, data_fingerprint, view)
+    coords = read_map(path, tag, n)
+    if coords is not None:
+        return coords
+    report = on_progress or (lambda fraction, message: None)
+    with _lock_for(path):
+        coords = read_map(path, tag, n)  # made by another session while we waited
+        if coords is not None:
+            return coords
+        if uses_model(view):
+            report(0.0, f"the model's features of {n:,} images")
+            x = features()
+            if len(x) != n:
+                raise ValueError(f"features have {len(x)} rows for {n} images")
+        else:
+            x = np.asarray(images, dtype=np.float32).reshape(n, -1) / 255.0
+        method = view.split("-", 1)[1]
+        coords = project(x, method, on_progress=lambda f, m: report(0.1 + 0.9 * f, m))
+        _write_map(path, coords, tag)
+        report(1.0, "done")
+        return coords
+
+
+def map_neighbours(coords: np.ndarray, index: int, k: int = 8) -> np.ndarray:
+    """Indices (int64) of the ``k`` points nearest to point ``index`` on a map float (N, 2), nearest first."""
+    coords = np.asarray(coords)
+    k = min(k, len(coords) - 1)
+    if k < 1:
+        return np.zeros(0, np.int64)
+    nn = NearestNeighbors(n_neighbors=k + 1).fit(coords)
+    _, found = nn.kneighbors(coords[index : index + 1])
+    return np.array([i for i in found[0] if i != index][:k], np.int64)
+
+
+# --------------------------------------------------------------- runs
+
+
+def kept_epoch(info: dict) -> int | None:
+    """The epoch whose weights the stored model has: the best by validation loss
+    for keep-best runs, else the last; None if the run has no history."""
+    history = info.get("history") or []
+    if not history:
+        return None
+    best = info.get("best_epoch")
+    return int(best) if isinstance(best, int) and best >= 1 else int(history[-1]["epoch"])
+
+
+def run_summary(run_id: str, info: dict) -> dict:
+    """One row for the runs table: hyperparameters and results from a run.json."""
+    config = info.get("config") or {}
+    history = info.get("history") or []
+    last = history[-1] if history else {}
+    acc = info.get("test_accuracy")
+    return {
+        "run": run_id,
+        "preset": info.get("preset", "?"),
+        "test accuracy": f"{acc:.2%}" if isinstance(acc, float) else "?",
+        "kept epoch": kept_epoch(info),
+        "epochs": config.get("epochs", len(history)),
+        "batch size": config.get("batch_size"),
+        "validation %": round(100 * float(config.get("validation_split") or 0), 1),
+        "keep best": bool(config.get("keep_best")),
+        "augment": bool(config.get("augment")),
+        "seed": config.get("seed"),
+        "train images": info.get("train_images"),
+        "parameters": info.get("parameters"),
+        "final train loss": round(float(last["loss"]), 4) if "loss" in last else None,
+        "final val loss": round(float(last["val_loss"]), 4) if "val_loss" in last else None,
+        "minutes": round(float(info.get("training_seconds") or 0) / 60, 1),
+        "started": str(info.get("started", ""))[:16].replace("T", " "),
+    }

@@ -1,0 +1,113 @@
+"""The Dataset, Misclassified and Training pages under Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitlab.store import SHIPPED_ID, ModelStore
+
+from conftest import ROOT, tiny_model
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+@pytest.fixture
+def with_mnist(monkeypatch, mnist):
+    monkeypatch.setenv("DIGITLAB_MNIST", mnist.source)
+
+
+@pytest.fixture
+def without_mnist(monkeypatch):
+    from ui import resources
+
+    monkeypatch.setenv("DIGITLAB_MNIST", "/nonexistent/mnist.npz")
+    resources._mnist.clear()
+    resources._failure.clear()
+    yield
+    resources._mnist.clear()
+    resources._failure.clear()
+
+
+def test_dataset_page_jumps_to_train_500_and_filters_by_label_needs_mnist_shipped_model(with_mnist, mnist):
+    at = open_page("pages/dataset.py")
+    assert len(at.get("image")) >= 1  # the page of thumbnails, as one image
+    at.number_input(key="dataset-index").set_value(500).run()
+    assert not at.exception, at.exception
+    chosen = next(m.value for m in at.markdown if "dataset-chosen" in m.value)
+    assert "<b>#500</b>" in chosen and f"label <b>{mnist.y_train[500]}</b>" in chosen
+    assert at.number_input(key="dataset-page").value == 500 // 100 + 1  # the grid turned to its page
+    assert any(f"Model `{SHIPPED_ID}` reads" in m.value for m in at.markdown)
+
+    at.selectbox(key="dataset-label").set_value(7).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="dataset-page").max == -(-int((mnist.y_train == 7).sum()) // 100)
+
+def test_dataset_page_without_mnist_says_what_to_do(without_mnist):
+    at = open_page("pages/dataset.py")
+    assert any("DIGITLAB_MNIST" in e for e in texts(at.error))
+
+
+def test_misclassified_page_counts_the_shipped_models_mistakes_needs_mnist_shipped_model(with_mnist, mnist):
+    run = ModelStore().get(SHIPPED_ID)
+    wrong = int((np.asarray(run.info["test_predictions"]) != mnist.y_test).sum())
+    at = open_page("pages/misclassified.py")
+    assert any(f'class="mis-count">{wrong}<' in m.value for m in at.markdown)
+    assert any(f'class="mis-shown">{wrong}<' in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) >= 3  # confusion matrix, precision/recall, the chosen image's probabilities
+
+
+def test_misclassified_page_filter_without_mistakes_says_so_needs_mnist_shipped_model(with_mnist, mnist):
+    run = ModelStore().get(SHIPPED_ID)
+    pred = np.asarray(run.info["test_predictions"])
+    cm = np.zeros((10, 10), int)
+    np.add.at(cm, (mnist.y_test, pred), 1)
+    true, predicted = next((t, p) for t in range(10) for p in range(10) if t != p and cm[t, p] == 0)
+    at = open_page("pages/misclassified.py")
+    at.selectbox(key="misclassified-true").set_value(true).run()
+    at.selectbox(key="misclassified-pred").set_value(predicted).run()
+    assert not at.exception, at.exception
+    assert any("makes no mistakes" in i for i in texts(at.info))
+
+
+def test_misclassified_page_compares_with_another_stored_model_needs_mnist_shipped_model(with_mnist, mnist):
+    store = ModelStore()
+    other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00:00"})
+    at = open_page("pages/misclassified.py")
+    at.selectbox(key="misclassified-other").set_value(other.id).run()
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert f"Only {other.id} wrong" in shown and int(shown[f"Only {other.id} wrong"]) > 1000  # untrained
+
+
+def test_training_page_shows_the_shipped_run_and_overlays_another(monkeypatch):
+    store = ModelStore()
+    history = [{"epoch": e, "loss": 1 / e, "accuracy": 1 - 0.1 / e} for e in (1, 2, 3)]
+    other = store.save(tiny_model(), {"preset": "tiny", "description": "three epochs", "history": history,
+                                      "test_accuracy": 0.5, "config": {"epochs": 3}, "started": "2026-01-01T00:00:00"})
+    at = open_page("pages/training.py")
+    assert at.multiselect(key="training-runs").value == [SHIPPED_ID]
+    table = at.dataframe[0].value
+    shipped = store.get(SHIPPED_ID).info
+    assert list(table["run"]) == [SHIPPED_ID] and table["test accuracy"][0] == f"{shipped['test_accuracy']:.2%}"
+    at.multiselect(key="training-runs").select(other.id).run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["run"]) == [SHIPPED_ID, other.id]
+    assert any(f"No validation curve for {other.id}" in c for c in texts(at.caption))
+
+
+def test_training_page_with_nothing_chosen_asks_for_a_run():
+    at = open_page("pages/training.py")
+    at.multiselect(key="training-runs").set_value([]).run()
+    assert any("Pick at least one run" in i for i in texts(at.info))

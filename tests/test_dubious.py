@@ -1,0 +1,421 @@
+"""digitlab.dubious: folds, the cache, rankings, marks, CSV, and the CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitlab import dubious
+from digitlab.lock import TrainingBusy, TrainingLock, is_training_running
+
+from conftest import ROOT
+
+SMALL = dubious.Settings("seed003-mlp512-rmsprop", folds=3, epochs=1, subset=600)
+
+
+# --------------------------------------------------------------------------- folds
+
+
+def test_folds_are_stratified_seeded_and_give_every_sample_exactly_one_fold():
+    labels = np.repeat(np.arange(10), [50, 61, 47, 55, 52, 49, 58, 60, 45, 53])
+    folds = dubious.fold_assignment(labels, 5, seed=3)
+    assert folds.dtype == np.int8 and folds.shape == labels.shape
+    assert set(np.unique(folds)) == set(range(5))  # every sample has a fold, all folds used
+    for digit in range(10):  # stratified: each digit spread evenly over the folds
+        counts = np.bincount(folds[labels == digit], minlength=5)
+        assert counts.max() - counts.min() <= 1
+    assert np.array_equal(folds, dubious.fold_assignment(labels, 5, seed=3))
+    assert not np.array_equal(folds, dubious.fold_assignment(labels, 5, seed=4))
+
+
+_small_run: list = []
+
+
+def small_run(mnist) -> tuple[dubious.Result, list]:
+    """A real K-fold run (:data:`SMALL`), with every call to ``train`` recorded.
+
+    Made once per test session and shared with the page tests, which only read it.
+    """
+    if not _small_run:
+        import digitlab.training as training
+
+        calls = []
+        real_train = training.train
+
+        def recording_train(config, data, **kwargs):
+            trained = real_train(config, data, **kwargs)
+            calls.append((config.resolved(), trained.info))
+            return trained
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(training, "train", recording_train)
+            _small_run.append((dubious.compute(SMALL, mnist), calls))
+    return _small_run[0]
+
+
+@pytest.fixture(scope="module")
+def small_result(mnist):
+    return small_run(mnist)
+
+
+def test_no_training_image_is_scored_by_a_model_that_trained_on_it_needs_mnist(small_result, mnist):
+    result, calls = small_result
+    n = SMALL.subset
+    assert len(calls) == SMALL.folds
+    assert np.array_equal(result.train_folds, dubious.fold_assignment(mnist.y_train[:n], SMALL.folds, SMALL.seed))
+    for k, (config, info) in enumerate(calls):
+        held_out = set(np.flatnonzero(result.train_folds == k).tolist())
+        trained_on = set(range(n)) - set(config.exclude)
+        assert config.subset == n and config.validation_split == 0 and not config.augment
+        assert held_out == set(config.exclude), f"fold {k} model did not leave out exactly its fold"
+        assert not held_out & trained_on
+        assert info["train_images"] == len(trained_on)
+    # Each row's probabilities came from its own fold's model: the out-of-fold vote is their argmax.
+    oof_votes = result.train_votes[np.arange(n), result.train_folds]
+    assert np.array_equal(oof_votes, result.train_probs.argmax(axis=1))
+    np.testing.assert_allclose(result.train_probs.sum(axis=1), 1, atol=1e-4)
+    # The test set is scored by all K fold models, none of which saw it: its probabilities are their mean.
+    assert result.test_probs.shape == (10000, 10) and result.test_votes.shape == (10000, SMALL.folds)
+    assert result.meta["fingerprint"] == mnist.fingerprint and len(result.meta["fold_accuracy"]) == SMALL.folds
+    # Models that trained on an image fit it better than the one that never saw it.
+    in_sample = np.mean([result.train_votes[result.train_folds != k, k] == mnist.y_train[:n][result.train_folds != k]
+                         for k in range(SMALL.folds)])
+    assert in_sample > np.mean(result.meta["fold_accuracy"])
+
+
+def test_saved_result_reads_back_the_same_needs_mnist(small_result):
+    result, _ = small_result
+    back = dubious.read(dubious.save(result))
+    assert back.settings == SMALL.resolved() and back.fingerprint == result.fingerprint
+    np.testing.assert_allclose(back.train_probs, result.train_probs, atol=2e-3)  # stored as float16
+    np.testing.assert_allclose(back.test_probs, result.test_probs, atol=2e-3)
+    for name in ("train_labels", "train_folds", "train_votes", "test_labels", "test_votes"):
+        assert np.array_equal(getattr(back, name), getattr(result, name)), name
+    assert not list(back.path.parent.glob(".tmp-*"))
+
+
+def test_cache_is_used_only_for_the_same_data_and_settings_needs_mnist(small_result, mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+    result, _ = small_result
+    dubious.save(result)
+    assert dubious.load(SMALL, mnist.fingerprint) is not None
+    # Settings are compared once resolved: naming the preset's own batch size is the same settings.
+    assert dubious.load(replace(SMALL, batch_size=128), mnist.fingerprint) is not None
+    for other in (replace(SMALL, epochs=None), replace(SMALL, seed=1), replace(SMALL, folds=4), replace(SMALL, epochs=2),
+                  replace(SMALL, subset=700), replace(SMALL, preset="seed000-mlp784")):
+        assert dubious.load(other, mnist.fingerprint) is None, other
+    relabelled = replace(mnist, y_train=np.roll(mnist.y_train, 1))
+    assert relabelled.fingerprint != mnist.fingerprint
+    assert dubious.load(SMALL, relabelled.fingerprint) is None
+
+    # ensure(): a hit never trains; a miss computes and caches under the new key.
+    def no_training(*args, **kwargs):
+        raise AssertionError("computed although the cache holds this result")
+
+    monkeypatch.setattr(dubious, "compute", no_training)
+    assert dubious.ensure(SMALL, mnist).path.name == dubious.file_name(SMALL, mnist.fingerprint)
+    monkeypatch.setattr(dubious, "compute", lambda s, m, **kw: replace(result, settings=s.resolved(),
+                                                                        fingerprint=m.fingerprint))
+    fresh = dubious.ensure(replace(SMALL, seed=1), mnist)
+    assert fresh.path.name == dubious.file_name(replace(SMALL, seed=1), mnist.fingerprint)
+    assert dubious.load(replace(SMALL, seed=1), mnist.fingerprint) is not None
+
+
+def test_a_file_whose_contents_do_not_match_its_name_is_not_used_needs_mnist(small_result, mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+    result, _ = small_result
+    path = dubious.save(result)
+    other = replace(SMALL, seed=7)
+    os.replace(path, path.parent / dubious.file_name(other, mnist.fingerprint))
+    assert dubious.load(other, mnist.fingerprint) is None
+    (path.parent / dubious.file_name(SMALL, mnist.fingerprint)).write_bytes(b"not a zip file")
+    assert dubious.load(SMALL, mnist.fingerprint) is None
+
+
+def test_shipped_results_are_found_after_the_cache(small_result, monkeypatch, tmp_path):
+    result, _ = small_result
+    shipped = tmp_path / "shipped"
+    monkeypatch.setattr(dubious, "SHIPPED_DIR", shipped)
+    dubious.save(result, shipped)
+    found = dubious.load(SMALL, result.fingerprint)
+    assert found is not None and found.path.parent == shipped
+    assert dubious.available(result.fingerprint) == [found.path]
+    assert dubious.available("0000000000000000") == []
+
+
+# --------------------------------------------------------------------------- rankings
+
+
+def synthetic_result(n: int = 400, folds: int = 5, seed: int = 0) -> tuple[dubious.Result, np.ndarray]:
+    """Confident, right probabilities, except for ``wrong`` images whose label is another digit."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 10, n)
+    probs = np.full((n, 10), 0.01, np.float32)
+    probs[np.arange(n), truth] = 0.91
+    probs += rng.uniform(0, 0.02, probs.shape).astype(np.float32)
+    probs /= probs.sum(axis=1, keepdims=True)
+    labels = truth.copy()
+    wrong = np.array([5, 50, 123, 321])
+    labels[wrong] = (truth[wrong] + 3) % 10
+    votes = np.repeat(truth[:, None], folds, axis=1).astype(np.int8)
+    votes[wrong[:2], :2] = labels[wrong[:2], None]  # two wrong ones are half-memorised
+    r = dubious.Result(dubious.Settings(), "synthetic", labels.astype(np.uint8), probs,
+                       np.arange(n, dtype=np.int8) % folds, votes, labels.astype(np.uint8), probs, votes, {})
+    return r, wrong
+
+
+@pytest.mark.parametrize("method", list(dubious.METHODS))
+def test_every_ranking_puts_the_wrong_labels_first(method):
+    result, wrong = synthetic_result()
+    for split in dubious.SPLITS:
+        r = dubious.rank(result, split, method)
+        assert set(r.order[:4].tolist()) == set(wrong.tolist())
+        assert sorted(r.order.tolist()) == list(range(400))  # every image exactly once
+        assert np.array_equal(r.suggested[wrong], result.probs(split)[wrong].argmax(1))
+        assert np.array_equal(r.positions[r.order], np.arange(400))
+        assert r.rank_of(int(r.order[0])) == 1
+        assert ((0 <= r.score) & (r.score <= 1)).all()
+
+
+def test_scores_mean_what_they_say():
+    result, wrong = synthetic_result()
+    p, y = result.train_probs, result.train_labels
+    sc = dubious.rank(result, "train", "self_confidence")
+    np.testing.assert_allclose(sc.score, 1 - p[np.arange(len(y)), y], atol=1e-6)
+    assert (np.diff(sc.score[sc.order]) <= 0).all()
+    fa = dubious.rank(result, "train", "fold_agreement")
+    assert fa.score[wrong[2]] == 1.0 and fa.score[wrong[0]] == 0.6 and fa.score[0] == 0.0
+    assert list(fa.order[:2]) == sorted(wrong[2:], key=lambda i: -sc.score[i])
+    cl = dubious.rank(result, "train", "confident_learning")
+    flagged = set(np.flatnonzero(cl.flagged).tolist())
+    assert flagged and flagged <= set(wrong.tolist())  # cleanlab flags only wrong ones here
+    assert set(cl.order[: len(flagged)].tolist()) == flagged  # and they come first
+
+
+def test_unknown_method_or_split_is_refused():
+    result, _ = synthetic_result()
+    with pytest.raises(ValueError, match="unknown method"):
+        dubious.rank(result, "train", "vibes")
+    with pytest.raises(ValueError, match="split"):
+        dubious.rank(result, "validation")
+
+
+def test_ranking_csv_has_the_contract_header_and_rows():
+    result, wrong = synthetic_result()
+    r = dubious.rank(result, "train", "self_confidence")
+    rows = list(csv.reader(io.StringIO(dubious.ranking_csv(r, 3))))
+    assert rows[0] == ["rank", "index", "given_label", "suggested_label", "score"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
+    for row in rows[1:]:
+        i = int(row[1])
+        assert i in wrong and int(row[2]) == result.train_labels[i] and int(row[3]) == result.train_probs[i].argmax()
+        assert float(row[4]) == pytest.approx(r.score[i], abs=1e-6)
+
+
+# --------------------------------------------------------------------------- marks and export
+
+
+def test_marks_are_saved_and_survive_a_restart(isolated_dirs):
+    dubious.set_mark("train", 500, "label wrong")
+    dubious.set_mark("test", 12, "ambiguous")
+    dubious.set_mark("train", 7, "label fine")
+    dubious.set_mark("train", 7, None)  # cleared
+    # A new process (the app restarted) reads the same marks from disk.
+    code = "import json; from digitlab import dubious; print(json.dumps(dubious.load_marks()))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "DIGITLAB_USER_DATA": str(isolated_dirs / "user")})
+    marks = json.loads(out.stdout)
+    assert {k: v["mark"] for k, v in marks.items()} == {"train:500": "label wrong", "test:12": "ambiguous"}
+    assert dubious.mark_of(marks, "train", 500) == "label wrong" and dubious.mark_of(marks, "train", 7) is None
+
+
+def test_a_crash_while_saving_marks_keeps_the_old_file(monkeypatch):
+    dubious.set_mark("train", 1, "label wrong")
+    before = dubious.marks_path().read_bytes()
+
+    def crash(obj, f, **kwargs):
+        f.write('{"format": 1, "marks": {"trai')
+        raise OSError("disk full")
+
+    with monkeypatch.context() as mp, pytest.raises(OSError, match="disk full"):
+        mp.setattr("digitlab.store.json.dump", crash)
+        dubious.set_mark("train", 2, "ambiguous")
+    assert dubious.marks_path().read_bytes() == before
+    assert list(dubious.load_marks()) == ["train:1"]
+    assert not list(dubious.marks_path().parent.glob(".tmp-*"))
+
+
+def test_marks_from_many_tabs_at_once_are_all_kept():
+    threads = [threading.Thread(target=dubious.set_mark, args=("train", i, dubious.MARKS[i % 3])) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(dubious.load_marks()) == 24
+
+
+@pytest.mark.parametrize("args, message", [
+    (("train", 1, "wrong-ish"), "mark must be one of"),
+    (("validation", 1, "ambiguous"), "split"),
+    (("test", 10000, "ambiguous"), "from 0 to 9999"),
+    (("train", -1, "ambiguous"), "from 0 to 59999"),
+])
+def test_bad_marks_are_refused(args, message):
+    with pytest.raises(ValueError, match=message):
+        dubious.set_mark(*args)
+    assert dubious.load_marks() == {}
+
+
+def test_a_damaged_marks_file_reads_as_no_marks():
+    dubious.marks_path().parent.mkdir(parents=True, exist_ok=True)
+    dubious.marks_path().write_text("{not json")
+    assert dubious.load_marks() == {}
+
+
+def test_marks_csv_has_labels_suggestions_scores_and_marks():
+    result, wrong = synthetic_result()
+    rankings = {s: dubious.rank(result, s, "self_confidence") for s in dubious.SPLITS}
+    dubious.set_mark("train", int(wrong[0]), "label wrong")
+    dubious.set_mark("test", 3, "label fine")
+    rows = list(csv.DictReader(io.StringIO(dubious.marks_csv(dubious.load_marks(), rankings))))
+    assert list(rows[0]) == ["index", "split", "given_label", "suggested_label", "score", "mark"]
+    assert [(r["split"], int(r["index"]), r["mark"]) for r in rows] == [
+        ("train", int(wrong[0]), "label wrong"), ("test", 3, "label fine")]
+    i = int(wrong[0])
+    assert int(rows[0]["given_label"]) == result.train_labels[i]
+    assert int(rows[0]["suggested_label"]) == result.train_probs[i].argmax() != result.train_labels[i]
+    assert float(rows[0]["score"]) == pytest.approx(rankings["train"].score[i], abs=1e-6)
+    # Without a ranking for a split, the mark is still exported, its evidence left empty.
+    rows = list(csv.DictReader(io.StringIO(dubious.marks_csv(dubious.load_marks(), {"train": rankings["train"]}))))
+    assert rows[1] == {"index": "3", "split": "test", "given_label": "", "suggested_label": "", "score": "",
+                       "mark": "label fine"}
+
+
+def test_retraining_leaves_out_marked_wrong_and_top_ranked():
+    result, wrong = synthetic_result()
+    r = dubious.rank(result, "train", "self_confidence")
+    dubious.set_mark("train", 9, "label wrong")
+    dubious.set_mark("train", 10, "ambiguous")
+    dubious.set_mark("test", 11, "label wrong")
+    marks = dubious.load_marks()
+    assert dubious.excluded_training_images(marks) == (9,)
+    assert dubious.excluded_training_images(marks, r, 4) == tuple(sorted([9, *wrong.tolist()]))
+    with pytest.raises(ValueError, match="training images"):
+        dubious.excluded_training_images(marks, dubious.rank(result, "test"), 3)
+
+
+def test_labelled_tiles_and_sheet_shapes():
+    images = np.zeros((3, 28, 28), np.uint8)
+    tiles = dubious.labelled_tiles(images, ["1: 3→5", "2: 7→1", "#59999 0→6"], scale=2, band=12)
+    assert tiles.shape == (3, 68, 56) and tiles.dtype == np.uint8
+    assert tiles[:, 56:].max() > 200  # the captions were drawn
+    lit = dubious.labelled_tiles(images, ["a", "b", "c"], scale=2, band=12, highlight=[1])
+    assert lit[1, 56:].mean() > 150 > 60 > lit[0, 56:].mean()  # the chosen one stands out
+    result, _ = synthetic_result()
+    grid = dubious.top_sheet(dubious.rank(result, "train"), np.zeros((400, 28, 28), np.uint8), top=20, columns=10)
+    assert grid.ndim == 2 and grid.shape[1] > grid.shape[0]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def cli(*args, **env):
+    return subprocess.run([sys.executable, "-m", "digitlab.dubious", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, **env})
+
+
+SMALL_FLAGS = ["--folds", "3", "--epochs", "1", "--subset", "600"]
+
+
+def test_cli_rank_computes_when_missing_then_prints_both_splits_from_the_cache_needs_mnist(mnist):
+    first = cli("rank", "--split", "train", "--top", "5", *SMALL_FLAGS)
+    assert first.returncode == 0, first.stderr
+    assert "computing" in first.stderr and "fold 3/3" in first.stderr  # progress, on stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == "rank,index,given_label,suggested_label,score" and len(lines) == 6
+    rows = list(csv.DictReader(io.StringIO(first.stdout)))
+    assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4, 5]
+    for r in rows:
+        i = int(r["index"])
+        assert 0 <= i < 600 and int(r["given_label"]) == mnist.y_train[i]
+        assert int(r["suggested_label"]) != int(r["given_label"])  # the top five are disagreements
+    test = cli("rank", "--split", "test", "--top", "3", "--method", "self_confidence", *SMALL_FLAGS)
+    assert test.returncode == 0, test.stderr
+    assert "computing" not in test.stderr  # from the cache
+    rows = list(csv.DictReader(io.StringIO(test.stdout)))
+    assert len(rows) == 3 and all(int(r["given_label"]) == mnist.y_test[int(r["index"])] for r in rows)
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["rank", "--split", "validation", "--top", "5"], "invalid choice"),
+    (["rank", "--split", "train", "--top", "0"], "at least 1"),
+    (["rank", "--split", "train"], "--top"),
+    (["rank", "--split", "train", "--top", "5", "--method", "vibes"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_cli_bad_arguments_exit_2_with_a_message(args, message):
+    r = cli(*args)
+    assert r.returncode == 2 and message in r.stderr and r.stdout == ""
+
+
+def test_cli_unknown_preset_or_folds_is_a_clear_error():
+    r = cli("rank", "--split", "train", "--top", "5", "--preset", "nope")
+    assert r.returncode == 2 and "unknown preset 'nope'" in r.stderr
+    for bad, message in ((dict(folds=1), "folds must be"), (dict(subset=50), "subset must be"),
+                         (dict(epochs=0), "at least 1")):
+        with pytest.raises(ValueError, match=message):
+            dubious.Settings(**bad).resolved()
+
+
+def test_cli_without_mnist_says_what_to_do():
+    r = cli("rank", "--split", "train", "--top", "5", DIGITLAB_MNIST="/nonexistent/mnist.npz")
+    assert r.returncode == 1 and "DIGITLAB_MNIST" in r.stderr and "does not exist" in r.stderr
+
+
+def test_cli_compute_waits_for_no_one_while_a_training_runs_needs_mnist(mnist):
+    with TrainingLock({"preset": "default", "source": "train_model.py"}):
+        r = cli("compute", *SMALL_FLAGS)
+    assert r.returncode == 1 and "already running" in r.stderr and "train_model.py" in r.stderr
+    assert not list((Path(os.environ["DIGITLAB_CACHE"]) / "dubious").glob("oof-*"))
+
+
+def wait_for_final_status(timeout: float = 300.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = dubious.read_status()
+        if status and status["state"] not in ("starting", "running"):
+            return status
+        time.sleep(0.3)
+    raise TimeoutError(f"the background computation did not finish: {dubious.read_status()}")
+
+
+def test_background_compute_for_the_app_can_be_cancelled_and_completes_needs_mnist(mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+    TINY = dubious.Settings(folds=2, epochs=1, subset=200)  # the fastest real run: this is about the process
+    dubious.start_background(TINY, mnist_path=mnist.source)
+    assert is_training_running()  # the child holds the training lock ...
+    with pytest.raises(TrainingBusy, match="dubious labels"):  # ... so a second start is refused at once
+        dubious.start_background(TINY, mnist_path=mnist.source)
+    dubious.request_cancel()
+    assert wait_for_final_status()["state"] == "cancelled"
+    assert dubious.load(TINY, mnist.fingerprint) is None and not is_training_running()
+
+    dubious.start_background(TINY, mnist_path=mnist.source)
+    status = wait_for_final_status()
+    assert status["state"] == "done", status
+    assert status["fraction"] == 1.0 and not is_training_running()
+    assert dubious.load(TINY, mnist.fingerprint).path == Path(status["path"])

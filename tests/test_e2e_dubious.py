@@ -1,0 +1,54 @@
+"""The Dubious labels page in a real browser: open it, jump to train #500, mark it.
+
+The server gets its own store (a tiny active model, so nearest neighbours are
+quick), user data and cache; the cache holds a small real result made here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from browser import chromium, streamlit_server
+from digitlab import dubious
+
+from test_app_dubious import activate_tiny_model
+from test_dubious import small_run
+
+
+@pytest.fixture(scope="module")
+def app_url(mnist, tmp_path_factory):
+    d = tmp_path_factory.mktemp("e2e-dubious")
+    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
+           "DIGITLAB_CACHE": str(d / "cache")}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        dubious.save(small_run(mnist)[0])
+        activate_tiny_model()
+    with streamlit_server(env) as url:
+        yield url, d
+
+
+def test_jump_to_train_500_and_mark_it_browser_needs_mnist(app_url):
+    url, d = app_url
+    with chromium() as page:
+        # From the home page through the sidebar, as a visitor would. (Opening /dubious first thing on a
+        # fresh server runs the page without app.py's navigation: Streamlit's pages/ folder discovery.)
+        page.goto(url)
+        page.get_by_text("Draw a digit", exact=False).first.wait_for(timeout=60_000)
+        page.locator("[data-testid=stSidebarNav]").get_by_text("Dubious labels").click()
+        page.locator(".dubious-500").wait_for(timeout=60_000)
+        assert "ranks" in page.locator(".dubious-500").inner_text()
+        page.get_by_role("button", name="Show train #500").click()
+        page.get_by_text("Train image #500").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Label wrong").click()
+        page.locator(".dubious-mark", has_text="label wrong").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Download the marks (CSV)").wait_for(timeout=10_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stSidebar]").get_by_text("Active model").count() == 1  # inside app.py
+    marks = json.loads((d / "user" / "dubious_marks.json").read_text())["marks"]
+    assert marks["train:500"]["mark"] == "label wrong" and marks["train:500"]["split"] == "train"
+    shutil.rmtree(d / "cache", ignore_errors=True)

@@ -1,0 +1,123 @@
+"""The explorer pages in a real browser (Chromium through Playwright).
+
+One test per page, and the issue's whole path: a cell of the confusion matrix,
+its images, one of them in Dataset with its neighbours on the map, and the run
+that produced the model. Needs MNIST and the shipped model.
+"""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from browser import ROOT, chromium, streamlit_server
+from conftest import mnist_path
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    d = tmp_path_factory.mktemp("e2e-explore")
+    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
+           "DIGITLAB_CACHE": str(d / "cache"), "DIGITLAB_MNIST": mnist_path()}
+    with streamlit_server(env) as url:
+        yield url
+
+
+@pytest.fixture
+def page():
+    with chromium(viewport=(1400, 1100)) as p:
+        yield p
+
+
+def open_page(page, url: str, title: str) -> None:
+    """Open the app at its home, then go to ``title`` by the sidebar, as a user does.
+
+    (Opening /dataset directly on a server nobody has visited yet shows Streamlit's
+    old pages/ listing instead of app.py's navigation: start from the home page.)
+    """
+    page.goto(url)
+    page.get_by_text("Draw a digit").first.wait_for(timeout=90_000)
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+
+
+# Where, in the viewport, the first point of the digit-0 trace of the map titled
+# ``title`` is drawn, and its image index: plotly's own axis conversion.
+POINT_ON_MAP_JS = """(title) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(d => d.layout && d.layout.title && String(d.layout.title.text || '').includes(title));
+  const trace = gd._fullData[0], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return [area.left + xa.l2p(trace.x[0]), area.top + ya.l2p(trace.y[0]), trace.customdata[0]];
+}"""
+
+
+def no_exception(page) -> bool:
+    return page.locator("[data-testid=stException]").count() == 0
+
+
+def click_cell(page, chart, true: int, predicted: int) -> None:
+    """Click the confusion-matrix cell (true row, predicted column) of a plotly chart."""
+    area = chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(area["x"] + (predicted + 0.5) * area["width"] / 10,
+                     area["y"] + (true + 0.5) * area["height"] / 10)
+
+
+def test_dataset_page_jumps_to_an_image_and_draws_the_map_browser_shipped_model_needs_mnist(app_url, page):
+    open_page(page, app_url, "Dataset")
+    box = page.get_by_label(re.compile("Go to image #"))
+    box.fill("500")
+    box.press("Enter")
+    page.locator(".dataset-chosen", has_text="train #500").wait_for(timeout=30_000)
+    the_map = page.locator("[data-testid=stPlotlyChart]").filter(has_text="model default")
+    the_map.locator(".nsewdrag").first.wait_for(timeout=90_000)
+    assert no_exception(page)
+
+    # Clicking a dot on the map shows that test image.
+    the_map.scroll_into_view_if_needed()
+    x, y, index = page.evaluate(POINT_ON_MAP_JS, "model default")
+    page.mouse.click(x, y)
+    page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=30_000)
+    page.get_by_text(f"The 8 images nearest to test #{index} on this map").wait_for(timeout=30_000)
+    assert no_exception(page)
+
+
+def test_training_page_shows_the_curves_of_the_shipped_run_browser_shipped_model(app_url, page):
+    open_page(page, app_url, "Training")
+    chart = page.locator("[data-testid=stPlotlyChart]").filter(has_text="accuracy").first
+    chart.wait_for(timeout=30_000)
+    assert chart.locator(".scatterlayer .trace").count() >= 3  # train, validation, kept-epoch star
+    page.get_by_text("Settings and results").wait_for()
+    assert no_exception(page)
+
+
+def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run_browser_shipped_model_needs_mnist(
+        app_url, page):
+    cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
+    np.fill_diagonal(cm, 0)
+    true, predicted = np.unravel_index(cm.argmax(), cm.shape)  # the shipped model's commonest mistake
+    open_page(page, app_url, "Misclassified")
+    matrix = page.locator("[data-testid=stPlotlyChart]").first
+    matrix.locator(".nsewdrag").first.wait_for(timeout=30_000)
+    click_cell(page, matrix, int(true), int(predicted))
+    shown = page.locator(".mis-shown")
+    page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
+    assert shown.inner_text() == str(cm[true, predicted])
+    assert no_exception(page)
+
+    picker = page.locator("[data-testid=stSelectbox]").filter(has_text="Look closely at one")
+    expect(picker).to_have_count(1)  # the one of the previous filter is gone
+    picked = picker.locator("input").input_value()
+    assert re.fullmatch(rf"test #\d+: {true} as {predicted} \d+%", picked), picked
+    index = int(re.search(r"test #(\d+)", picked).group(1))
+    page.get_by_role("button", name=re.compile("Show it in Dataset")).click()
+    page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=60_000)
+    page.get_by_text(f"The 8 images nearest to test #{index} on this map").wait_for(timeout=90_000)
+    assert no_exception(page)
+
+    page.get_by_role("button", name="How model default was trained").click()
+    page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("default (default, test").first.wait_for(timeout=30_000)
+    assert no_exception(page)

@@ -1,0 +1,236 @@
+"""digitlab.explore: browsing, mistakes, precision/recall, model comparison, the cached 2-D map."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.model_selection import cross_val_score
+
+from digitlab import explore, paths
+from digitlab.pictures import enlarge
+from digitlab.store import ModelStore
+
+from conftest import ROOT
+
+SHIPPED_RUN = json.loads((ROOT / "model_store" / "default" / "run.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def shipped_test_probabilities():
+    return ModelStore().test_probabilities("default")
+
+
+# --------------------------------------------------------------- browsing
+
+
+def test_class_counts_of_real_mnist_needs_mnist(mnist):
+    train, test = explore.class_counts(mnist.y_train), explore.class_counts(mnist.y_test)
+    assert train.sum() == 60000 and test.sum() == 10000
+    assert train[1] == 6742 and train[5] == 5421  # the commonest and the rarest digit of MNIST
+    assert test.tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_label_filter_and_paging():
+    labels = np.array([3, 1, 3, 3, 0, 3])
+    threes = explore.with_label(labels, 3)
+    assert threes.tolist() == [0, 2, 3, 5]
+    assert explore.with_label(labels, None).tolist() == list(range(6))
+    assert explore.with_label(labels, 7).tolist() == []
+    assert explore.page_count(4, 3) == 2 and explore.page_count(0, 3) == 1 and explore.page_count(6, 3) == 2
+    assert explore.page_items(threes, 1, 3).tolist() == [5]
+    assert explore.page_items(threes, 9, 3).tolist() == [5]  # past the end: the last page
+    assert explore.page_of(threes, 5, 3) == 1 and explore.page_of(threes, 0, 3) == 0
+    assert explore.page_of(threes, 1, 3) is None  # image 1 is not a 3
+
+
+def test_captioned_sheet_places_each_thumbnail_enlarged_and_checks_captions():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    out = explore.captioned_sheet(images, ["a", "b", "c"], columns=2, scale=2)
+    assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
+    width, side, gap = 76, 56, 4
+    x = gap + (width + gap) + (width - side) // 2  # second column
+    np.testing.assert_array_equal(out[gap : gap + side, x : x + side, 0], enlarge(images[1], 2))
+    assert out.shape[0] == 2 * (side + 16 + gap) + gap  # two rows of thumbnail + caption
+    with pytest.raises(ValueError, match="3 images but 2 captions"):
+        explore.captioned_sheet(images, ["a", "b"], columns=2)
+
+
+# --------------------------------------------------------------- mistakes
+
+
+def test_select_predictions_orders_by_confidence_and_filters():
+    y = np.array([0, 1, 2, 3, 4])
+    p = np.full((5, 10), 0.01)
+    p[0, 7], p[1, 1], p[2, 7], p[3, 5], p[4, 4] = 0.6, 0.9, 0.95, 0.8, 0.5  # wrong: 0, 2, 3
+    assert explore.select_predictions(y, p).tolist() == [2, 3, 0]
+    assert explore.select_predictions(y, p, predicted_digit=7).tolist() == [2, 0]
+    assert explore.select_predictions(y, p, true_digit=0).tolist() == [0]
+    assert explore.select_predictions(y, p, true_digit=1).tolist() == []  # 1 is read right
+    assert explore.select_predictions(y, p, wrong_only=False, least_confident_first=True).tolist() == [4, 0, 3, 1, 2]
+    with pytest.raises(ValueError, match="shape"):
+        explore.select_predictions(y, p[:3])
+
+
+def test_mistakes_of_the_shipped_model_match_its_run_json_needs_mnist_shipped_model(mnist, shipped_test_probabilities):
+    p, y = shipped_test_probabilities, mnist.y_test
+    pred = p.argmax(axis=1)
+    wrong = explore.select_predictions(y, p)
+    assert len(wrong) == round((1 - SHIPPED_RUN["test_accuracy"]) * 10000)
+    assert np.all(pred[wrong] != y[wrong])
+    confidence = p[wrong, pred[wrong]]
+    assert np.all(np.diff(confidence) <= 0)  # most confidently wrong first
+    cm = explore.confusion(y, pred)
+    np.testing.assert_array_equal(cm, np.array(SHIPPED_RUN["confusion_matrix"]))
+    for t in range(10):
+        for q in range(10):
+            if t != q:
+                assert len(explore.select_predictions(y, p, true_digit=t, predicted_digit=q)) == cm[t, q]
+
+
+def test_precision_and_recall_per_digit_needs_mnist_shipped_model(mnist, shipped_test_probabilities):
+    pred = shipped_test_probabilities.argmax(axis=1)
+    s = explore.class_scores(mnist.y_test, pred)
+    cm = explore.confusion(mnist.y_test, pred)
+    np.testing.assert_allclose(s.recall, np.diag(cm) / cm.sum(axis=1))
+    np.testing.assert_allclose(s.precision, np.diag(cm) / cm.sum(axis=0))
+    assert s.support.tolist() == explore.class_counts(mnist.y_test).tolist()
+
+
+def test_a_digit_never_predicted_has_precision_zero_not_an_error():
+    s = explore.class_scores(np.array([0, 1, 1]), np.array([0, 0, 0]))
+    assert s.precision[1] == 0 and s.recall[1] == 0 and s.recall[0] == 1 and s.precision[0] == pytest.approx(1 / 3)
+
+
+def test_compare_errors_splits_the_mistakes_of_two_models():
+    y = np.array([0, 1, 2, 3, 4, 5])
+    a = np.array([0, 7, 7, 3, 9, 5])  # wrong: 1, 2, 4
+    b = np.array([0, 7, 8, 8, 4, 5])  # wrong: 1, 2, 3
+    c = explore.compare_errors(y, a, b)
+    assert c.shared.tolist() == [1, 2]
+    assert c.same_answer.tolist() == [1]
+    assert c.only_a.tolist() == [4] and c.only_b.tolist() == [3]
+
+
+# --------------------------------------------------------------- the map
+
+
+def test_map_views_offer_seed002s_hidden_units_only_for_seed002():
+    assert explore.map_views("seed002-softmax784")[0] == "hidden-z01"
+    assert "hidden-z01" not in explore.map_views("default")
+    assert explore.map_views("default")[0] == "features-pca"  # the quick one opens first
+    assert explore.map_views(None) == ["pixels-pca", "pixels-tsne"]
+
+
+def test_tsne_of_pixels_keeps_digits_together_needs_mnist(mnist):
+    x = mnist.x_test[:600].reshape(600, -1) / 255.0
+    y = mnist.y_test[:600]
+    steps = []
+    coords = explore.project(x, "tsne", on_progress=lambda f, m: steps.append(f))
+    assert coords.shape == (600, 2) and coords.dtype == np.float32
+    # Neighbours on the t-SNE map mostly share a label; on a PCA map much less so.
+    knn = lambda c: cross_val_score(KNeighborsClassifier(5), c, y, cv=3).mean()  # noqa: E731
+    assert knn(coords) > 0.8
+    assert knn(explore.project(x, "pca")) < 0.6
+    assert steps == sorted(steps)
+    np.testing.assert_array_equal(coords, explore.project(x, "tsne"))  # seeded
+
+
+def test_project_rejects_what_it_cannot_do():
+    with pytest.raises(ValueError, match="unknown projection"):
+        explore.project(np.zeros((5, 3)), "umap")
+    with pytest.raises(ValueError, match="2-D array"):
+        explore.project(np.zeros(5), "pca")
+    np.testing.assert_array_equal(explore.project(np.arange(12.0).reshape(4, 3), "z01"), [[0, 1], [3, 4], [6, 7], [9, 10]])
+
+
+def test_seed002_hidden_units_are_its_feature_layer_and_its_map_needs_mnist(mnist):
+    from digitlab.inference import Classifier
+    from digitlab.models import softmax784
+
+    clf = Classifier(softmax784())
+    z = clf.features(mnist.x_test[:200])
+    assert z.shape == (200, 784)
+    np.testing.assert_allclose(z.sum(axis=1), 1.0, rtol=1e-4)  # the softmax hidden layer itself
+    coords = explore.data_map("hidden-z01", mnist.x_test[:200], data_fingerprint="fp", model_id="s2", tag="t",
+                              features=lambda: z)
+    np.testing.assert_allclose(coords, z[:, :2])
+
+
+def test_model_features_are_the_input_of_the_last_layer_shipped_model_needs_mnist(shipped_classifier, mnist):
+    f = shipped_classifier.features(mnist.x_test[:50])
+    assert f.shape == (50, 256) and f.dtype == np.float32 and f.min() >= 0  # the CNN's 256 ReLU units
+    last = shipped_classifier.model.layers[-1]
+    w, b = last.get_weights()
+    logits = f @ w + b
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(p / p.sum(1, keepdims=True), shipped_classifier.probabilities(mnist.x_test[:50]),
+                               atol=1e-4)
+
+
+def test_map_is_cached_per_model_and_recomputed_for_a_new_model_shipped_model_needs_mnist(shipped_classifier, mnist):
+    images = mnist.x_test[:400]
+    calls = []
+
+    def features():
+        calls.append(1)
+        return shipped_classifier.features(images)
+
+    progress = []
+    args = dict(data_fingerprint=mnist.fingerprint, model_id="default", features=features)
+    first = explore.data_map("features-pca", images, tag="run-1", on_progress=lambda f, m: progress.append((f, m)),
+                             **args)
+    path = paths.cache_dir() / "maps" / f"default-{mnist.fingerprint}-test-features-pca.npz"
+    assert path.exists() and first.shape == (400, 2)
+    assert [f for f, _ in progress] == sorted(f for f, _ in progress) and progress[-1][0] == 1.0
+    assert not list(path.parent.glob(".tmp-*"))  # written through a temporary file and a rename
+    again = explore.data_map("features-pca", images, tag="run-1", **args)
+    np.testing.assert_array_equal(first, again)
+    assert len(calls) == 1  # the second time it was read from disk
+    explore.data_map("features-pca", images, tag="run-2", **args)  # the model was re-trained under its id
+    assert len(calls) == 2
+    path.write_bytes(b"not an npz")  # a damaged file is recomputed, not an error
+    explore.data_map("features-pca", images, tag="run-2", **args)
+    assert len(calls) == 3
+
+
+def test_pixel_maps_need_no_model_and_model_maps_do_needs_mnist(mnist):
+    images = mnist.x_test[:300]
+    coords = explore.data_map("pixels-pca", images, data_fingerprint=mnist.fingerprint)
+    assert coords.shape == (300, 2)
+    assert (paths.cache_dir() / "maps" / f"pixels-{mnist.fingerprint}-test-pixels-pca.npz").exists()
+    with pytest.raises(ValueError, match="needs a model"):
+        explore.data_map("features-tsne", images, data_fingerprint=mnist.fingerprint)
+    with pytest.raises(ValueError, match="unknown map view"):
+        explore.data_map("pixels-umap", images, data_fingerprint=mnist.fingerprint)
+
+
+def test_model_tag_changes_when_a_model_is_retrained_under_the_same_id():
+    a = explore.model_tag({"id": "default", "started": "2026-01-01T00:00:00", "parameters": 10})
+    b = explore.model_tag({"id": "default", "started": "2026-02-01T00:00:00", "parameters": 10})
+    assert a != b and a == explore.model_tag({"id": "default", "started": "2026-01-01T00:00:00", "parameters": 10})
+
+
+def test_map_neighbours_are_the_nearest_points_nearest_first():
+    coords = np.array([[0, 0], [1, 0], [5, 5], [0.5, 0], [-3, 0]], dtype=np.float32)
+    assert explore.map_neighbours(coords, 0, k=3).tolist() == [3, 1, 4]
+    assert explore.map_neighbours(coords[:1], 0, k=3).tolist() == []
+
+
+# --------------------------------------------------------------- runs
+
+
+def test_kept_epoch_and_run_summary_of_the_shipped_run():
+    assert explore.kept_epoch(SHIPPED_RUN) == SHIPPED_RUN["best_epoch"] == len(SHIPPED_RUN["history"])
+    row = explore.run_summary("default", SHIPPED_RUN)
+    assert row["preset"] == "default" and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
+    assert row["batch size"] == 256 and row["final val loss"] is not None and row["augment"] is True
+
+
+def test_kept_epoch_of_a_keep_best_run_and_of_a_run_without_history():
+    history = [{"epoch": e, "loss": 1.0 / e, "val_loss": [0.5, 0.3, 0.4][e - 1]} for e in (1, 2, 3)]
+    assert explore.kept_epoch({"history": history, "best_epoch": 2}) == 2
+    assert explore.kept_epoch({"history": history}) == 3
+    assert explore.kept_epoch({}) is None
+    assert explore.run_summary("x", {})["kept epoch"] is None

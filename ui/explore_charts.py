@@ -1,0 +1,157 @@
+"""Plotly figures of the explorer pages (Dataset, Misclassified, Training). Arrays in, figure out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+DIGITS = [str(d) for d in range(10)]
+# Ten distinguishable colours, one per digit (plotly's "D3" / Tableau set).
+DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+RUN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d"]
+
+
+def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, side: int = 470) -> go.Figure:
+    """The 10x10 confusion matrix, ``side`` pixels square; clicking a cell selects it (true, predicted).
+
+    Colour is log(1 + count) so that a handful of mistakes still shows next to
+    a thousand right answers. Streamlit does not report clicks on a heatmap,
+    so each cell also carries an invisible square scatter point the size of
+    the cell: the points are what gets clicked; their customdata is
+    [true, predicted, count]. The figure has a fixed size (show it with
+    ``width="content"``) so that points and cells line up.
+    """
+    cm = np.asarray(cm)
+    margin = dict(l=58, r=8, t=58, b=8)
+    cell = (side - margin["l"] - margin["r"]) / 10
+    t, p = np.meshgrid(np.arange(10), np.arange(10), indexing="ij")
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(z=np.log1p(cm), x=DIGITS, y=DIGITS, text=cm, texttemplate="%{text}",
+                             colorscale="Blues", showscale=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=[str(v) for v in p.ravel()], y=[str(v) for v in t.ravel()], mode="markers",
+        marker=dict(symbol="square", size=cell - 2, color="rgba(0,0,0,0)"),
+        # A list, not an array: plotly would send a 2-D array as a typed array and
+        # Streamlit would hand each point's row back as a dict, not a list.
+        customdata=np.stack([t.ravel(), p.ravel(), cm.ravel()], axis=1).tolist(),
+        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}: %{customdata[2]} images"
+                      "<extra>click to show them</extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
+    ))
+    if selected is not None:
+        true, predicted = selected
+        fig.add_shape(type="rect", x0=predicted - 0.5, x1=predicted + 0.5, y0=true - 0.5, y1=true + 0.5,
+                      line=dict(color="#ff8c00", width=3))
+    fig.update_layout(width=side, height=side, margin=margin,  # t = l and b = r: a square plot area
+                      clickmode="event+select", dragmode=False, showlegend=False)
+    fig.update_xaxes(title="predicted", type="category", side="top", categoryorder="array", categoryarray=DIGITS,
+                     fixedrange=True)
+    fig.update_yaxes(title="true label", type="category", autorange="reversed", categoryorder="array",
+                     categoryarray=DIGITS, fixedrange=True)
+    return fig
+
+
+def class_scores(precision: np.ndarray, recall: np.ndarray, height: int = 300) -> go.Figure:
+    """Grouped bars: each digit's precision and recall."""
+    fig = go.Figure([
+        go.Bar(x=DIGITS, y=precision, name="precision", marker_color="#4c78a8",
+               hovertemplate="digit %{x}: precision %{y:.2%}<extra>of the images called %{x}, how many are</extra>"),
+        go.Bar(x=DIGITS, y=recall, name="recall", marker_color="#f58518",
+               hovertemplate="digit %{x}: recall %{y:.2%}<extra>of the %{x}s, how many were found</extra>"),
+    ])
+    low = float(min(np.min(precision), np.min(recall))) if len(precision) else 0.0
+    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
+                      yaxis=dict(range=[max(0.0, low - 0.02), 1.0], tickformat=".1%"),
+                      xaxis=dict(type="category", title="digit"), legend=dict(orientation="h", y=1.1))
+    return fig
+
+
+def class_counts(counts: dict[str, np.ndarray], height: int = 260) -> go.Figure:
+    """Grouped bars: images per digit in each split ({"train": (10,), "test": (10,)})."""
+    fig = go.Figure([go.Bar(x=DIGITS, y=c, name=name, text=c, textposition="outside",
+                            hovertemplate=f"{name}: %{{y}} images of %{{x}}<extra></extra>")
+                     for name, c in counts.items()])
+    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(type="category", title="digit"), legend=dict(orientation="h", y=1.15))
+    return fig
+
+
+def data_map(coords: np.ndarray, labels: np.ndarray, *, selected: int | None = None,
+             neighbours: np.ndarray | None = None, title: str = "", height: int = 620) -> go.Figure:
+    """A scatter of the map's points (float (N, 2)), one trace per digit so the legend
+    can hide digits. Hover and click give the image index (customdata)."""
+    coords, labels = np.asarray(coords), np.asarray(labels)
+    fig = go.Figure()
+    for d in range(10):
+        idx = np.flatnonzero(labels == d)
+        fig.add_trace(go.Scattergl(
+            x=coords[idx, 0], y=coords[idx, 1], mode="markers", name=str(d), customdata=idx,
+            marker=dict(size=4, color=DIGIT_COLOURS[d], opacity=0.7),
+            hovertemplate=f"#%{{customdata}} · label {d}<extra></extra>",
+        ))
+    if neighbours is not None and len(neighbours):
+        fig.add_trace(go.Scattergl(
+            x=coords[neighbours, 0], y=coords[neighbours, 1], mode="markers", name="neighbours",
+            customdata=neighbours, marker=dict(size=11, color="rgba(0,0,0,0)", line=dict(color="#222", width=2)),
+            hovertemplate="#%{customdata} (neighbour)<extra></extra>",
+        ))
+    if selected is not None:
+        fig.add_trace(go.Scattergl(
+            x=coords[[selected], 0], y=coords[[selected], 1], mode="markers", name=f"#{selected}",
+            customdata=[selected], marker=dict(size=18, symbol="star", color="#ff8c00", line=dict(color="#000", width=1)),
+            hovertemplate="#%{customdata} (chosen)<extra></extra>",
+        ))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
+                      title=dict(text=title, font_size=13), legend=dict(title="digit", itemsizing="constant"),
+                      clickmode="event+select", dragmode="pan", uirevision=title)
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False)
+    return fig
+
+
+@dataclass(frozen=True)
+class Curves:
+    """One run's curves: ``history`` as in run.json, ``kept`` the epoch the model kept (or None)."""
+
+    name: str
+    history: list[dict]
+    kept: int | None = None
+    live: bool = False
+
+
+def training_curves(runs: list[Curves], height: int = 420) -> go.Figure:
+    """Loss and accuracy per epoch, side by side; train solid, validation dotted,
+    one colour per run, a star on the kept epoch's validation (else train) point."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
+    for i, run in enumerate(runs):
+        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        epochs = [h["epoch"] for h in run.history]
+        for col, metric in ((1, "loss"), (2, "accuracy")):
+            for key, part, dash in ((metric, "train", "solid"), (f"val_{metric}", "validation", "dot")):
+                values = [h.get(key) for h in run.history]
+                if not any(v is not None for v in values):
+                    continue
+                fig.add_trace(go.Scatter(
+                    x=epochs, y=values, mode="lines+markers", name=f"{run.name} · {part}",
+                    legendgroup=run.name, showlegend=col == 1, marker=dict(size=5),
+                    line=dict(color=colour, dash=dash, width=3 if run.live else 2),
+                    hovertemplate=f"{run.name}<br>{part} {metric}, epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+                ), row=1, col=col)
+            kept_row = next((h for h in run.history if h["epoch"] == run.kept), None)
+            if kept_row is not None:
+                key = f"val_{metric}" if f"val_{metric}" in kept_row else metric
+                fig.add_trace(go.Scatter(
+                    x=[run.kept], y=[kept_row[key]], mode="markers", name=f"{run.name} · kept epoch",
+                    legendgroup=run.name, showlegend=False,
+                    marker=dict(symbol="star", size=15, color=colour, line=dict(color="#000", width=1)),
+                    hovertemplate=f"{run.name}<br>kept epoch %{{x}}: {metric} %{{y:.4f}}<extra></extra>",
+                ), row=1, col=col)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
+                      legend=dict(orientation="h", y=-0.15))
+    fig.update_xaxes(title="epoch", rangemode="tozero")
+    fig.update_yaxes(type="log", row=1, col=1)  # losses fall by orders of magnitude
+    return fig

@@ -1,0 +1,46 @@
+"""The "most alike training images" panel, shared by the Draw and Dubious labels pages."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from digitlab.neighbours import nearest
+from digitlab.pictures import enlarge
+from ui import resources
+
+
+@st.fragment(run_every=1.0)
+def _progress(job: resources.FeatureJob) -> None:
+    """Redrawn every second until the features are ready, then the whole page once."""
+    if job.features is None and job.error is None:
+        st.progress(job.progress, text="The model is looking at all 60,000 training images once, "
+                                       f"to find the most alike ({job.progress:.0%})…")
+    else:
+        st.rerun()
+
+
+def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *, k: int = 8,
+                            exclude: int | None = None, summary: bool = False) -> None:
+    """Show the ``k`` training images nearest to ``image`` (uint8 or float 28×28) in the
+    model's feature space, with their labels; or what is missing, or a progress bar."""
+    if summary:
+        st.markdown(f"**Most alike training images** (by the active model, {loaded.run.id})")
+    job, error = resources.train_features(loaded.run.id)
+    if job is None:
+        st.info(f"Showing the nearest training images needs the MNIST dataset. {error}")
+        return
+    if job.error:
+        st.warning(f"Could not compute the training images' features: {job.error}")
+        return
+    if job.features is None:
+        _progress(job)
+        return
+    data, _ = resources.mnist()
+    idx = nearest(loaded.classifier.features(image)[0], job.features, k=k, exclude=exclude)
+    labels = data.y_train[idx]
+    if summary:
+        common = int(np.bincount(labels, minlength=10).argmax())
+        st.caption(f"{int((labels == common).sum())} of the {len(idx)} are labelled {common}.")
+    for col, i in zip(st.columns(len(idx)), idx):
+        col.image(enlarge(data.x_train[i], 3), caption=f"{data.y_train[i]} · #{i}")
