@@ -29,8 +29,11 @@ if loaded.warning:
 clf = loaded.classifier
 
 
-def show_answer(prediction: Prediction | None) -> None:
-    """The big digit, how sure, and all ten probabilities; or why there is no answer."""
+def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
+    """The big digit, how sure, and all ten probabilities; or why there is no answer.
+
+    ``strokes``: how many canvas strokes the answer is for (0 for an upload).
+    """
     if prediction is None or prediction.steps.problem == "empty":
         st.info(PROMPT)
         return
@@ -38,9 +41,9 @@ def show_answer(prediction: Prediction | None) -> None:
         st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger.")
         return
     d, p = prediction.digit, prediction.probabilities
-    # data-confidence changes with every stroke: browser tests and the latency
-    # benchmark watch it to see that a new answer arrived.
-    st.markdown(f'<div class="digit-answer" data-confidence="{prediction.confidence:.6f}" '
+    # data-confidence changes with every stroke and data-strokes counts them: browser
+    # tests and the latency benchmark watch them to see that a new answer arrived.
+    st.markdown(f'<div class="digit-answer" data-confidence="{prediction.confidence:.6f}" data-strokes="{strokes}" '
                 f'style="font-size:6rem;line-height:1;font-weight:700">{d}</div>', unsafe_allow_html=True)
     if prediction.unsure:
         r = prediction.runner_up
@@ -147,7 +150,7 @@ with draw_tab:
     picture = canvas.image_data
     prediction = classify(picture)
     with right:
-        show_answer(prediction)
+        show_answer(prediction, len((canvas.json_data or {}).get("objects", [])))
         show_own_digits(prediction, "draw")
     if prediction is not None and prediction.digit is not None:
         show_details(picture, prediction, "draw")

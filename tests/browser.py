@@ -95,6 +95,9 @@ def canvas_box(page) -> dict:
     """The drawing canvas's box on the page (it lives in the component's open shadow root)."""
     canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for(state="visible", timeout=60_000)
+    # The component loads its initial drawing just after mounting, which can wipe a
+    # stroke made in the same instant; no person draws that fast, so let it settle.
+    page.wait_for_timeout(500)
     return canvas.bounding_box()
 
 
@@ -116,11 +119,14 @@ def answer_text(page) -> str | None:
     return loc.first.inner_text() if loc.count() else None
 
 
-def wait_for_answer(page, previous: str | None = None, timeout: float = 20.0) -> str:
-    """Wait until the answer shows a digit (different from ``previous`` if given)."""
+def wait_for_answer(page, previous: str | None = None, timeout: float = 20.0, strokes: int | None = None) -> str:
+    """Wait until the answer shows a digit (different from ``previous`` if given; for a
+    drawing of ``strokes`` strokes if given, not for the first strokes of it)."""
+    selector = ".digit-answer" + (f'[data-strokes="{strokes}"]' if strokes else "")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        text = answer_text(page)
+        loc = page.locator(selector)
+        text = loc.first.inner_text() if loc.count() else None
         if text and text != previous:
             return text.strip()
         time.sleep(0.02)
@@ -138,7 +144,7 @@ WATCH_ANSWERS_JS = """
   window.__digit = {t0: null, t1: null, last: null};
   const current = () => {
     const el = document.querySelector('.digit-answer');
-    return el ? el.getAttribute('data-confidence') + '|' + el.textContent : null;
+    return el ? el.getAttribute('data-strokes') + '|' + el.getAttribute('data-confidence') + '|' + el.textContent : null;
   };
   window.__digit.last = current();
   window.addEventListener('mouseup', () => { window.__digit.t0 = performance.now(); window.__digit.t1 = null; },

@@ -51,6 +51,7 @@ def test_dot_is_not_answered_shipped_model(app):
 
 
 def test_sidebar_lists_the_shipped_model_shipped_model(app):
-    picker = app.sidebar.selectbox(key="model_picker")
+    picker = app.sidebar.selectbox(key="model_picker-default")
     assert picker.value == "default"
     assert any("test accuracy" in c.value for c in app.sidebar.caption)
+

@@ -79,6 +79,9 @@ def test_retrain_cancel_retrain_compare_activate_browser_needs_mnist(app):
         dialog.get_by_text(re.compile(r"test digits right before, wrong now")).wait_for(timeout=30_000)
         dialog.get_by_role("button", name="Make the new model active").click()
         page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
+        # The sidebar now describes the new model as the active one.
+        sidebar.locator("[data-testid=stCaptionContainer]", has_text="MNIST test accuracy").filter(
+            has_text="seed003-mlp512-rmsprop").wait_for(timeout=30_000)
 
     runs = [p.name for p in store.iterdir() if not p.name.startswith(".") and p.is_dir()]
     assert len(runs) == 1 and runs[0].endswith("seed003-mlp512-rmsprop")

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitlab import jobs, own_digits
-from digitlab.lock import TrainingBusy
+from digitlab.lock import TrainingBusy, is_training_running
 from digitlab.models import PRESETS
 from digitlab.pictures import sheet
 from digitlab.store import ModelStoreError
@@ -62,11 +62,19 @@ def settings_form() -> None:
         try:
             jobs.start(config, source="the app", include_own_digits=include_own)
         except TrainingBusy as e:
-            st.error(str(e))
+            # Kept in the session: this panel redraws every second and would wipe a plain st.error.
+            st.session_state["rt-refused"] = str(e)
         except ValueError as e:
-            st.error(f"Cannot train with these settings: {e}")
+            st.session_state["rt-refused"] = f"Cannot train with these settings: {e}"
         else:
+            st.session_state.pop("rt-refused", None)
             st.rerun()
+    refused = st.session_state.get("rt-refused")
+    if refused and "already running" in refused and not is_training_running():
+        st.session_state.pop("rt-refused")  # what blocked it has finished
+    elif refused:
+        st.error(refused)
+        st.button("OK", key="rt-refused-ok", on_click=st.session_state.pop, args=("rt-refused", None))
 
 
 def _curves(history: list[dict]) -> go.Figure:

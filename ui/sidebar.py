@@ -18,14 +18,15 @@ def model_picker() -> None:
         return
     ids = [r.id for r in runs]
     labels = {r.id: r.label for r in runs}
-    index = ids.index(active) if active in ids else 0
-    chosen = st.sidebar.selectbox("Active model", ids, index=index, format_func=labels.get, key="model_picker",
+    # The store, not this session's widget, says which model is active: another tab or the
+    # retraining dialog may change it. The key follows the active id, so a widget value the
+    # browser still holds from before such a change is never taken for a new choice.
+    key = f"model_picker-{active}"
+    chosen = st.sidebar.selectbox("Active model", ids, index=ids.index(active) if active in ids else 0,
+                                  format_func=labels.get, key=key, on_change=_activate_picked, args=(key,),
                                   help="Every page uses this model. Trained models are listed newest first.")
-    if chosen != active:
-        try:
-            store.set_active(chosen)
-        except ModelStoreError as e:
-            st.sidebar.error(str(e))
+    if error := st.session_state.pop("model_picker_error", None):
+        st.sidebar.error(error)
     run = next(r for r in runs if r.id == chosen)
     info = run.info
     if "error" in info:
@@ -37,3 +38,10 @@ def model_picker() -> None:
         lines.append(f"MNIST test accuracy **{acc:.2%}**")
     lines.append(f"trained {info.get('started', '?')[:16].replace('T', ' ')} in {info.get('training_seconds', 0):.0f} s")
     st.sidebar.caption("  \n".join(lines))
+
+
+def _activate_picked(key: str) -> None:
+    try:
+        resources.store().set_active(st.session_state[key])
+    except ModelStoreError as e:
+        st.session_state["model_picker_error"] = str(e)
