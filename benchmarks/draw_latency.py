@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import (DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server,  # noqa: E402
+from browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,  # noqa: E402
                      stroke_latency_ms, wait_for_answer, watch_answers)
 
 
@@ -33,8 +33,7 @@ def run(url: str, n: int, seed: int, started: float | None) -> None:
             draw_strokes(page, DIGIT_STROKES[1], box)
             wait_for_answer(page, timeout=120)
             print(f"streamlit run -> first answer on screen: {time.monotonic() - started:.1f} s")
-            page.get_by_role("button", name="Clear", exact=True).click()
-            page.get_by_text("Draw a digit, 0 to 9").wait_for()
+            box = clear(page)
         watch_answers(page)
         latencies, right, drawn = [], 0, 0
         while len(latencies) < n:
@@ -44,10 +43,10 @@ def run(url: str, n: int, seed: int, started: float | None) -> None:
             for stroke in DIGIT_STROKES[digit]:
                 draw_strokes(page, [stroke], box, left=left, top=top, size=size)
                 latencies.append(stroke_latency_ms(page))
+                print(f"  digit {digit}: {latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
             drawn += 1
-            right += wait_for_answer(page) == str(digit)
-            page.get_by_role("button", name="Clear", exact=True).click()
-            page.get_by_text("Draw a digit, 0 to 9").wait_for()
+            right += wait_for_answer(page, strokes=len(DIGIT_STROKES[digit])) == str(digit)
+            box = clear(page)
     lat = np.array(latencies)
     print(f"{len(lat)} strokes: mouse-up -> new prediction p50 {np.percentile(lat, 50):.0f} ms, "
           f"p95 {np.percentile(lat, 95):.0f} ms, mean {lat.mean():.0f} ms, max {lat.max():.0f} ms")

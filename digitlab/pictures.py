@@ -58,3 +58,43 @@ def sheet(images: np.ndarray, columns: int, scale: int = 2, gap: int = 2) -> np.
         r, c = divmod(i, columns)
         out[gap + r * (h + gap) : gap + r * (h + gap) + h, gap + c * (w + gap) : gap + c * (w + gap) + w] = enlarge(im, scale)
     return out
+
+
+def labelled_tiles(images: np.ndarray, captions: list[str], scale: int = 2, band: int = 13,
+                   highlight: list[int] | tuple[int, ...] = ()) -> np.ndarray:
+    """uint8 (N, 28, 28) and N short captions -> uint8 (N, 28*scale + band, 28*scale).
+
+    Each digit enlarged with its caption in a dark band underneath, ready for
+    ``digitlab.pictures.sheet`` (one image for a whole page of results). The
+    tiles at positions ``highlight`` get a light band with dark text.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    side = images.shape[1] * scale
+    font = ImageFont.load_default(size=band - 2)
+    tiles = np.zeros((len(images), side + band, images.shape[2] * scale), np.uint8)
+    for t, (im, text) in enumerate(zip(images, captions)):
+        tiles[t, :side] = enlarge(im, scale)
+        lit = t in highlight
+        strip = Image.new("L", (tiles.shape[2], band), 230 if lit else 25)
+        _draw_caption(ImageDraw.Draw(strip), text, font, tiles.shape[2], band, ink=0 if lit else 235)
+        tiles[t, side:] = np.asarray(strip)
+    return tiles
+
+
+def _draw_caption(draw, text: str, font, width: int, height: int, ink: int = 235) -> None:
+    """Centred text; "→" is drawn as lines, since Pillow's bundled font has no arrow glyph."""
+    parts = text.split("→")
+    arrow = max(6, height // 2)
+    widths = [draw.textlength(p, font=font) for p in parts]
+    total = sum(widths) + (arrow + 2) * (len(parts) - 1)
+    x, mid = (width - total) / 2, height / 2
+    for k, (part, w) in enumerate(zip(parts, widths)):
+        draw.text((x, mid), part, fill=ink, font=font, anchor="lm")
+        x += w
+        if k < len(parts) - 1:
+            head = arrow / 3
+            draw.line([(x + 1, mid), (x + arrow, mid)], fill=ink, width=1)
+            draw.line([(x + arrow - head, mid - head), (x + arrow, mid), (x + arrow - head, mid + head)],
+                      fill=ink, width=1)
+            x += arrow + 2

@@ -39,6 +39,7 @@ def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
         return
     if not prediction.steps.is_digit:
         st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger.")
+        st.markdown(f'<div class="no-digit" data-strokes="{strokes}"></div>', unsafe_allow_html=True)
         return
     d, p = prediction.digit, prediction.probabilities
     # data-confidence changes with every stroke and data-strokes counts them: browser

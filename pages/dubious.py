@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitlab import dubious, jobs
+from digitlab import dubious, jobs, label_marks
 from digitlab.lock import TrainingBusy
 from digitlab.models import PRESETS
-from digitlab.pictures import fit_square, sheet
+from digitlab.pictures import fit_square, labelled_tiles, sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
 from ui import charts, resources
@@ -154,12 +154,13 @@ def follow_selection() -> None:
 a, b = st.columns([2, 3])
 split = a.radio("Images", dubious.SPLITS, format_func=SPLIT_NAMES.get, horizontal=True, key="dubious-split",
                 on_change=follow_selection)
-method = b.selectbox("Ranking", list(dubious.METHODS), format_func=METHOD_TITLES.get, key="dubious-method",
+method = b.selectbox("Ranking", list(dubious.METHODS), index=list(dubious.METHODS).index(dubious.DEFAULT_METHOD),
+                     format_func=METHOD_TITLES.get, key="dubious-method",
                      on_change=follow_selection,
                      help="  \n".join(f"**{METHOD_TITLES[m]}**: {d}" for m, d in dubious.METHODS.items()))
 r = ranking(*stamp, split, method)
 images, _ = data.split(split)
-marks = dubious.load_marks()
+marks = label_marks.load_marks()
 
 
 def select(split_: str, index: int, follow: bool = True) -> None:
@@ -222,7 +223,7 @@ with left:
     rows = r.rows(start, start + PER_PAGE)
     shown = [i for _, i, _, _, _ in rows]
     captions = [f"{rk}: {g}→{s}" for rk, _, g, s, _ in rows]
-    tiles = dubious.labelled_tiles(images[shown], captions, scale=3, band=14,
+    tiles = labelled_tiles(images[shown], captions, scale=3, band=14,
                                    highlight=[k for k, i in enumerate(shown) if i == index])
     st.image(sheet(tiles, columns=COLUMNS, scale=1),
              caption=f"Ranks {start + 1:,}–{start + len(rows):,}, left to right: rank: given label→most likely "
@@ -232,7 +233,7 @@ with left:
         "rank": [x[0] for x in rows], "image #": shown, "given": [x[2] for x in rows],
         "most likely": [x[3] for x in rows], "score": [round(x[4], 4) for x in rows],
         "flagged": [bool(r.flagged[i]) for i in shown],
-        "your mark": [dubious.mark_of(marks, split, i) or "" for i in shown],
+        "your mark": [label_marks.mark_of(marks, split, i) or "" for i in shown],
     })
     table_key = f"dubious-table-{split}-{method}-{page}"
     st.dataframe(table, key=table_key, on_select=lambda: on_table_select(table_key, shown),
@@ -267,13 +268,13 @@ with right:
     else:
         st.caption(f"The {len(votes)} fold models (none saw it) vote: {', '.join(map(str, votes))}.")
 
-    current = dubious.mark_of(marks, split, index)
+    current = label_marks.mark_of(marks, split, index)
     st.markdown(f'Your mark: <span class="dubious-mark">{current or "none"}</span>', unsafe_allow_html=True)
     cols = st.columns(4)
     for col, (mark, label) in zip(cols, MARK_BUTTONS.items()):
-        col.button(label, key=f"dubious-mark-{mark}", on_click=dubious.set_mark, args=(split, index, mark),
+        col.button(label, key=f"dubious-mark-{mark}", on_click=label_marks.set_mark, args=(split, index, mark),
                    type="primary" if current == mark else "secondary", width="stretch")
-    cols[3].button("Clear", key="dubious-mark-clear", on_click=dubious.set_mark, args=(split, index, None),
+    cols[3].button("Clear", key="dubious-mark-clear", on_click=label_marks.set_mark, args=(split, index, None),
                    disabled=current is None, width="stretch")
     try:
         nearest_training_images(images[index], resources.active_model(), summary=True,
@@ -286,16 +287,16 @@ with right:
 st.divider()
 st.subheader("Your marks")
 if marks:
-    counts = {m: sum(e["mark"] == m for e in marks.values()) for m in dubious.MARKS}
+    counts = {m: sum(e["mark"] == m for e in marks.values()) for m in label_marks.MARKS}
     st.markdown(f'<span class="dubious-mark-count">{len(marks)} marked</span>: '
                 + ", ".join(f"{n} {m}" for m, n in counts.items()), unsafe_allow_html=True)
     rankings = {s: ranking(*stamp, s, method) for s in dubious.SPLITS}
-    csv_text = dubious.marks_csv(marks, rankings)
+    csv_text = label_marks.marks_csv(marks, rankings)
     st.download_button("Download the marks (CSV)", csv_text, "dubious_labels_marks.csv", "text/csv",
                        key="dubious-download")
     with st.expander("Marked images"):
         marked = sorted(marks.values(), key=lambda e: (e["split"], e["index"]))
-        st.image(sheet(dubious.labelled_tiles(
+        st.image(sheet(labelled_tiles(
             np.stack([data.split(e["split"])[0][e["index"]] for e in marked[:100]]),
             [f"{e['split'][:2]} #{e['index']}" for e in marked[:100]], scale=3, band=14), columns=COLUMNS, scale=1))
 else:
@@ -304,13 +305,13 @@ else:
 if training_allowed():
     with st.expander("Retrain without them"):
         train_ranking = ranking(*stamp, "train", method)
-        wrong = dubious.excluded_training_images(marks)
+        wrong = label_marks.excluded_training_images(marks)
         names = list(PRESETS)
         a, b = st.columns(2)
         preset = a.selectbox("Preset", names, index=names.index("seed003-mlp512-rmsprop"), key="dubious-rt-preset")
         top = b.number_input(f"Also leave out the top N training images ({METHOD_TITLES[method].lower()})", 0, 5000, 0,
                              key="dubious-rt-top")
-        leave_out = dubious.excluded_training_images(marks, train_ranking, int(top))
+        leave_out = label_marks.excluded_training_images(marks, train_ranking, int(top))
         st.caption(f"Leaves out {len(leave_out):,} training images ({len(wrong)} marked 'label wrong'). "
                    "The model is trained in the background like the sidebar's Retrain; when it is done, "
                    "compare it with the active model there. For a fair comparison, compare with the same preset "

@@ -114,6 +114,15 @@ def draw_strokes(page, strokes, box: dict, *, left=0.1, top=0.1, size=0.8, steps
         page.mouse.up()
 
 
+def clear(page) -> dict:
+    """Press Clear; returns the new canvas's box once it has replaced the old one."""
+    old = page.locator("canvas.upper-canvas").first.element_handle()
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.get_by_text("Draw a digit, 0 to 9").wait_for(timeout=20_000)
+    page.wait_for_function("el => !el.isConnected", arg=old, timeout=20_000)
+    return canvas_box(page)
+
+
 def answer_text(page) -> str | None:
     loc = page.locator(".digit-answer")
     return loc.first.inner_text() if loc.count() else None
@@ -143,7 +152,7 @@ WATCH_ANSWERS_JS = """
 () => {
   window.__digit = {t0: null, t1: null, last: null};
   const current = () => {
-    const el = document.querySelector('.digit-answer');
+    const el = document.querySelector('.digit-answer, .no-digit');  // a stroke may give "no digit"
     return el ? el.getAttribute('data-strokes') + '|' + el.getAttribute('data-confidence') + '|' + el.textContent : null;
   };
   window.__digit.last = current();

@@ -12,7 +12,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitlab import dubious
+from digitlab import dubious, label_marks
 from digitlab.lock import TrainingLock
 
 from conftest import ROOT
@@ -93,13 +93,13 @@ def test_jump_to_train_500_mark_it_and_export_needs_mnist(app, small):
 
     app.button(key="dubious-mark-label wrong").click().run()
     assert "label wrong" in markdown_with(app, "dubious-mark\"")
-    assert dubious.load_marks()["train:500"]["mark"] == "label wrong"
+    assert label_marks.load_marks()["train:500"]["mark"] == "label wrong"
     assert "1 marked" in markdown_with(app, "dubious-mark-count")
     assert "Download the marks (CSV)" in [b.proto.label for b in app.get("download_button")]
     assert any("Leaves out 1 training images (1 marked 'label wrong')" in c.value for c in app.caption)
 
     app.button(key="dubious-mark-clear").click().run()
-    assert dubious.load_marks() == {}
+    assert label_marks.load_marks() == {}
     assert "none" in markdown_with(app, "dubious-mark\"")
 
 

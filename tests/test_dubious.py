@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitlab import dubious
+from digitlab import dubious, label_marks
+from digitlab.pictures import labelled_tiles
 from digitlab.lock import TrainingBusy, TrainingLock, is_training_running
 
 from conftest import ROOT
@@ -154,6 +155,16 @@ def test_shipped_results_are_found_after_the_cache(small_result, monkeypatch, tm
     assert dubious.available("0000000000000000") == []
 
 
+def test_damaged_or_mislabelled_result_files_are_not_offered(small_result, monkeypatch, tmp_path):
+    result, _ = small_result
+    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+    good = dubious.save(result)
+    (good.parent / f"oof-{result.fingerprint}-damaged00000.npz").write_bytes(b"not a zip file")
+    other = dubious.save(replace(result, fingerprint="another-copy-of-mnist"))
+    os.replace(other, good.parent / f"oof-{result.fingerprint}-otherdata000.npz")  # named for this data, is not
+    assert dubious.available(result.fingerprint) == [good]
+
+
 # --------------------------------------------------------------------------- rankings
 
 
@@ -227,22 +238,22 @@ def test_ranking_csv_has_the_contract_header_and_rows():
 
 
 def test_marks_are_saved_and_survive_a_restart(isolated_dirs):
-    dubious.set_mark("train", 500, "label wrong")
-    dubious.set_mark("test", 12, "ambiguous")
-    dubious.set_mark("train", 7, "label fine")
-    dubious.set_mark("train", 7, None)  # cleared
+    label_marks.set_mark("train", 500, "label wrong")
+    label_marks.set_mark("test", 12, "ambiguous")
+    label_marks.set_mark("train", 7, "label fine")
+    label_marks.set_mark("train", 7, None)  # cleared
     # A new process (the app restarted) reads the same marks from disk.
-    code = "import json; from digitlab import dubious; print(json.dumps(dubious.load_marks()))"
+    code = "import json; from digitlab import label_marks; print(json.dumps(label_marks.load_marks()))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, "DIGITLAB_USER_DATA": str(isolated_dirs / "user")})
     marks = json.loads(out.stdout)
     assert {k: v["mark"] for k, v in marks.items()} == {"train:500": "label wrong", "test:12": "ambiguous"}
-    assert dubious.mark_of(marks, "train", 500) == "label wrong" and dubious.mark_of(marks, "train", 7) is None
+    assert label_marks.mark_of(marks, "train", 500) == "label wrong" and label_marks.mark_of(marks, "train", 7) is None
 
 
 def test_a_crash_while_saving_marks_keeps_the_old_file(monkeypatch):
-    dubious.set_mark("train", 1, "label wrong")
-    before = dubious.marks_path().read_bytes()
+    label_marks.set_mark("train", 1, "label wrong")
+    before = label_marks.marks_path().read_bytes()
 
     def crash(obj, f, **kwargs):
         f.write('{"format": 1, "marks": {"trai')
@@ -250,19 +261,19 @@ def test_a_crash_while_saving_marks_keeps_the_old_file(monkeypatch):
 
     with monkeypatch.context() as mp, pytest.raises(OSError, match="disk full"):
         mp.setattr("digitlab.store.json.dump", crash)
-        dubious.set_mark("train", 2, "ambiguous")
-    assert dubious.marks_path().read_bytes() == before
-    assert list(dubious.load_marks()) == ["train:1"]
-    assert not list(dubious.marks_path().parent.glob(".tmp-*"))
+        label_marks.set_mark("train", 2, "ambiguous")
+    assert label_marks.marks_path().read_bytes() == before
+    assert list(label_marks.load_marks()) == ["train:1"]
+    assert not list(label_marks.marks_path().parent.glob(".tmp-*"))
 
 
 def test_marks_from_many_tabs_at_once_are_all_kept():
-    threads = [threading.Thread(target=dubious.set_mark, args=("train", i, dubious.MARKS[i % 3])) for i in range(24)]
+    threads = [threading.Thread(target=label_marks.set_mark, args=("train", i, label_marks.MARKS[i % 3])) for i in range(24)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(dubious.load_marks()) == 24
+    assert len(label_marks.load_marks()) == 24
 
 
 @pytest.mark.parametrize("args, message", [
@@ -273,22 +284,22 @@ def test_marks_from_many_tabs_at_once_are_all_kept():
 ])
 def test_bad_marks_are_refused(args, message):
     with pytest.raises(ValueError, match=message):
-        dubious.set_mark(*args)
-    assert dubious.load_marks() == {}
+        label_marks.set_mark(*args)
+    assert label_marks.load_marks() == {}
 
 
 def test_a_damaged_marks_file_reads_as_no_marks():
-    dubious.marks_path().parent.mkdir(parents=True, exist_ok=True)
-    dubious.marks_path().write_text("{not json")
-    assert dubious.load_marks() == {}
+    label_marks.marks_path().parent.mkdir(parents=True, exist_ok=True)
+    label_marks.marks_path().write_text("{not json")
+    assert label_marks.load_marks() == {}
 
 
 def test_marks_csv_has_labels_suggestions_scores_and_marks():
     result, wrong = synthetic_result()
     rankings = {s: dubious.rank(result, s, "self_confidence") for s in dubious.SPLITS}
-    dubious.set_mark("train", int(wrong[0]), "label wrong")
-    dubious.set_mark("test", 3, "label fine")
-    rows = list(csv.DictReader(io.StringIO(dubious.marks_csv(dubious.load_marks(), rankings))))
+    label_marks.set_mark("train", int(wrong[0]), "label wrong")
+    label_marks.set_mark("test", 3, "label fine")
+    rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(label_marks.load_marks(), rankings))))
     assert list(rows[0]) == ["index", "split", "given_label", "suggested_label", "score", "mark"]
     assert [(r["split"], int(r["index"]), r["mark"]) for r in rows] == [
         ("train", int(wrong[0]), "label wrong"), ("test", 3, "label fine")]
@@ -297,7 +308,7 @@ def test_marks_csv_has_labels_suggestions_scores_and_marks():
     assert int(rows[0]["suggested_label"]) == result.train_probs[i].argmax() != result.train_labels[i]
     assert float(rows[0]["score"]) == pytest.approx(rankings["train"].score[i], abs=1e-6)
     # Without a ranking for a split, the mark is still exported, its evidence left empty.
-    rows = list(csv.DictReader(io.StringIO(dubious.marks_csv(dubious.load_marks(), {"train": rankings["train"]}))))
+    rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(label_marks.load_marks(), {"train": rankings["train"]}))))
     assert rows[1] == {"index": "3", "split": "test", "given_label": "", "suggested_label": "", "score": "",
                        "mark": "label fine"}
 
@@ -305,22 +316,22 @@ def test_marks_csv_has_labels_suggestions_scores_and_marks():
 def test_retraining_leaves_out_marked_wrong_and_top_ranked():
     result, wrong = synthetic_result()
     r = dubious.rank(result, "train", "self_confidence")
-    dubious.set_mark("train", 9, "label wrong")
-    dubious.set_mark("train", 10, "ambiguous")
-    dubious.set_mark("test", 11, "label wrong")
-    marks = dubious.load_marks()
-    assert dubious.excluded_training_images(marks) == (9,)
-    assert dubious.excluded_training_images(marks, r, 4) == tuple(sorted([9, *wrong.tolist()]))
+    label_marks.set_mark("train", 9, "label wrong")
+    label_marks.set_mark("train", 10, "ambiguous")
+    label_marks.set_mark("test", 11, "label wrong")
+    marks = label_marks.load_marks()
+    assert label_marks.excluded_training_images(marks) == (9,)
+    assert label_marks.excluded_training_images(marks, r, 4) == tuple(sorted([9, *wrong.tolist()]))
     with pytest.raises(ValueError, match="training images"):
-        dubious.excluded_training_images(marks, dubious.rank(result, "test"), 3)
+        label_marks.excluded_training_images(marks, dubious.rank(result, "test"), 3)
 
 
 def test_labelled_tiles_and_sheet_shapes():
     images = np.zeros((3, 28, 28), np.uint8)
-    tiles = dubious.labelled_tiles(images, ["1: 3→5", "2: 7→1", "#59999 0→6"], scale=2, band=12)
+    tiles = labelled_tiles(images, ["1: 3→5", "2: 7→1", "#59999 0→6"], scale=2, band=12)
     assert tiles.shape == (3, 68, 56) and tiles.dtype == np.uint8
     assert tiles[:, 56:].max() > 200  # the captions were drawn
-    lit = dubious.labelled_tiles(images, ["a", "b", "c"], scale=2, band=12, highlight=[1])
+    lit = labelled_tiles(images, ["a", "b", "c"], scale=2, band=12, highlight=[1])
     assert lit[1, 56:].mean() > 150 > 60 > lit[0, 56:].mean()  # the chosen one stands out
     result, _ = synthetic_result()
     grid = dubious.top_sheet(dubious.rank(result, "train"), np.zeros((400, 28, 28), np.uint8), top=20, columns=10)
@@ -419,3 +430,17 @@ def test_background_compute_for_the_app_can_be_cancelled_and_completes_needs_mni
     assert status["state"] == "done", status
     assert status["fraction"] == 1.0 and not is_training_running()
     assert dubious.load(TINY, mnist.fingerprint).path == Path(status["path"])
+
+
+def test_cli_default_settings_are_the_shipped_results_settings(monkeypatch):
+    seen = {}
+
+    def fake_load(settings, fingerprint):
+        seen["settings"] = settings.resolved()
+        raise SystemExit(0)
+
+    monkeypatch.setattr(dubious, "load", fake_load)
+    monkeypatch.setattr("digitlab.data.load_mnist", lambda path=None: type("M", (), {"fingerprint": "x"})())
+    with pytest.raises(SystemExit):
+        dubious.main(["rank", "--split", "train", "--top", "3"])
+    assert seen["settings"] == dubious.Settings().resolved() and seen["settings"].epochs == 3

@@ -5,7 +5,7 @@ Needs the shipped model (and MNIST for the nearest-images panel).
 
 import pytest
 
-from browser import DIGIT_STROKES, canvas_box, chromium, draw_strokes, open_app, streamlit_server, wait_for_answer
+from browser import DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server, wait_for_answer
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +21,6 @@ def app_url(tmp_path_factory):
 def page():
     with chromium() as p:
         yield p
-
-
-def clear(page) -> dict:
-    """Press Clear; returns the new canvas's box once it has replaced the old one."""
-    old = page.locator("canvas.upper-canvas").first.element_handle()
-    page.get_by_role("button", name="Clear", exact=True).click()
-    page.get_by_text("Draw a digit, 0 to 9").wait_for(timeout=20_000)
-    page.wait_for_function("el => !el.isConnected", arg=old, timeout=20_000)
-    return canvas_box(page)
 
 
 def test_small_seven_in_a_corner_is_read_with_the_steps_browser_shipped_model(app_url, page):
