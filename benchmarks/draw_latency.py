@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,  # noqa: E402
@@ -35,22 +36,27 @@ def run(url: str, n: int, seed: int, started: float | None) -> None:
             print(f"streamlit run -> first answer on screen: {time.monotonic() - started:.1f} s")
             box = clear(page)
         watch_answers(page)
-        latencies, right, drawn = [], 0, 0
+        latencies, right, drawn, lost = [], 0, 0, 0
         while len(latencies) < n:
             digit = int(rng.integers(10))
             size = float(rng.uniform(0.3, 0.85))
             left, top = (float(rng.uniform(0.02, 0.98 - size)) for _ in range(2))
-            for stroke in DIGIT_STROKES[digit]:
-                draw_strokes(page, [stroke], box, left=left, top=top, size=size)
-                latencies.append(stroke_latency_ms(page))
-                print(f"  digit {digit}: {latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
-            drawn += 1
-            right += wait_for_answer(page, strokes=len(DIGIT_STROKES[digit])) == str(digit)
+            try:
+                for stroke in DIGIT_STROKES[digit]:
+                    draw_strokes(page, [stroke], box, left=left, top=top, size=size)
+                    latencies.append(stroke_latency_ms(page))
+                    print(f"  digit {digit}: {latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
+            except PlaywrightTimeout:  # no new answer within 10 s: counted, not hidden
+                lost += 1
+                print(f"  digit {digit}: no new answer within 10 s", file=sys.stderr, flush=True)
+            else:
+                drawn += 1
+                right += wait_for_answer(page, strokes=len(DIGIT_STROKES[digit])) == str(digit)
             box = clear(page)
-    lat = np.array(latencies)
-    print(f"{len(lat)} strokes: mouse-up -> new prediction p50 {np.percentile(lat, 50):.0f} ms, "
-          f"p95 {np.percentile(lat, 95):.0f} ms, mean {lat.mean():.0f} ms, max {lat.max():.0f} ms")
-    print(f"hand-made digits read right: {right}/{drawn}")
+        lat = np.array(latencies)
+        print(f"{len(lat)} strokes: mouse-up -> new prediction p50 {np.percentile(lat, 50):.0f} ms, "
+              f"p95 {np.percentile(lat, 95):.0f} ms, mean {lat.mean():.0f} ms, max {lat.max():.0f} ms")
+        print(f"hand-made digits read right: {right}/{drawn}; strokes with no new answer within 10 s: {lost}")
 
 
 def main() -> None:
