@@ -15,7 +15,10 @@ PER_PAGE, COLUMNS = 100, 10
 ALL = "all digits"
 
 st.title("Dataset")
-data = resources.mnist_or_stop()
+data, error = resources.mnist()
+if data is None:
+    st.error(error)
+    st.stop()
 
 try:
     loaded = resources.active_model()

@@ -35,7 +35,15 @@ st.title("Dubious labels")
 st.caption("Some MNIST labels are wrong, and some digits could be two things. Models that never saw an image "
            "score it; the images whose given label the models find least likely come first.")
 
-data = resources.mnist_or_stop()
+data, error = resources.mnist()
+if data is None:
+    st.error(error)
+    st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def fingerprint(source: str) -> str:
+    return data.fingerprint
 
 
 @st.cache_resource(show_spinner="Loading the ranking…", max_entries=4)
@@ -56,7 +64,7 @@ def ranking_csv(path: str, mtime: float, split: str, method: str) -> str:
 
 
 def results_for_data() -> list[Path]:
-    return dubious.available(data.fingerprint)
+    return dubious.available(fingerprint(data.source))
 
 
 # --------------------------------------------------------------------------- computing
@@ -128,7 +136,7 @@ if not found:
 
 # --------------------------------------------------------------------------- the result and ranking
 
-default_name = dubious.file_name(dubious.Settings(), data.fingerprint)
+default_name = dubious.file_name(dubious.Settings(), fingerprint(data.source))
 found.sort(key=lambda p: p.name != default_name)  # the default settings first, else the newest
 if len(found) > 1:
     path = st.selectbox("Computed with", found, key="dubious-result",

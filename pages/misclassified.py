@@ -60,7 +60,10 @@ def caption(i: int) -> str:
 
 
 st.title("Misclassified")
-data = resources.mnist_or_stop()
+data, error = resources.mnist()
+if data is None:
+    st.error(error)
+    st.stop()
 try:
     loaded = resources.active_model()
     run = loaded.run

@@ -90,15 +90,6 @@ def _mnist() -> Mnist:
 _failure: dict[str, tuple[float, str]] = {}
 
 
-def mnist_or_stop() -> Mnist:
-    """MNIST for a page that cannot work without it; otherwise the page says what to do and stops."""
-    data, error = mnist()
-    if data is None:
-        st.error(error)
-        st.stop()
-    return data
-
-
 def mnist() -> tuple[Mnist | None, str | None]:
     """(MNIST, None), or (None, what to do). A failure is retried after a minute, not on every stroke."""
     failed = _failure.get("mnist")
