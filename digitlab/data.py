@@ -16,7 +16,7 @@ import hashlib
 import os
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -59,9 +59,14 @@ class Mnist:
             return self.x_test, self.y_test
         raise ValueError(f"split must be 'train' or 'test', not {name!r}")
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """A short hash of all four arrays: it names the data a model was trained on."""
+        """A short hash of all four arrays: it names the data a model was trained on.
+
+        Hashing 55 MB takes tens of milliseconds and pages ask on every rerun (the Draw
+        page on every stroke), so it is computed once per instance; the arrays are
+        never modified in place (``dataclasses.replace`` makes a new instance).
+        """
         return data_fingerprint(self)
 
 

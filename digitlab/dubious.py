@@ -126,7 +126,10 @@ class Settings:
 
     def key(self) -> str:
         """A short hash naming these (resolved) settings."""
-        text = json.dumps({**asdict(self.resolved()), "format": FORMAT_VERSION}, sort_keys=True)
+        from digitlab.models import architecture_key  # deferred: it imports Keras
+
+        text = json.dumps({**asdict(self.resolved()), "model": architecture_key(self.preset), "format": FORMAT_VERSION},
+                          sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def describe(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -32,6 +33,7 @@ class Prediction:
     confidence: float
     probabilities: np.ndarray | None  # float32 (10,)
     steps: Preprocessed
+    features: np.ndarray | None = None  # float32 (F,): what the last layer read
 
     @property
     def runner_up(self) -> int | None:
@@ -54,7 +56,10 @@ class Classifier:
         self._probabilities = tf.function(lambda x: model(x, training=False), input_signature=[spec])
         features = feature_model(model)
         self._features = tf.function(lambda x: features(x, training=False), input_signature=[spec])
-        self._probabilities(tf.zeros([1, 28, 28]))  # trace now, not on the first stroke
+        # A stroke needs both; one call costs half of two.
+        both = keras.Model(model.inputs, [model.outputs[0], features.outputs[0]])
+        self._both = tf.function(lambda x: both(x, training=False), input_signature=[spec])
+        self._both(tf.zeros([1, 28, 28]))  # trace now, not on the first stroke
 
     def probabilities(self, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
         """float32 (N, 28, 28) in [0, 1] (or uint8 0-255) -> float32 (N, 10)."""
@@ -83,5 +88,6 @@ class Classifier:
         steps = preprocess(picture, normalise_strokes=self.normalise_strokes)
         if not steps.is_digit:
             return Prediction(None, 0.0, None, steps)
-        digit, confidence, p = self.classify_image(steps.image)
-        return Prediction(digit, confidence, p, steps)
+        p, f = (t.numpy()[0] for t in self._both(tf.constant(steps.image[None], tf.float32)))
+        digit = int(p.argmax())
+        return Prediction(digit, float(p[digit]), p, steps, f)

@@ -7,7 +7,10 @@ model's "feature space" (used for nearest neighbours and the data map).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import keras
@@ -75,7 +78,9 @@ def digit_cnn() -> keras.Model:
     Three convolutions (32 5x5, 64 3x3, 128 3x3) with 2x2 max-pooling after the
     first two, then a 256-unit dense layer. No batch normalisation: on this
     CPU it doubled the time per epoch (96 s against 48 s), and the minutes are
-    better spent on more epochs of augmented data.
+    better spent on more epochs of augmented data. A cheaper network (3x3
+    convolutions of 32, 48 and 96 filters, 28% less CPU time) reached only
+    99.58% with the same training.
     """
     return keras.Sequential(
         [
@@ -174,6 +179,23 @@ def get_preset(name: str) -> Preset:
         return PRESETS[name]
     except KeyError:
         raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+
+
+@lru_cache(maxsize=None)
+def architecture_key(name: str) -> str:
+    """A short hash of preset ``name``'s layers and training settings.
+
+    Results computed with a preset (cached fold probabilities) name it, so that
+    they are not reused once the preset's network has changed.
+    """
+    p = get_preset(name)
+    layers_config = [layer.get_config() for layer in p.build().layers]
+    for config in layers_config:
+        config.pop("name", None)  # Keras numbers layer names per process
+    optimizer = p.optimizer(1000).get_config()
+    text = json.dumps({"layers": layers_config, "optimizer": optimizer, "augment": p.augment}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def feature_model(model: keras.Model) -> keras.Model:

@@ -15,10 +15,7 @@ PER_PAGE, COLUMNS = 100, 10
 ALL = "all digits"
 
 st.title("Dataset")
-data, error = resources.mnist()
-if data is None:
-    st.error(error)
-    st.stop()
+data = resources.mnist_or_stop()
 
 try:
     loaded = resources.active_model()

@@ -35,15 +35,7 @@ st.title("Dubious labels")
 st.caption("Some MNIST labels are wrong, and some digits could be two things. Models that never saw an image "
            "score it; the images whose given label the models find least likely come first.")
 
-data, error = resources.mnist()
-if data is None:
-    st.error(error)
-    st.stop()
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def fingerprint(source: str) -> str:
-    return data.fingerprint
+data = resources.mnist_or_stop()
 
 
 @st.cache_resource(show_spinner="Loading the ranking…", max_entries=4)
@@ -64,7 +56,7 @@ def ranking_csv(path: str, mtime: float, split: str, method: str) -> str:
 
 
 def results_for_data() -> list[Path]:
-    return dubious.available(fingerprint(data.source))
+    return dubious.available(data.fingerprint)
 
 
 # --------------------------------------------------------------------------- computing
@@ -136,7 +128,7 @@ if not found:
 
 # --------------------------------------------------------------------------- the result and ranking
 
-default_name = dubious.file_name(dubious.Settings(), fingerprint(data.source))
+default_name = dubious.file_name(dubious.Settings(), data.fingerprint)
 found.sort(key=lambda p: p.name != default_name)  # the default settings first, else the newest
 if len(found) > 1:
     path = st.selectbox("Computed with", found, key="dubious-result",

@@ -60,10 +60,7 @@ def caption(i: int) -> str:
 
 
 st.title("Misclassified")
-data, error = resources.mnist()
-if data is None:
-    st.error(error)
-    st.stop()
+data = resources.mnist_or_stop()
 try:
     loaded = resources.active_model()
     run = loaded.run

@@ -114,13 +114,23 @@ def draw_strokes(page, strokes, box: dict, *, left=0.1, top=0.1, size=0.8, steps
         page.mouse.up()
 
 
+# The drawing's own lower canvas (the upper one takes the mouse; a third one holds a background
+# image): black where there is no ink, since the background colour is painted into it.
+BLANK_CANVAS_JS = """
+upper => { const c = upper.parentElement.querySelector('canvas.lower-canvas');
+           const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+           for (let i = 0; i < d.length; i += 4) if (d[i] > 0) return false;
+           return true; }
+"""
+
+
 def clear(page) -> dict:
-    """Press Clear; returns the new canvas's box once it has replaced the old one."""
-    old = page.locator("canvas.upper-canvas").first.element_handle()
+    """Press Clear; returns the canvas's box once the prompt is back and the canvas shows no ink."""
     page.get_by_role("button", name="Clear", exact=True).click()
     page.get_by_text("Draw a digit, 0 to 9").wait_for(timeout=20_000)
-    page.wait_for_function("el => !el.isConnected", arg=old, timeout=20_000)
-    return canvas_box(page)
+    upper = page.locator("canvas.upper-canvas").first
+    page.wait_for_function(BLANK_CANVAS_JS, arg=upper.element_handle(), timeout=20_000)
+    return upper.bounding_box()
 
 
 def answer_text(page) -> str | None:
@@ -160,7 +170,8 @@ WATCH_ANSWERS_JS = """
                           {capture: true});
   new MutationObserver(() => {
     const now = current();
-    if (now !== null && now !== window.__digit.last) {
+    if (now === null) window.__digit.last = null;  // cleared: the next answer is new even if it looks the same
+    else if (now !== window.__digit.last) {
       window.__digit.last = now;
       if (window.__digit.t0 !== null && window.__digit.t1 === null) window.__digit.t1 = performance.now();
     }
@@ -178,3 +189,8 @@ def stroke_latency_ms(page, timeout: float = 10.0) -> float:
     """After a stroke: milliseconds from its mouse-up to the new answer on screen."""
     page.wait_for_function("() => window.__digit.t1 !== null", timeout=timeout * 1000)
     return page.evaluate("() => window.__digit.t1 - window.__digit.t0")
+
+
+def exceptions(page) -> list[str]:
+    """The texts of the exception boxes Streamlit shows on the page (none, when all is well)."""
+    return page.locator("[data-testid=stException]").all_inner_texts()

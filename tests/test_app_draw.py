@@ -36,15 +36,30 @@ def test_empty_canvas_shows_the_prompt_and_no_chart_shipped_model(app):
 
 
 def test_drawn_seven_is_answered_with_a_chart_shipped_model(app):
-    app.session_state["canvas-0"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
     app.run()
     assert not app.exception, app.exception
     assert len(answers(app)) == 1 and ">7<" in answers(app)[0]
     assert len(app.get("plotly_chart")) == 1
 
 
+def test_clear_shows_the_prompt_before_the_canvas_sends_its_empty_drawing_shipped_model(app):
+    seven = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.session_state["canvas"] = seven
+    app.run()
+    assert len(answers(app)) == 1
+    app.button(key="clear").click().run()
+    assert not app.exception, app.exception
+    assert answers(app) == [] and any("Draw a digit, 0 to 9" in i.value for i in app.info)
+    one = canvas_state(stroke_picture([(0.5, 0.1), (0.5, 0.9)]))
+    one["drawing"]["raw"]["objects"].append({"type": "path", "n": 2})  # a different drawing than the stale one
+    app.session_state["canvas"] = one
+    app.run()
+    assert len(answers(app)) == 1 and ">1<" in answers(app)[0]
+
+
 def test_dot_is_not_answered_shipped_model(app):
-    app.session_state["canvas-0"] = canvas_state(stroke_picture([(0.5, 0.5), (0.505, 0.5)], pen=20))
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.5, 0.5), (0.505, 0.5)], pen=20))
     app.run()
     assert answers(app) == []
     assert any("dot" in w.value for w in app.warning)

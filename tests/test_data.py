@@ -15,6 +15,16 @@ def test_real_mnist_loads_with_the_documented_counts_needs_mnist(mnist):
     assert len(mnist.fingerprint) == 16
 
 
+def test_fingerprint_names_the_arrays_and_a_changed_copy_gets_its_own_needs_mnist(mnist):
+    import dataclasses
+
+    assert mnist.fingerprint == data.data_fingerprint(mnist)  # the cached value is the hash
+    labels = mnist.y_train.copy()
+    labels[500] = 2
+    relabelled = dataclasses.replace(mnist, y_train=labels)
+    assert relabelled.fingerprint != mnist.fingerprint
+
+
 def test_env_var_names_the_file_needs_mnist(monkeypatch):
     monkeypatch.setenv("DIGITLAB_MNIST", mnist_path())
     assert load_mnist().source == mnist_path()

@@ -444,3 +444,10 @@ def test_cli_default_settings_are_the_shipped_results_settings(monkeypatch):
     with pytest.raises(SystemExit):
         dubious.main(["rank", "--split", "train", "--top", "3"])
     assert seen["settings"] == dubious.Settings().resolved() and seen["settings"].epochs == 3
+
+
+def test_the_shipped_result_is_the_one_the_default_settings_use_needs_mnist(mnist):
+    # Changing the default network changes the settings' key: the shipped file must be remade with it.
+    result = dubious.load(dubious.Settings(), mnist.fingerprint)
+    assert result is not None, f"no {dubious.file_name(dubious.Settings(), mnist.fingerprint)} in {dubious.SHIPPED_DIR}"
+    assert result.path.parent == dubious.SHIPPED_DIR

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from browser import chromium, streamlit_server
+from browser import chromium, exceptions, streamlit_server
 from digitlab import dubious
 
 from test_app_dubious import activate_tiny_model
@@ -47,7 +47,7 @@ def test_jump_to_train_500_and_mark_it_browser_needs_mnist(app_url):
         page.get_by_role("button", name="Label wrong").click()
         page.locator(".dubious-mark", has_text="label wrong").wait_for(timeout=30_000)
         page.get_by_role("button", name="Download the marks (CSV)").wait_for(timeout=10_000)
-        assert page.locator("[data-testid=stException]").count() == 0
+        assert not exceptions(page), exceptions(page)
         assert page.locator("[data-testid=stSidebar]").get_by_text("Active model").count() == 1  # inside app.py
     marks = json.loads((d / "user" / "dubious_marks.json").read_text())["marks"]
     assert marks["train:500"]["mark"] == "label wrong" and marks["train:500"]["split"] == "train"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from browser import ROOT, chromium, streamlit_server
+from browser import ROOT, chromium, exceptions, streamlit_server
 from conftest import mnist_path
 
 
@@ -54,10 +54,6 @@ POINT_ON_MAP_JS = """(title) => {
 }"""
 
 
-def no_exception(page) -> bool:
-    return page.locator("[data-testid=stException]").count() == 0
-
-
 def click_cell(page, chart, true: int, predicted: int) -> None:
     """Click the confusion-matrix cell (true row, predicted column) of a plotly chart."""
     area = chart.locator(".nsewdrag").first.bounding_box()
@@ -73,7 +69,7 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map_browser_shipped_model_
     page.locator(".dataset-chosen", has_text="train #500").wait_for(timeout=30_000)
     the_map = page.locator("[data-testid=stPlotlyChart]").filter(has_text="model default")
     the_map.locator(".nsewdrag").first.wait_for(timeout=90_000)
-    assert no_exception(page)
+    assert not exceptions(page), exceptions(page)
 
     # Clicking a dot on the map shows that test image.
     the_map.scroll_into_view_if_needed()
@@ -81,7 +77,7 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map_browser_shipped_model_
     page.mouse.click(x, y)
     page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=30_000)
     page.get_by_text(f"The 8 images nearest to test #{index} on this map").wait_for(timeout=30_000)
-    assert no_exception(page)
+    assert not exceptions(page), exceptions(page)
 
 
 def test_training_page_shows_the_curves_of_the_shipped_run_browser_shipped_model(app_url, page):
@@ -90,7 +86,7 @@ def test_training_page_shows_the_curves_of_the_shipped_run_browser_shipped_model
     chart.wait_for(timeout=30_000)
     assert chart.locator(".scatterlayer .trace").count() >= 3  # train, validation, kept-epoch star
     page.get_by_text("Settings and results").wait_for()
-    assert no_exception(page)
+    assert not exceptions(page), exceptions(page)
 
 
 def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run_browser_shipped_model_needs_mnist(
@@ -105,7 +101,7 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run_brows
     shown = page.locator(".mis-shown")
     page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
     assert shown.inner_text() == str(cm[true, predicted])
-    assert no_exception(page)
+    assert not exceptions(page), exceptions(page)
 
     picker = page.locator("[data-testid=stSelectbox]").filter(has_text="Look closely at one")
     expect(picker).to_have_count(1)  # the one of the previous filter is gone
@@ -115,9 +111,9 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run_brows
     page.get_by_role("button", name=re.compile("Show it in Dataset")).click()
     page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=60_000)
     page.get_by_text(f"The 8 images nearest to test #{index} on this map").wait_for(timeout=90_000)
-    assert no_exception(page)
+    assert not exceptions(page), exceptions(page)
 
     page.get_by_role("button", name="How model default was trained").click()
     page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=60_000)
     page.get_by_text("default (default, test").first.wait_for(timeout=30_000)
-    assert no_exception(page)
+    assert not exceptions(page), exceptions(page)

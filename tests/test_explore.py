@@ -234,3 +234,13 @@ def test_kept_epoch_of_a_keep_best_run_and_of_a_run_without_history():
     assert explore.kept_epoch({"history": history}) == 3
     assert explore.kept_epoch({}) is None
     assert explore.run_summary("x", {})["kept epoch"] is None
+
+
+def test_one_stroke_call_gives_the_same_probabilities_and_features_as_two_shipped_model(shipped_classifier):
+    from conftest import stroke_picture
+
+    prediction = shipped_classifier.classify(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    image = prediction.steps.image
+    np.testing.assert_allclose(prediction.probabilities, shipped_classifier.probabilities(image)[0], atol=1e-5)
+    np.testing.assert_allclose(prediction.features, shipped_classifier.features(image)[0], rtol=1e-4, atol=1e-5)
+    assert prediction.digit == 7 and prediction.features.shape == (256,)

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from digitlab.neighbours import nearest
-from digitlab.pictures import enlarge
+from digitlab.pictures import labelled_tiles, sheet
 from ui import resources
 
 
@@ -21,9 +21,11 @@ def _progress(job: resources.FeatureJob) -> None:
 
 
 def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *, k: int = 8,
-                            exclude: int | None = None, summary: bool = False) -> None:
+                            exclude: int | None = None, summary: bool = False,
+                            features: np.ndarray | None = None) -> None:
     """Show the ``k`` training images nearest to ``image`` (uint8 or float 28×28) in the
-    model's feature space, with their labels; or what is missing, or a progress bar."""
+    model's feature space, with their labels; or what is missing, or a progress bar.
+    ``features``: the image's features (F,) if the caller has them already."""
     if summary:
         st.markdown(f"**Most alike training images** (by the active model, {loaded.run.id})")
     job, error = resources.train_features(loaded.run.id)
@@ -37,10 +39,13 @@ def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *,
         _progress(job)
         return
     data, _ = resources.mnist()
-    idx = nearest(loaded.classifier.features(image)[0], job.features, k=k, exclude=exclude)
+    if features is None:
+        features = loaded.classifier.features(image)[0]
+    idx = nearest(features, job.features, k=k, exclude=exclude)
     labels = data.y_train[idx]
     if summary:
         common = int(np.bincount(labels, minlength=10).argmax())
         st.caption(f"{int((labels == common).sum())} of the {len(idx)} are labelled {common}.")
-    for col, i in zip(st.columns(len(idx)), idx):
-        col.image(enlarge(data.x_train[i], 3), caption=f"{data.y_train[i]} · #{i}")
+    # One picture, not k: each st.image is another element to draw and another request, on every stroke.
+    tiles = labelled_tiles(data.x_train[idx], [f"{data.y_train[i]} · #{i}" for i in idx], scale=3, band=14)
+    st.image(sheet(tiles, columns=len(idx), scale=1), caption="label · training image number, most alike first")

@@ -84,10 +84,21 @@ def active_model() -> LoadedModel:
 
 @st.cache_resource(show_spinner="Loading MNIST…")
 def _mnist() -> Mnist:
-    return load_mnist()
+    data = load_mnist()
+    _ = data.fingerprint  # hashed here, once, rather than by whichever page asks first
+    return data
 
 
 _failure: dict[str, tuple[float, str]] = {}
+
+
+def mnist_or_stop() -> Mnist:
+    """MNIST for a page that cannot work without it; otherwise the page says what to do and stops."""
+    data, error = mnist()
+    if data is None:
+        st.error(error)
+        st.stop()
+    return data
 
 
 def mnist() -> tuple[Mnist | None, str | None]:

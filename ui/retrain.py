@@ -116,10 +116,7 @@ def _status_body(status: dict) -> None:
         st.button("Dismiss", on_click=jobs.dismiss, key="rt-dismiss", width="stretch")
 
 
-@st.fragment(run_every=1.0)
-def status_panel() -> None:
-    """Re-drawn every second on its own, so progress moves without a click."""
-    status = jobs.read_status()
+def _panel(status: dict | None) -> None:
     if status is None:
         settings_form()
         return
@@ -127,6 +124,33 @@ def status_panel() -> None:
     if status["state"] in jobs.FINAL_STATES:
         with st.expander("Train another"):
             settings_form()
+
+
+def _is_active(status: dict | None) -> bool:
+    return status is not None and status["state"] in jobs.ACTIVE_STATES
+
+
+@st.fragment(run_every=1.0)
+def _live_panel() -> None:
+    """While a training runs: re-drawn every second on its own, so progress moves without a click."""
+    status = jobs.read_status()
+    if not _is_active(status):
+        st.rerun(scope="app")  # finished: back to the quiet panel
+    _panel(status)
+
+
+@st.fragment(run_every=5.0)
+def _quiet_panel() -> None:
+    """No training: looks every 5 s whether one started elsewhere (another tab, the CLI). Each redraw
+    competes with the strokes on the Draw page, so it is not done every second."""
+    status = jobs.read_status()
+    if _is_active(status):
+        st.rerun(scope="app")
+    _panel(status)
+
+
+def status_panel() -> None:
+    (_live_panel if _is_active(jobs.read_status()) else _quiet_panel)()
 
 
 def changed_predictions(y_true: np.ndarray, old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
