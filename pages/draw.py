@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 from scipy import ndimage
-from streamlit_drawable_canvas import st_canvas
 
 from digitlab import own_digits
 from digitlab.images import BadImage, read_image
@@ -14,59 +13,11 @@ from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from digitlab.store import ModelStoreError
 from ui import charts, resources
+from ui.canvas import drawing_canvas
 from ui.neighbours import nearest_training_images
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
-# Two changes to the canvas component, made from the page since its code and styles live in
-# its shadow root, which page CSS does not reach:
-# - Its toolbar (undo, redo, reset) waits invisible over the canvas's top-right corner until
-#   the pointer hovers the canvas, and a stroke begun under it is lost: a finger cannot hover,
-#   and a mouse that comes in fast beats the toolbar's move. Keep it in view above the canvas.
-# - It sends a drawing 200 ms after the last change, which is most of the time to an answer.
-#   When a stroke ends, press its own "send now" button (after its handlers have added the
-#   stroke), so the answer comes as soon as the pen lifts.
-CANVAS_TWEAKS = """
-<script>
-(() => {
-  if (window.digitlabCanvas) return;  // once per browser tab, however often the page is shown
-  const HOSTS = "[data-testid=stBidiComponentIsolated]";
-  const css = ".dc-toolbar { opacity: 1 !important; top: -2.65rem !important; }";
-  const restyle = () => {
-    for (const host of document.querySelectorAll(HOSTS)) {
-      const root = host.shadowRoot;
-      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style.digitlab-toolbar")) {
-        const style = document.createElement("style");
-        style.className = "digitlab-toolbar";
-        style.textContent = css;
-        root.appendChild(style);
-      }
-    }
-  };
-  // A page observer does not see inside shadow roots, and the canvas fills its own after
-  // mounting: look a few times a second (a querySelectorAll, nothing more).
-  restyle();
-  window.digitlabCanvas = setInterval(restyle, 250);
-
-  let strokeOn = null;  // the canvas's shadow root while a stroke is drawn on it
-  document.addEventListener("pointerdown", (e) => {
-    const path = e.composedPath();
-    const onCanvas = path.some((n) => n.classList && n.classList.contains("upper-canvas"));
-    const host = path.find((n) => n.matches && n.matches(HOSTS));
-    strokeOn = onCanvas && host ? host.shadowRoot : null;
-  }, true);
-  document.addEventListener("pointerup", () => {
-    const root = strokeOn;
-    strokeOn = null;
-    if (!root) return;
-    setTimeout(() => {
-      const send = root.querySelector('button[title="Update the app with this drawing"]');
-      if (send) send.click();
-    }, 0);
-  }, true);
-})();
-</script>
-"""
 PROMPT = "Draw a digit, 0 to 9, on the black square. The answer appears as soon as you lift the pen."
 
 try:
@@ -191,16 +142,7 @@ with draw_tab:
     with left:
         clears = st.session_state.setdefault("canvas-clears", 0)
         pen = st.slider("Pen width", 6, 40, 18, key="pen")
-        st.html(CANVAS_TWEAKS, unsafe_allow_javascript=True)
-        st.space("small")  # room for the toolbar
-        # Clear hands the canvas a new (empty) initial drawing instead of a new key: a new
-        # key re-creates the canvas, and a stroke begun while it loads is wiped.
-        canvas = st_canvas(
-            stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
-            width=CANVAS_SIDE, height=CANVAS_SIDE, drawing_mode="freedraw",
-            initial_drawing={"objects": [], "digitlabClears": clears},
-            update_streamlit=True, return_image_data=True, key="canvas",
-        )
+        canvas = drawing_canvas(pen, CANVAS_SIDE, clears)
         if st.button("Clear", key="clear", help="Or use the canvas toolbar: undo, redo, reset"):
             st.session_state["canvas-clears"] += 1
             # Until the canvas sends its empty drawing, the one it sent last is stale.

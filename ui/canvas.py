@@ -1,0 +1,73 @@
+"""The drawing canvas (streamlit-drawable-canvas 0.13), with two fixes made from the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_drawable_canvas import CanvasResult, st_canvas
+
+# Two changes to the canvas component, made from the page since its code and styles live in
+# its shadow root, which page CSS does not reach:
+# - Its toolbar (undo, redo, reset) waits invisible over the canvas's top-right corner until
+#   the pointer hovers the canvas, and a stroke begun under it is lost: a finger cannot hover,
+#   and a mouse that comes in fast beats the toolbar's move. Keep it in view above the canvas.
+# - It sends a drawing 200 ms after the last change, which is most of the time to an answer.
+#   When a stroke ends, press its own "send now" button (after its handlers have added the
+#   stroke), so the answer comes as soon as the pen lifts.
+CANVAS_TWEAKS = """
+<script>
+(() => {
+  if (window.digitlabCanvas) return;  // once per browser tab, however often the page is shown
+  const HOSTS = "[data-testid=stBidiComponentIsolated]";
+  const css = ".dc-toolbar { opacity: 1 !important; top: -2.65rem !important; }";
+  const restyle = () => {
+    for (const host of document.querySelectorAll(HOSTS)) {
+      const root = host.shadowRoot;
+      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style.digitlab-toolbar")) {
+        const style = document.createElement("style");
+        style.className = "digitlab-toolbar";
+        style.textContent = css;
+        root.appendChild(style);
+      }
+    }
+  };
+  // A page observer does not see inside shadow roots, and the canvas fills its own after
+  // mounting: look a few times a second (a querySelectorAll, nothing more).
+  restyle();
+  window.digitlabCanvas = setInterval(restyle, 250);
+
+  let strokeOn = null;  // the canvas's shadow root while a stroke is drawn on it
+  document.addEventListener("pointerdown", (e) => {
+    const path = e.composedPath();
+    const onCanvas = path.some((n) => n.classList && n.classList.contains("upper-canvas"));
+    const host = path.find((n) => n.matches && n.matches(HOSTS));
+    strokeOn = onCanvas && host ? host.shadowRoot : null;
+  }, true);
+  document.addEventListener("pointerup", () => {
+    const root = strokeOn;
+    strokeOn = null;
+    if (!root) return;
+    setTimeout(() => {
+      const send = root.querySelector('button[title="Update the app with this drawing"]');
+      if (send) send.click();
+    }, 0);
+  }, true);
+})();
+</script>
+"""
+
+
+def drawing_canvas(pen: int, side: int, clears: int) -> CanvasResult:
+    """White ink on a black ``side``×``side`` canvas, sent to the app as each stroke ends.
+
+    ``clears``: raise it by one to empty the canvas. That hands the canvas a new, empty
+    initial drawing; a new widget key would re-create the canvas instead, and a stroke
+    begun while it loads would be wiped.
+    """
+    st.html(CANVAS_TWEAKS, unsafe_allow_javascript=True)
+    st.space("small")  # room for the toolbar above the canvas
+    return st_canvas(
+        stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
+        width=side, height=side, drawing_mode="freedraw",
+        initial_drawing={"objects": [], "digitlabClears": clears},
+        update_streamlit=True, return_image_data=True, key="canvas",
+    )
