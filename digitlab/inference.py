@@ -56,8 +56,8 @@ class Classifier:
         self._probabilities = tf.function(lambda x: model(x, training=False), input_signature=[spec])
         features = feature_model(model)
         self._features = tf.function(lambda x: features(x, training=False), input_signature=[spec])
-        # A stroke needs both; one call costs half of two.
-        both = keras.Model(model.inputs, [model.outputs[0], features.outputs[0]])
+        # A stroke needs both: one call instead of two.
+        both = keras.Model(model.inputs[0], [model.outputs[0], features.outputs[0]])
         self._both = tf.function(lambda x: both(x, training=False), input_signature=[spec])
         self._both(tf.zeros([1, 28, 28]))  # trace now, not on the first stroke
 

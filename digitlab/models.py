@@ -190,9 +190,9 @@ def architecture_key(name: str) -> str:
     """
     p = get_preset(name)
     layers_config = [layer.get_config() for layer in p.build().layers]
-    for config in layers_config:
-        config.pop("name", None)  # Keras numbers layer names per process
     optimizer = p.optimizer(1000).get_config()
+    for config in [*layers_config, optimizer]:
+        config.pop("name", None)  # Keras numbers names per process ("adam", "adam_1", ...)
     text = json.dumps({"layers": layers_config, "optimizer": optimizer, "augment": p.augment}, sort_keys=True,
                       default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -200,4 +200,4 @@ def architecture_key(name: str) -> str:
 
 def feature_model(model: keras.Model) -> keras.Model:
     """A model giving the input of the last layer: the features the classifier reads."""
-    return keras.Model(model.inputs, model.layers[-1].input)
+    return keras.Model(model.inputs[0], model.layers[-1].input)

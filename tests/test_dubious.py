@@ -451,3 +451,14 @@ def test_the_shipped_result_is_the_one_the_default_settings_use_needs_mnist(mnis
     result = dubious.load(dubious.Settings(), mnist.fingerprint)
     assert result is not None, f"no {dubious.file_name(dubious.Settings(), mnist.fingerprint)} in {dubious.SHIPPED_DIR}"
     assert result.path.parent == dubious.SHIPPED_DIR
+
+
+def test_the_network_key_names_the_network_not_the_process():
+    import keras
+
+    from digitlab.models import architecture_key
+
+    first = architecture_key.__wrapped__("default")
+    keras.optimizers.Adam(), keras.Sequential([keras.layers.Dense(3)])  # Keras numbers later names: adam_1, ...
+    assert architecture_key.__wrapped__("default") == first
+    assert architecture_key.__wrapped__("seed003-mlp512-rmsprop") != first

@@ -141,7 +141,7 @@ def _live_panel() -> None:
 
 @st.fragment(run_every=5.0)
 def _quiet_panel() -> None:
-    """No training: looks every 5 s whether one started elsewhere (another tab, the CLI). Each redraw
+    """No training: looks every 5 s whether one was started in another tab. Each redraw
     competes with the strokes on the Draw page, so it is not done every second."""
     status = jobs.read_status()
     if _is_active(status):
