@@ -140,22 +140,14 @@ draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
 with draw_tab:
     left, right = st.columns([5, 6])
     with left:
-        clears = st.session_state.setdefault("canvas-clears", 0)
         pen = st.slider("Pen width", 6, 40, 18, key="pen")
-        canvas = drawing_canvas(pen, CANVAS_SIDE, clears)
-        if st.button("Clear", key="clear", help="Or use the canvas toolbar: undo, redo, reset"):
-            st.session_state["canvas-clears"] += 1
-            # Until the canvas sends its empty drawing, the one it sent last is stale.
-            st.session_state["canvas-stale"] = canvas.json_data
-            st.rerun()
-    stale = canvas.json_data is not None and canvas.json_data == st.session_state.get("canvas-stale")
-    picture = None if stale else canvas.image_data
-    prediction = classify(picture)
+        drawing = drawing_canvas(pen, CANVAS_SIDE)
+    prediction = classify(drawing.picture)
     with right:
-        show_answer(prediction, 0 if stale else len((canvas.json_data or {}).get("objects", [])))
+        show_answer(prediction, drawing.strokes)
         show_own_digits(prediction, "draw")
     if prediction is not None and prediction.digit is not None:
-        show_details(picture, prediction, "draw")
+        show_details(drawing.picture, prediction, "draw")
 
 with upload_tab:
     upload = st.file_uploader("A photo or scan of one handwritten digit (PNG or JPEG, up to 10 MB)",

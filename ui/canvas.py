@@ -1,9 +1,12 @@
-"""The drawing canvas (streamlit-drawable-canvas 0.13), with two fixes made from the page."""
+"""The drawing canvas (streamlit-drawable-canvas 0.13) with its Clear button, and two fixes made from the page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import CanvasResult, st_canvas
+from streamlit_drawable_canvas import st_canvas
 
 # Two changes to the canvas component, made from the page since its code and styles live in
 # its shadow root, which page CSS does not reach:
@@ -56,18 +59,38 @@ CANVAS_TWEAKS = """
 """
 
 
-def drawing_canvas(pen: int, side: int, clears: int) -> CanvasResult:
-    """White ink on a black ``side``×``side`` canvas, sent to the app as each stroke ends.
+@dataclass(frozen=True)
+class Drawing:
+    """What the canvas holds: an RGBA uint8 (side, side, 4) picture and its number of strokes.
 
-    ``clears``: raise it by one to empty the canvas. That hands the canvas a new, empty
-    initial drawing; a new widget key would re-create the canvas instead, and a stroke
-    begun while it loads would be wiped.
+    ``picture`` is None before the canvas has sent anything and just after Clear.
     """
+
+    picture: np.ndarray | None
+    strokes: int
+
+
+def drawing_canvas(pen: int, side: int) -> Drawing:
+    """White ink on a black ``side``×``side`` canvas, sent to the app as each stroke ends, and a Clear button.
+
+    Clear hands the canvas a new, empty initial drawing (a counter in session state); a new
+    widget key would re-create the canvas instead, and a stroke begun while it loads would be
+    wiped.
+    """
+    clears = st.session_state.setdefault("canvas-clears", 0)
     st.html(CANVAS_TWEAKS, unsafe_allow_javascript=True)
     st.space("small")  # room for the toolbar above the canvas
-    return st_canvas(
+    canvas = st_canvas(
         stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
         width=side, height=side, drawing_mode="freedraw",
         initial_drawing={"objects": [], "digitlabClears": clears},
         update_streamlit=True, return_image_data=True, key="canvas",
     )
+    if st.button("Clear", key="clear", help="Or use the canvas toolbar: undo, redo, reset"):
+        st.session_state["canvas-clears"] += 1
+        # Until the canvas sends its empty drawing, the one it sent last is stale.
+        st.session_state["canvas-stale"] = canvas.json_data
+        st.rerun()
+    if canvas.json_data is not None and canvas.json_data == st.session_state.get("canvas-stale"):
+        return Drawing(None, 0)
+    return Drawing(canvas.image_data, len((canvas.json_data or {}).get("objects", [])))
