@@ -72,33 +72,46 @@ def mlp512() -> keras.Model:
     )
 
 
-def digit_cnn() -> keras.Model:
-    """Our default: a small CNN, cheap enough to train in minutes on 2 cores.
-
-    Three convolutions (32 5x5, 64 3x3, 128 3x3) with 2x2 max-pooling after the
-    first two, then a 256-unit dense layer. No batch normalisation: on this
-    CPU it doubled the time per epoch (96 s against 48 s), and the minutes are
-    better spent on more epochs of augmented data. A cheaper network (3x3
-    convolutions of 32, 48 and 96 filters, 28% less CPU time) reached only
-    99.58% with the same training.
-    """
+def _cnn(padding: str, name: str) -> keras.Model:
     return keras.Sequential(
         [
             keras.Input((28, 28), name="image"),
             layers.Reshape((28, 28, 1)),
-            layers.Conv2D(32, 5, padding="same", activation="relu"),
+            layers.Conv2D(32, 5, padding=padding, activation="relu"),
             layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.Conv2D(64, 3, padding=padding, activation="relu"),
             layers.MaxPooling2D(),
-            layers.Conv2D(128, 3, padding="same", activation="relu"),
+            layers.Conv2D(128, 3, padding=padding, activation="relu"),
             layers.Flatten(),
             layers.Dropout(0.2),
             layers.Dense(256, activation="relu"),
             layers.Dropout(0.25),
             layers.Dense(10, activation="softmax"),
         ],
-        name="digit_cnn",
+        name=name,
     )
+
+
+def digit_cnn() -> keras.Model:
+    """Our default: a small CNN, cheap enough to train in minutes on 2 cores.
+
+    Three unpadded convolutions (32 5x5, 64 3x3, 128 3x3; maps of 24, 10 and 3
+    pixels) with 2x2 max-pooling after the first two, then a 256-unit dense
+    layer: 0.39 M weights. Without padding a training step costs 2.4 times
+    less CPU than with it (the maps shrink, and so does the dense layer's
+    input), and it scored as well (99.65% against 99.66%, and better on drawn
+    digits). No batch normalisation: on this CPU it doubled the time per epoch.
+    """
+    return _cnn("valid", "digit_cnn")
+
+
+def padded_cnn() -> keras.Model:
+    """The first default: :func:`digit_cnn` with "same" padding (maps of 28, 14, 7; 1.7 M weights).
+
+    Its training took 21 minutes; the dubious-label folds still use it, since
+    its ranking was the one measured against flipped labels.
+    """
+    return _cnn("same", "padded_cnn")
 
 
 def _constant(name: str) -> Callable[[int], keras.optimizers.Optimizer]:
@@ -166,8 +179,12 @@ PRESETS: dict[str, Preset] = {
             seed_result="97.95% test accuracy",
         ),
         Preset(
-            "default", "Small CNN (conv 32-64-128), canvas-like augmentation, Adam with cosine decay",
-            digit_cnn, _adam_cosine(3e-3), epochs=18, batch_size=256, validation_split=1 / 12, augment=True,
+            "default", "Small CNN (unpadded conv 32-64-128), canvas-like augmentation, Adam with cosine decay",
+            digit_cnn, _adam_cosine(3e-3), epochs=20, batch_size=256, validation_split=1 / 12, augment=True,
+        ),
+        Preset(
+            "cnn-padded", "The first default: the CNN with padded convolutions (1.7 M weights), 18 epochs",
+            padded_cnn, _adam_cosine(3e-3), epochs=18, batch_size=256, validation_split=1 / 12, augment=True,
         ),
     ]
 }
