@@ -29,14 +29,12 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.neighbors import NearestNeighbors
 
 from digitlab import paths
-from digitlab.pictures import enlarge
 
 DIGITS = tuple(range(10))
 MAP_SPLIT = "test"
@@ -88,32 +86,6 @@ def page_of(indices: np.ndarray, index: int, per_page: int) -> int | None:
     """The 0-based page of ``indices`` holding image ``index``, or None if it is not among them."""
     where = np.flatnonzero(np.asarray(indices) == index)
     return int(where[0]) // per_page if len(where) else None
-
-
-def captioned_sheet(images: np.ndarray, captions: list[str], columns: int, scale: int = 2,
-                    colours: list[tuple[int, int, int]] | None = None) -> np.ndarray:
-    """uint8 (N, 28, 28) and N short captions -> one RGB uint8 grid image.
-
-    Like :func:`digitlab.pictures.sheet` but each thumbnail has a line of text
-    under it (true label, prediction, confidence), drawn into the picture: one
-    image on the page instead of N widgets. ``colours``: the text colour of each.
-    """
-    n = len(images)
-    if n != len(captions):
-        raise ValueError(f"{n} images but {len(captions)} captions")
-    font = ImageFont.load_default(size=12)  # Pillow's embedded font: no system fonts needed
-    side, gap, text_h = 28 * scale, 4, 16
-    width = max(side, 76)  # room for a caption like "4 as 9 100%"
-    rows = max(1, -(-n // columns))
-    out = Image.new("RGB", (columns * (width + gap) + gap, rows * (side + text_h + gap) + gap), (40, 40, 40))
-    draw = ImageDraw.Draw(out)
-    for i, (image, caption) in enumerate(zip(images, captions)):
-        r, c = divmod(i, columns)
-        x, y = gap + c * (width + gap), gap + r * (side + text_h + gap)
-        out.paste(Image.fromarray(enlarge(image, scale)), (x + (width - side) // 2, y))
-        colour = colours[i] if colours else (230, 230, 230)
-        draw.text((x + width // 2, y + side + 1), caption, fill=colour, font=font, anchor="ma")
-    return np.asarray(out)
 
 
 # --------------------------------------------------------------- mistakes

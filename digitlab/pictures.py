@@ -60,6 +60,34 @@ def sheet(images: np.ndarray, columns: int, scale: int = 2, gap: int = 2) -> np.
     return out
 
 
+def captioned_sheet(images: np.ndarray, captions: list[str], columns: int, scale: int = 2,
+                    colours: list[tuple[int, int, int]] | None = None) -> np.ndarray:
+    """uint8 (N, 28, 28) and N short captions -> one RGB uint8 grid image.
+
+    Like :func:`sheet` but each thumbnail has a line of text
+    under it (true label, prediction, confidence), drawn into the picture: one
+    image on the page instead of N widgets. ``colours``: the text colour of each.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    n = len(images)
+    if n != len(captions):
+        raise ValueError(f"{n} images but {len(captions)} captions")
+    font = ImageFont.load_default(size=12)  # Pillow's embedded font: no system fonts needed
+    side, gap, text_h = 28 * scale, 4, 16
+    width = max(side, 76)  # room for a caption like "4 as 9 100%"
+    rows = max(1, -(-n // columns))
+    out = Image.new("RGB", (columns * (width + gap) + gap, rows * (side + text_h + gap) + gap), (40, 40, 40))
+    draw = ImageDraw.Draw(out)
+    for i, (image, caption) in enumerate(zip(images, captions)):
+        r, c = divmod(i, columns)
+        x, y = gap + c * (width + gap), gap + r * (side + text_h + gap)
+        out.paste(Image.fromarray(enlarge(image, scale)), (x + (width - side) // 2, y))
+        colour = colours[i] if colours else (230, 230, 230)
+        draw.text((x + width // 2, y + side + 1), caption, fill=colour, font=font, anchor="ma")
+    return np.asarray(out)
+
+
 def labelled_tiles(images: np.ndarray, captions: list[str], scale: int = 2, band: int = 13,
                    highlight: list[int] | tuple[int, ...] = ()) -> np.ndarray:
     """uint8 (N, 28, 28) and N short captions -> uint8 (N, 28*scale + band, 28*scale).

@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitlab import explore
 from digitlab.neighbours import cache_path, cached_features
-from digitlab.pictures import fit_square, sheet
+from digitlab.pictures import captioned_sheet, fit_square, sheet
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources
 
@@ -175,7 +175,7 @@ st.plotly_chart(explore_charts.data_map(coords, data.y_test, selected=index if o
                 on_select=pick_from_map, selection_mode="points", key="dataset-map-chart")
 if on_map:
     st.markdown(f"**The 8 images nearest to test #{index} on this map** (ringed), nearest first")
-    st.image(explore.captioned_sheet(data.x_test[near], [f"#{i} · {data.y_test[i]}" for i in near], columns=8),
+    st.image(captioned_sheet(data.x_test[near], [f"#{i} · {data.y_test[i]}" for i in near], columns=8),
              caption="number · label")
 else:
     st.caption("The chosen image is a training image, so it is not on the map; pick a test image to see its "

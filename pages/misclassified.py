@@ -7,7 +7,7 @@ import streamlit as st
 
 from digitlab import explore, paths
 from digitlab.neighbours import cached_features
-from digitlab.pictures import fit_square
+from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources
 
@@ -116,7 +116,7 @@ else:
     order = "right answers, least sure first" if diagonal else "mistakes, most confidently wrong first"
     st.markdown(f'<span class="mis-shown">{len(chosen)}</span> {order} ({what}).', unsafe_allow_html=True)
     colours = [(120, 220, 120) if pred[i] == y[i] else (255, 150, 120) for i in on_page]
-    st.image(explore.captioned_sheet(data.x_test[on_page], [caption(i) for i in on_page], COLUMNS, colours=colours),
+    st.image(captioned_sheet(data.x_test[on_page], [caption(i) for i in on_page], COLUMNS, colours=colours),
              caption="under each: true digit as the model's answer, and its confidence")
     pick = st.selectbox("Look closely at one", on_page.tolist(), key=f"misclassified-pick-{what}-{state['misclassified-page']}",
                         format_func=lambda i: f"test #{i}: {caption(i)}")
@@ -152,4 +152,4 @@ else:
             st.markdown(f"**{len(idx)} {title}**" + (f", first {COMPARE_SHOWN} shown" if len(idx) > COMPARE_SHOWN else ""))
             if len(idx):
                 shown = idx[:COMPARE_SHOWN]
-                st.image(explore.captioned_sheet(data.x_test[shown], [f"{y[i]} as {answers[i]}" for i in shown], COLUMNS))
+                st.image(captioned_sheet(data.x_test[shown], [f"{y[i]} as {answers[i]}" for i in shown], COLUMNS))

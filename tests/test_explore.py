@@ -8,7 +8,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.model_selection import cross_val_score
 
 from digitlab import explore, paths
-from digitlab.pictures import enlarge
+from digitlab.pictures import captioned_sheet, enlarge
 from digitlab.store import ModelStore
 
 from conftest import ROOT
@@ -47,14 +47,14 @@ def test_label_filter_and_paging():
 def test_captioned_sheet_places_each_thumbnail_enlarged_and_checks_captions():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
-    out = explore.captioned_sheet(images, ["a", "b", "c"], columns=2, scale=2)
+    out = captioned_sheet(images, ["a", "b", "c"], columns=2, scale=2)
     assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
     width, side, gap = 76, 56, 4
     x = gap + (width + gap) + (width - side) // 2  # second column
     np.testing.assert_array_equal(out[gap : gap + side, x : x + side, 0], enlarge(images[1], 2))
     assert out.shape[0] == 2 * (side + 16 + gap) + gap  # two rows of thumbnail + caption
     with pytest.raises(ValueError, match="3 images but 2 captions"):
-        explore.captioned_sheet(images, ["a", "b"], columns=2)
+        captioned_sheet(images, ["a", "b"], columns=2)
 
 
 # --------------------------------------------------------------- mistakes
