@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from digitlab.augment import augment_batch
 from digitlab.data import Mnist
+from digitlab.flagged_ones import flagged_ones
 from digitlab.models import get_preset
 
 
@@ -207,6 +208,11 @@ def train(
     tr, va = split_indices(len(pool), c.validation_split, c.seed)
     tr, va = pool[tr], pool[va]
     x_tr, y_tr = mnist.x_train[tr], mnist.y_train[tr]
+    synthetic = np.zeros((0, 28, 28), np.uint8)
+    if c.augment and preset.flagged_ones:
+        # Made from the training split's own 1s: the validation images stay untouched.
+        synthetic = flagged_ones(x_tr, y_tr, round(preset.flagged_ones * (y_tr == 1).sum()), c.seed)
+        x_tr, y_tr = np.concatenate([x_tr, synthetic]), np.concatenate([y_tr, np.ones(len(synthetic), y_tr.dtype)])
     if extra is not None and len(extra[0]):
         x_tr, y_tr = np.concatenate([x_tr, extra[0]]), np.concatenate([y_tr, extra[1]])
     train_ds = make_dataset(x_tr, y_tr, c.batch_size, shuffle_seed=c.seed, augment=c.augment)
@@ -236,6 +242,7 @@ def train(
         "train_images": int(len(x_tr)),
         "validation_images": int(len(va)),
         "extra_images": 0 if extra is None else int(len(extra[0])),
+        "synthetic_flagged_ones": int(len(synthetic)),
         "history": reporter.history,
         "best_epoch": reporter.best_epoch if c.keep_best else c.epochs,
         "test_accuracy": float((pred == mnist.y_test).mean()),

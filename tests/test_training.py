@@ -65,6 +65,17 @@ def test_excluded_images_are_not_trained_on_needs_mnist(mnist):
     assert result.info["train_images"] == 996 and result.info["excluded_indices"] == [0, 1, 2, 999]
 
 
+def test_default_adds_flagged_ones_only_when_augmenting_needs_mnist(mnist):
+    with_flags = train(TrainConfig("default", epochs=1, subset=1200), mnist).info
+    tr, va = split_indices(1200, PRESETS["default"].validation_split, 0)
+    ones = int((mnist.y_train[tr] == 1).sum())
+    assert 0.3 * ones < with_flags["synthetic_flagged_ones"] <= round(PRESETS["default"].flagged_ones * ones)
+    assert with_flags["train_images"] == len(tr) + with_flags["synthetic_flagged_ones"]
+    assert with_flags["validation_images"] == len(va)
+    plain = train(TrainConfig("default", epochs=1, subset=1200, augment=False), mnist).info
+    assert plain["synthetic_flagged_ones"] == 0 and plain["train_images"] == len(tr)
+
+
 def test_cancel_stops_between_batches_needs_mnist(mnist):
     calls = []
 
