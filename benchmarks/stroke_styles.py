@@ -1,11 +1,15 @@
 """Accuracy on digits drawn from hand-made stroke templates (not MNIST), per digit and per style.
 
-    python -m benchmarks.stroke_styles [--model ID ...] [--per-style 100] [--seed 0]
+    python -m benchmarks.stroke_styles [--model ID ...] [--per-style 100] [--seed 0] [--stray-dot]
 
 Every style of every digit in ``digitlab.stroke_digits.STYLES`` is drawn
 ``--per-style`` times, each time jittered (slant, rotation, aspect, wobble), at a
 random size and place on a 300×300 canvas with a random pen width, then
 preprocessed the way the Draw page does and classified.
+
+``--stray-dot`` adds a tap of the pen somewhere on the canvas, at least two pen
+widths from the digit, and also scores the drawings preprocessed without the
+stray-dot filter.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from scipy import ndimage
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from digitlab.inference import Classifier
@@ -21,7 +26,19 @@ from digitlab.store import ModelStore
 from digitlab.stroke_digits import STYLES, jitter, render
 
 
-def drawings(per_style: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def with_stray_dot(picture: np.ndarray, pen: float, rng: np.random.Generator) -> np.ndarray:
+    """RGBA ``picture`` with a dot of the pen's width at least two pen widths from its ink."""
+    alpha = picture[:, :, 3]
+    ys, xs = np.nonzero(ndimage.distance_transform_edt(alpha < 128) > 2 * pen)
+    k = rng.integers(len(ys))
+    yy, xx = np.mgrid[: alpha.shape[0], : alpha.shape[1]]
+    out = picture.copy()
+    out[(yy - ys[k]) ** 2 + (xx - xs[k]) ** 2 <= (pen / 2) ** 2] = 255
+    return out
+
+
+def drawings(per_style: int, seed: int, stray_dot: bool = False,
+             drop_stray_dots: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(28×28 float32 inputs (N, 28, 28), true digits (N,), "digit style" names (N,))."""
     rng = np.random.default_rng(seed)
     images, labels, names = [], [], []
@@ -31,7 +48,10 @@ def drawings(per_style: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[st
                 size = rng.uniform(0.25, 0.9)
                 box = (rng.uniform(0, 1 - size), rng.uniform(0, 1 - size), size)
                 pen = rng.uniform(8, 30) * min(1.0, size / 0.5)
-                steps = preprocess(render(jitter(strokes, rng), box=box, pen=pen))
+                picture = render(jitter(strokes, rng), box=box, pen=pen)
+                if stray_dot:
+                    picture = with_stray_dot(picture, pen, rng)
+                steps = preprocess(picture, drop_stray_dots=drop_stray_dots)
                 images.append(steps.image)
                 labels.append(digit)
                 names.append(f"{digit} {name}")
@@ -43,16 +63,24 @@ def main() -> None:
     ap.add_argument("--model", nargs="*", help="model ids (default: the active model)")
     ap.add_argument("--per-style", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--stray-dot", action="store_true", help="add a stray dot to every drawing")
     args = ap.parse_args()
 
-    x, y, names = drawings(args.per_style, args.seed)
+    x, y, names = drawings(args.per_style, args.seed, args.stray_dot)
+    unfiltered = None
+    if args.stray_dot:  # the same drawings, preprocessed without the stray-dot filter
+        unfiltered = drawings(args.per_style, args.seed, True, drop_stray_dots=False)[0]
     print(f"{len(y)} drawings: {sum(len(s) for s in STYLES.values())} styles × {args.per_style} (seed {args.seed})")
     store = ModelStore()
     for model_id in args.model or [store.active_id()]:
         model, run = store.load(model_id)
-        predicted = Classifier(model).probabilities(x).argmax(axis=1)
+        classifier = Classifier(model)
+        predicted = classifier.probabilities(x).argmax(axis=1)
         right = predicted == y
         print(f"\nmodel {model_id} ({run.info.get('preset')}): {right.mean():.2%} right")
+        if unfiltered is not None:
+            kept = (classifier.probabilities(unfiltered).argmax(axis=1) == y).mean()
+            print(f"(without the stray-dot filter: {kept:.2%} right)")
         print("per digit: " + "  ".join(f"{d} {right[y == d].mean():.0%}" for d in range(10)))
         for style in dict.fromkeys(names):
             mask = np.array([n == style for n in names])

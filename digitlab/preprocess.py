@@ -32,6 +32,10 @@ INK_THRESHOLD = 0.2  # what counts as ink when finding the bounding box
 MIN_CONTRAST = 0.15  # darkest ink minus background; below this the image is blank
 MIN_SIZE_FRACTION = 0.04  # a box smaller than this part of the image is a speck
 MIN_LENGTH_TO_WIDTH = 2.0  # a digit is several strokes wide; a dot is about one
+# A mark apart from the rest, no longer than this many stroke widths and with less than this
+# share of the ink, is a stray dot (a tap of a finger, a speck on a scan), not part of the digit.
+STRAY_DOT_TO_WIDTH = 1.6
+STRAY_DOT_SHARE = 0.1
 MAX_WORK_SIDE = 560  # huge uploads are reduced first: detail past this is noise
 
 
@@ -40,7 +44,8 @@ class Preprocessed:
     """Every step of :func:`preprocess`; arrays are float32 ink maps in [0, 1].
 
     ``ink``: the whole input as an ink map, (H, W).
-    ``box``: (top, left, bottom, right) of the ink, bottom/right exclusive.
+    ``box``: (top, left, bottom, right) of the ink, bottom/right exclusive; stray dots
+    (see :func:`without_stray_dots`) are left out of it and of the later steps.
     ``cropped``: ``ink`` cut to ``box`` (after stroke normalisation if it was asked for).
     ``fitted``: ``cropped`` scaled so its longer side is 20, shape (h, w).
     ``image``: the (28, 28) the model sees, centre of mass at the centre.
@@ -125,6 +130,32 @@ def stroke_width(ink: np.ndarray) -> float:
     return float(mask.sum()) / length
 
 
+def without_stray_dots(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (H, W) with stray dots erased: separate marks about a pen width across holding
+    under 10% of the ink. MNIST's bounding box would take them in and shrink the digit.
+
+    The biggest mark always stays, so a lone dot is still refused as a dot.
+    """
+    labels, n = ndimage.label(ink > INK_THRESHOLD, structure=np.ones((3, 3)))
+    if n < 2:
+        return ink
+    masses = np.asarray(ndimage.sum(ink, labels, index=np.arange(1, n + 1)))
+    width = stroke_width(ink)
+    stray = [
+        k + 1
+        for k, (rows, cols) in enumerate(ndimage.find_objects(labels))
+        if k != masses.argmax()
+        and max(rows.stop - rows.start, cols.stop - cols.start) <= STRAY_DOT_TO_WIDTH * width
+        and masses[k] < STRAY_DOT_SHARE * masses.sum()
+    ]
+    if not stray:
+        return ink
+    out = ink.copy()
+    # Grown by two pixels so that the dot's faint anti-aliased rim goes too.
+    out[ndimage.binary_dilation(np.isin(labels, stray), iterations=2)] = 0.0
+    return out
+
+
 def normalise_stroke(ink: np.ndarray, fraction: float = MNIST_STROKE_FRACTION) -> np.ndarray:
     """Redraw the digit with a round pen of MNIST's relative stroke width.
 
@@ -188,19 +219,24 @@ def _reduce_if_huge(ink: np.ndarray) -> np.ndarray:
     return np.asarray(Image.fromarray(ink, mode="F").resize(size, Image.Resampling.BOX), dtype=np.float32)
 
 
-def preprocess(image: np.ndarray | Image.Image, *, normalise_strokes: bool = False) -> Preprocessed:
+def preprocess(
+    image: np.ndarray | Image.Image, *, normalise_strokes: bool = False, drop_stray_dots: bool = True
+) -> Preprocessed:
     """MNIST-style preprocessing of one picture of a digit; see the module docstring.
 
     ``image``: greyscale (H, W), RGB (H, W, 3) or RGBA (H, W, 4); uint8 0-255 or
     float 0-1; any size; either polarity. Returns every intermediate step. An
     empty picture, a dot or a speck gives ``problem`` instead of an image.
+    ``drop_stray_dots``: leave stray dots out (:func:`without_stray_dots`); off
+    only to measure what that is worth.
     """
     ink = _reduce_if_huge(to_ink(image))
-    box = ink_box(ink)
+    digit = without_stray_dots(ink) if drop_stray_dots else ink
+    box = ink_box(digit)
     if box is None:
         return Preprocessed(ink=ink, problem="empty")
     top, left, bottom, right = box
-    cropped = ink[top:bottom, left:right]
+    cropped = digit[top:bottom, left:right]
     longer = max(cropped.shape)
     if longer < max(3, MIN_SIZE_FRACTION * max(ink.shape)):
         return Preprocessed(ink=ink, box=box, cropped=cropped, problem="speck")

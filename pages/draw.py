@@ -66,7 +66,7 @@ def show_steps(prediction: Prediction) -> None:
     marked[max(r - 8, 0) : r + 9, max(c - 1, 0) : c + 2] = (255, 60, 60)
     cols = st.columns(4)
     cols[0].image(outline_box(s.ink, s.box, width=max(2, s.ink.shape[0] // 100)),
-                  caption="1. Find the ink's bounding box", width="stretch")
+                  caption="1. Find the ink's bounding box (a stray dot is left out)", width="stretch")
     cols[1].image(fit_square(s.cropped, 224), caption="2. Cut it out", width="stretch")
     cols[2].image(fit_square(np.pad(s.fitted, 4), 224),
                   caption=f"3. Scale to {s.fitted.shape[0]}×{s.fitted.shape[1]} (longer side 20), grey edges",

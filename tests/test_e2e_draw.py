@@ -55,6 +55,19 @@ def test_a_stroke_begun_in_the_top_right_corner_is_drawn_browser_shipped_model(a
     assert wait_for_answer(page, strokes=len(DIGIT_STROKES[7])) == "7"
 
 
+def test_a_stray_tap_beside_the_digit_changes_nothing_browser_shipped_model(app_url, page):
+    # A 5 and an 8 in the top-left part, a tap in the far corner: without the stray-dot filter
+    # the box takes the tap in, the digit shrinks and these two are read as 3 and 0.
+    box = open_app(page, app_url)
+    for digit in (5, 8):
+        strokes = DIGIT_STROKES[digit]
+        draw_strokes(page, strokes, box, left=0.05, top=0.05, size=0.45)
+        assert wait_for_answer(page, strokes=len(strokes)) == str(digit)
+        draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box, left=0.88, top=0.88, size=0.1)
+        assert wait_for_answer(page, strokes=len(strokes) + 1) == str(digit)
+        box = clear(page)
+
+
 def test_dot_is_refused_and_clear_brings_the_prompt_back_browser_shipped_model(app_url, page):
     box = open_app(page, app_url)
     draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from digitlab.canvas_like import Style, redraw
-from digitlab.preprocess import MNIST_CENTRE, naive_resize, preprocess, to_ink
+from digitlab.preprocess import MNIST_CENTRE, naive_resize, preprocess, to_ink, without_stray_dots
+from digitlab.stroke_digits import render
 from scipy import ndimage
 
 from conftest import stroke_picture
@@ -86,6 +87,33 @@ def test_canvas_redrawn_mnist_digit_resembles_the_original_needs_mnist(mnist):
     digit = mnist.x_test[0]
     drawn = redraw(digit, Style(size=150, pen=14, top=100, left=20))
     assert similarity(preprocess(drawn).image, digit.astype(np.float32)) > 0.7
+
+
+def test_a_stray_dot_beside_the_digit_is_ignored():
+    seven = stroke_picture(SEVEN)
+    tapped = seven.copy()
+    tapped[..., 3] = np.maximum(seven[..., 3], stroke_picture([(0.9, 0.9), (0.905, 0.9)])[..., 3])
+    p, plain = preprocess(tapped), preprocess(seven)
+    assert p.box == plain.box  # the box holds the 7, not the dot in the corner
+    np.testing.assert_array_equal(p.image, plain.image)
+    assert p.ink[252, 252] > 0.9  # the dot is still shown in the first step
+
+
+# Digits drawn with strokes that do not touch: a 5 with a short bar apart, a 4 whose upright misses
+# the crossbar, a 1 with a separate base.
+APART = {
+    5: [[(0.4, 0.05), (0.62, 0.05)], [(0.3, 0.2), (0.28, 0.48), (0.6, 0.45), (0.7, 0.7), (0.5, 0.9), (0.3, 0.85)]],
+    4: [[(0.45, 0.1), (0.2, 0.6), (0.58, 0.6)], [(0.74, 0.3), (0.74, 0.9)]],
+    1: [[(0.35, 0.25), (0.55, 0.08), (0.55, 0.78)], [(0.35, 0.95), (0.75, 0.95)]],
+}
+
+
+@pytest.mark.parametrize("digit", APART)
+@pytest.mark.parametrize("pen", [5, 8, 10])
+def test_a_short_separate_stroke_is_not_taken_for_a_stray_dot(digit, pen):
+    ink = to_ink(render(APART[digit], box=(0.3, 0.3, 0.4), pen=pen))  # small: the strokes are few pens long
+    assert ndimage.label(ink > 0.2, structure=np.ones((3, 3)))[1] == 2  # the strokes really are apart
+    np.testing.assert_array_equal(without_stray_dots(ink), ink)
 
 
 def test_empty_canvas_is_no_digit():
