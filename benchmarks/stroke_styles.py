@@ -37,11 +37,12 @@ def with_stray_dot(picture: np.ndarray, pen: float, rng: np.random.Generator) ->
     return out
 
 
-def drawings(per_style: int, seed: int, stray_dot: bool = False,
-             drop_stray_dots: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(28×28 float32 inputs (N, 28, 28), true digits (N,), "digit style" names (N,))."""
+def drawings(per_style: int, seed: int,
+             stray_dot: bool = False) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray | None]:
+    """(28×28 float32 inputs (N, 28, 28), true digits (N,), "digit style" names (N,),
+    and with ``stray_dot`` the same drawings preprocessed without the stray-dot filter, else None)."""
     rng = np.random.default_rng(seed)
-    images, labels, names = [], [], []
+    images, unfiltered, labels, names = [], [], [], []
     for digit, styles in STYLES.items():
         for name, strokes in styles.items():
             for _ in range(per_style):
@@ -51,11 +52,11 @@ def drawings(per_style: int, seed: int, stray_dot: bool = False,
                 picture = render(jitter(strokes, rng), box=box, pen=pen)
                 if stray_dot:
                     picture = with_stray_dot(picture, pen, rng)
-                steps = preprocess(picture, drop_stray_dots=drop_stray_dots)
-                images.append(steps.image)
+                    unfiltered.append(preprocess(picture, drop_stray_dots=False).image)
+                images.append(preprocess(picture).image)
                 labels.append(digit)
                 names.append(f"{digit} {name}")
-    return np.stack(images), np.array(labels), names
+    return np.stack(images), np.array(labels), names, np.stack(unfiltered) if unfiltered else None
 
 
 def main() -> None:
@@ -66,10 +67,7 @@ def main() -> None:
     ap.add_argument("--stray-dot", action="store_true", help="add a stray dot to every drawing")
     args = ap.parse_args()
 
-    x, y, names = drawings(args.per_style, args.seed, args.stray_dot)
-    unfiltered = None
-    if args.stray_dot:  # the same drawings, preprocessed without the stray-dot filter
-        unfiltered = drawings(args.per_style, args.seed, True, drop_stray_dots=False)[0]
+    x, y, names, unfiltered = drawings(args.per_style, args.seed, args.stray_dot)
     print(f"{len(y)} drawings: {sum(len(s) for s in STYLES.values())} styles × {args.per_style} (seed {args.seed})")
     store = ModelStore()
     for model_id in args.model or [store.active_id()]:

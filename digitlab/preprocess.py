@@ -140,14 +140,14 @@ def without_stray_dots(ink: np.ndarray) -> np.ndarray:
     if n < 2:
         return ink
     masses = np.asarray(ndimage.sum(ink, labels, index=np.arange(1, n + 1)))
+    light = [k for k in range(n) if k != masses.argmax() and masses[k] < STRAY_DOT_SHARE * masses.sum()]
+    if not light:
+        return ink  # only heavy marks (a digit in several strokes): no need to measure the pen
     width = stroke_width(ink)
-    stray = [
-        k + 1
-        for k, (rows, cols) in enumerate(ndimage.find_objects(labels))
-        if k != masses.argmax()
-        and max(rows.stop - rows.start, cols.stop - cols.start) <= STRAY_DOT_TO_WIDTH * width
-        and masses[k] < STRAY_DOT_SHARE * masses.sum()
-    ]
+    boxes = ndimage.find_objects(labels)
+    stray = [k + 1 for k in light
+             if max(boxes[k][0].stop - boxes[k][0].start, boxes[k][1].stop - boxes[k][1].start)
+             <= STRAY_DOT_TO_WIDTH * width]
     if not stray:
         return ink
     out = ink.copy()
