@@ -18,15 +18,22 @@ from digitlab.preprocess import Preprocessed, preprocess
 # Redrawing the strokes with MNIST's pen width before scaling: measured on the
 # canvas-like test set by benchmarks/drawn_accuracy.py (see README).
 NORMALISE_STROKES = False
-UNSURE_BELOW = 0.6  # below this confidence the answer names its runner-up too
+# How sure the answer must be. The default model learned to answer scribbles, letters and shapes
+# with every digit about equally likely (digitlab.training_data): below NO_DIGIT_BELOW it sees no
+# digit at all, below UNSURE_BELOW it is "not sure" and names its runner-up too. Chosen on the
+# pendigits train writers and the non-digit drawings (benchmarks/non_digits.py, README).
+UNSURE_BELOW = 0.7
+NO_DIGIT_BELOW = 0.4
 
 
 @dataclass(frozen=True)
 class Prediction:
     """The answer for one picture.
 
-    ``digit`` is None when the picture holds no digit (``steps.problem`` says
-    why); then ``probabilities`` is None too.
+    ``digit`` is None when the picture holds no digit: the preprocessing found
+    none (``steps.problem`` says why; ``probabilities`` is None too) or the
+    model's best guess is under NO_DIGIT_BELOW (``no_digit_seen``; the
+    probabilities are kept, to show how flat they are).
     """
 
     digit: int | None
@@ -40,6 +47,11 @@ class Prediction:
         if self.probabilities is None:
             return None
         return int(np.argsort(self.probabilities)[-2])
+
+    @property
+    def no_digit_seen(self) -> bool:
+        """The picture passed the preprocessing, but the model sees no digit in it."""
+        return self.digit is None and self.probabilities is not None
 
     @property
     def unsure(self) -> bool:
@@ -89,5 +101,5 @@ class Classifier:
         if not steps.is_digit:
             return Prediction(None, 0.0, None, steps)
         p, f = (t.numpy()[0] for t in self._both(tf.constant(steps.image[None], tf.float32)))
-        digit = int(p.argmax())
-        return Prediction(digit, float(p[digit]), p, steps, f)
+        best = int(p.argmax())
+        return Prediction(best if p[best] >= NO_DIGIT_BELOW else None, float(p[best]), p, steps, f)

@@ -3,10 +3,13 @@
     python -m digitlab.predict [--model ID] IMAGE...
 
 prints ``{"file": ..., "digit": <int or null>, "confidence": <float>,
-"probabilities": [10 floats]}`` for each file. "No digit" (blank, a dot, a
-speck) gives ``"digit": null``, confidence 0 and uniform probabilities. A file
-that cannot be read is reported on stderr, the others are still classified,
-and the exit code is 1.
+"probabilities": [10 floats]}`` for each file. "No digit" found by the
+preprocessing (blank, a dot, a speck) gives ``"digit": null``, confidence 0
+and uniform probabilities; a picture in which the model sees no digit (a
+scribble, a letter: its best guess is under ``NO_DIGIT_BELOW``) gives
+``"digit": null`` with its real, flat probabilities and the best guess's
+confidence. A file that cannot be read is reported on stderr, the others are
+still classified, and the exit code is 1.
 """
 
 from __future__ import annotations

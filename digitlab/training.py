@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from digitlab.augment import augment_batch
 from digitlab.data import Mnist
-from digitlab.flagged_ones import flagged_ones
+from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT, extra_training_data
 from digitlab.models import get_preset
 
 
@@ -168,6 +168,40 @@ class _Reporter(keras.callbacks.Callback):
         self._report(self.batches, logs)
 
 
+def digit_or_uniform_loss(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+    """Per-sample loss, float32 (B,): cross-entropy with the label for a digit; for a non-digit
+    (label NOT_A_DIGIT) cross-entropy with the uniform distribution, weighted NON_DIGIT_WEIGHT.
+    ``y_pred``: softmax probabilities (B, 10)."""
+    y = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
+    log_p = tf.math.log(tf.clip_by_value(y_pred, 1e-7, 1.0))
+    digit = -tf.gather(log_p, tf.minimum(y, 9), batch_dims=1)
+    uniform = -tf.reduce_mean(log_p, axis=1)
+    return tf.where(y < NOT_A_DIGIT, digit, NON_DIGIT_WEIGHT * uniform)
+
+
+class DigitAccuracy(keras.metrics.Metric):
+    """Accuracy over the digits of a batch only (non-digits have no right answer), named "accuracy"."""
+
+    def __init__(self, name: str = "accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.right = self.add_weight(name="right", initializer="zeros")
+        self.count = self.add_weight(name="count", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y = tf.cast(tf.reshape(y_true, [-1]), tf.int64)
+        digit = tf.cast(y < NOT_A_DIGIT, tf.float32)
+        right = tf.cast(tf.equal(tf.argmax(y_pred, axis=1), y), tf.float32) * digit
+        self.right.assign_add(tf.reduce_sum(right))
+        self.count.assign_add(tf.reduce_sum(digit))
+
+    def result(self):
+        return self.right / tf.maximum(self.count, 1.0)
+
+    def reset_state(self):
+        self.right.assign(0.0)
+        self.count.assign(0.0)
+
+
 def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """uint8 or float images (N, 28, 28) -> float32 probabilities (N, 10)."""
     x = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
@@ -208,11 +242,14 @@ def train(
     tr, va = split_indices(len(pool), c.validation_split, c.seed)
     tr, va = pool[tr], pool[va]
     x_tr, y_tr = mnist.x_train[tr], mnist.y_train[tr]
-    synthetic = np.zeros((0, 28, 28), np.uint8)
-    if c.augment and preset.flagged_ones:
-        # Made from the training split's own 1s: the validation images stay untouched.
-        synthetic = flagged_ones(x_tr, y_tr, round(preset.flagged_ones * (y_tr == 1).sum()), c.seed)
-        x_tr, y_tr = np.concatenate([x_tr, synthetic]), np.concatenate([y_tr, np.ones(len(synthetic), y_tr.dtype)])
+    made = {}
+    prepared_in = 0.0
+    if c.augment and preset.extras:
+        # Made from the training split's own images: the validation images stay untouched.
+        t0 = time.monotonic()
+        added = extra_training_data(preset.extras, x_tr, y_tr, c.seed)
+        x_tr, y_tr, made = np.concatenate([x_tr, added.images]), np.concatenate([y_tr, added.labels]), added.counts
+        prepared_in = time.monotonic() - t0
     if extra is not None and len(extra[0]):
         x_tr, y_tr = np.concatenate([x_tr, extra[0]]), np.concatenate([y_tr, extra[1]])
     train_ds = make_dataset(x_tr, y_tr, c.batch_size, shuffle_seed=c.seed, augment=c.augment)
@@ -220,8 +257,10 @@ def train(
 
     batches = int(np.ceil(len(x_tr) / c.batch_size))
     model = preset.build()
-    model.compile(optimizer=preset.optimizer(c.epochs * batches), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    non_digits = bool((y_tr == NOT_A_DIGIT).any())
+    model.compile(optimizer=preset.optimizer(c.epochs * batches),
+                  loss=digit_or_uniform_loss if non_digits else "sparse_categorical_crossentropy",
+                  metrics=[DigitAccuracy()] if non_digits else ["accuracy"])
     reporter = _Reporter(c.epochs, batches, on_progress, should_stop, c.keep_best)
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
@@ -242,7 +281,9 @@ def train(
         "train_images": int(len(x_tr)),
         "validation_images": int(len(va)),
         "extra_images": 0 if extra is None else int(len(extra[0])),
-        "synthetic_flagged_ones": int(len(synthetic)),
+        "extra_training_images": made,
+        "extras": preset.extras.spec() if made else None,
+        "preparation_seconds": round(prepared_in, 1),
         "history": reporter.history,
         "best_epoch": reporter.best_epoch if c.keep_best else c.epochs,
         "test_accuracy": float((pred == mnist.y_test).mean()),

@@ -42,6 +42,15 @@ def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
         st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger.")
         st.markdown(f'<div class="no-digit" data-strokes="{strokes}"></div>', unsafe_allow_html=True)
         return
+    if prediction.no_digit_seen:
+        p = prediction.probabilities
+        st.markdown(f'<div class="no-digit" data-reason="model" data-strokes="{strokes}" '
+                    f'data-confidence="{prediction.confidence:.6f}" style="font-size:2.2rem;font-weight:700">'
+                    "That is not a digit, I think.</div>", unsafe_allow_html=True)
+        st.caption(f"Its best guess, {int(p.argmax())}, gets only {prediction.confidence:.0%}. It learned to answer "
+                   "scribbles, letters and shapes with every digit about equally likely, as here.")
+        st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
+        return
     d, p = prediction.digit, prediction.probabilities
     # data-confidence changes with every stroke and data-strokes counts them: browser
     # tests and the latency benchmark watch them to see that a new answer arrived.
@@ -49,8 +58,7 @@ def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
                 f'style="font-size:6rem;line-height:1;font-weight:700">{d}</div>', unsafe_allow_html=True)
     if prediction.unsure:
         r = prediction.runner_up
-        st.warning(f"Not sure: it hesitates between **{d}** ({p[d]:.0%}) and **{r}** ({p[r]:.0%}). "
-                   "A scribble that is no digit often looks like this too.")
+        st.warning(f"Not sure: it hesitates between **{d}** ({p[d]:.0%}) and **{r}** ({p[r]:.0%}).")
     else:
         st.markdown(f"**{prediction.confidence:.0%}** sure")
     st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
@@ -64,6 +72,11 @@ def show_steps(prediction: Prediction) -> None:
     r, c = int(com[0] * 8 + 4), int(com[1] * 8 + 4)
     marked[max(r - 1, 0) : r + 2, max(c - 8, 0) : c + 9] = (255, 60, 60)
     marked[max(r - 8, 0) : r + 9, max(c - 1, 0) : c + 2] = (255, 60, 60)
+    if s.paper is not None:  # a photo or scan: the light was evened out first
+        a, b = st.columns(2)
+        a.image(to_uint8(s.paper), caption="0. The paper's light, estimated (the ink taken out)", width="stretch")
+        b.image(to_uint8(s.ink), caption="0. The photo divided by it: even light, any ink colour, the grain "
+                                         "and printed lines gone", width="stretch")
     cols = st.columns(4)
     cols[0].image(outline_box(s.ink, s.box, width=max(2, s.ink.shape[0] // 100)),
                   caption="1. Find the ink's bounding box (a stray dot is left out)", width="stretch")

@@ -163,3 +163,57 @@ def test_naive_resize_keeps_the_whole_canvas():
     naive = naive_resize(small)
     assert naive.shape == (28, 28)
     assert ndimage.center_of_mass(naive)[0] < 8  # still up in the corner, unlike preprocess()
+
+
+# Photos of a digit on paper (digitlab.photo_like): the same digit, the same place, other light.
+PHOTO_SEVEN = [[(0.2, 0.1), (0.85, 0.1), (0.45, 0.95)], [(0.35, 0.55), (0.75, 0.55)]]
+
+
+def photographed(seed: int = 0, **conditions) -> np.ndarray:
+    from digitlab.photo_like import Conditions, photo
+
+    return photo(PHOTO_SEVEN, Conditions(**conditions), np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("conditions", [
+    dict(light_gradient=0.6), dict(shadow=0.55), dict(ink="blue"), dict(ink="pencil"),
+    dict(blur=1.5, paper_noise=6, jpeg_quality=40), dict(ruled=True),
+])
+def test_a_photo_in_bad_light_or_ink_gives_nearly_the_same_28x28_as_a_clean_scan(conditions):
+    clean = preprocess(photographed()).image
+    worse = preprocess(photographed(**conditions))
+    assert worse.paper is not None  # a photo: the paper's light was estimated and divided out
+    assert similarity(clean, worse.image) > 0.9, conditions
+
+
+def test_a_small_digit_in_a_big_photo_is_found_and_the_photo_reduced():
+    big = preprocess(photographed(digit_height=0.12, side=2000))
+    assert max(big.ink.shape) == 560
+    assert similarity(preprocess(photographed()).image, big.image) > 0.85
+
+
+def test_the_shaded_paper_is_not_taken_for_ink():
+    p = preprocess(photographed(seed=3, shadow=0.6, light_gradient=0.5))
+    t, l, b, r = p.box
+    assert (b - t) < 0.7 * p.ink.shape[0] and (r - l) < 0.7 * p.ink.shape[1]  # the 7's box, not the shadow's
+    assert p.paper.min() < 0.7 * p.paper.max()  # the estimated paper shows the shadow
+
+
+def test_printed_lines_are_removed_but_the_digit_crossing_them_kept():
+    ink = np.zeros((200, 300), np.float32)
+    ink[40:42, :] = ink[100:102, :] = ink[160:162, :] = 1.0  # ruled lines
+    ink[60:150, 140:146] = 1.0  # a 1 crossing the middle line
+    from digitlab.preprocess import without_printed_lines
+
+    out = without_printed_lines(ink)
+    assert out[40:42].max() == 0 and out[160:162].max() == 0
+    assert out[100:102, 140:146].min() == 1.0  # where the stroke crosses, it stays
+    assert out[100:102, :130].max() == 0
+    assert out[60:150, 140:146].min() == 1.0
+
+
+def test_chalk_on_a_dark_board_is_read_as_light_ink():
+    alpha = stroke_picture(SEVEN)[..., 3].astype(np.float32) / 255
+    board = np.linspace(0.1, 0.35, 280, dtype=np.float32)[None, :, None] * np.ones((280, 1, 3), np.float32)
+    chalk = board * (1 - alpha[..., None]) + 0.9 * alpha[..., None]
+    assert similarity(preprocess(chalk).image, preprocess(stroke_picture(SEVEN)).image) > 0.95

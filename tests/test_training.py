@@ -65,15 +65,36 @@ def test_excluded_images_are_not_trained_on_needs_mnist(mnist):
     assert result.info["train_images"] == 996 and result.info["excluded_indices"] == [0, 1, 2, 999]
 
 
-def test_default_adds_flagged_ones_only_when_augmenting_needs_mnist(mnist):
-    with_flags = train(TrainConfig("default", epochs=1, subset=1200), mnist).info
+def test_default_learns_pen_digits_styles_and_non_digits_only_when_augmenting_needs_mnist(mnist):
+    with_extras = train(TrainConfig("default", epochs=1, subset=1200), mnist).info
     tr, va = split_indices(1200, PRESETS["default"].validation_split, 0)
-    ones = int((mnist.y_train[tr] == 1).sum())
-    assert 0.3 * ones < with_flags["synthetic_flagged_ones"] <= round(PRESETS["default"].flagged_ones * ones)
-    assert with_flags["train_images"] == len(tr) + with_flags["synthetic_flagged_ones"]
-    assert with_flags["validation_images"] == len(va)
+    made = with_extras["extra_training_images"]
+    extras = PRESETS["default"].extras
+    # A subset gets its share of the pen digits, and non-digits as a share of its images.
+    assert abs(made["pen digits"] - extras.pen_digits * 7494 * len(tr) / 60000) <= 2
+    assert 0 < made["styles"] and 0.8 * extras.non_digits * len(tr) <= made["non-digits"] <= extras.non_digits * len(tr)
+    assert with_extras["train_images"] == len(tr) + sum(made.values())
+    assert with_extras["validation_images"] == len(va)  # the validation images stay MNIST's own
+    assert 0.0 <= with_extras["history"][0]["accuracy"] <= 1.0  # accuracy over the digits only
     plain = train(TrainConfig("default", epochs=1, subset=1200, augment=False), mnist).info
-    assert plain["synthetic_flagged_ones"] == 0 and plain["train_images"] == len(tr)
+    assert plain["extra_training_images"] == {} and plain["train_images"] == len(tr)
+
+
+def test_non_digits_are_taught_a_flat_answer_and_digits_their_label():
+    import tensorflow as tf
+
+    from digitlab.training import DigitAccuracy, digit_or_uniform_loss
+    from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT
+
+    flat, sure = np.full(10, 0.1, np.float32), np.eye(10, dtype=np.float32)[3] * 0.99 + 0.001
+    y = tf.constant([3, NOT_A_DIGIT, NOT_A_DIGIT])
+    loss = digit_or_uniform_loss(y, tf.constant(np.stack([sure, flat, sure]))).numpy()
+    assert loss[0] < 0.02  # the right digit, sure: no loss
+    assert abs(loss[1] - NON_DIGIT_WEIGHT * np.log(10)) < 1e-4  # a flat answer to a non-digit: the least it can be
+    assert loss[2] > 2.5 * loss[1]  # a confident digit for a non-digit costs much more
+    metric = DigitAccuracy()
+    metric.update_state(tf.constant([3, 5, NOT_A_DIGIT]), tf.constant(np.stack([sure, sure, sure])))
+    assert abs(float(metric.result()) - 0.5) < 1e-6  # 1 of the 2 digits right; the non-digit does not count
 
 
 def test_cancel_stops_between_batches_needs_mnist(mnist):

@@ -1,0 +1,75 @@
+"""Choosing what the default learns from, without looking at the test writers.
+
+    python -m benchmarks.leave_writers_out [--variants A B ...] [--epochs 6] [--held-out 10]
+
+Each variant of the default's training data (:data:`VARIANTS`) is trained
+with the pendigits *train* split cut by writer: the first 20 of its 30 writers
+may teach the model, the other 10 only judge it. Printed for each: MNIST test
+accuracy, the held-out writers' pen digits (``benchmarks.pen_digits``), the
+non-digit drawings answered with a confident digit (a seed the training never
+drew), and the training time. The pendigits *test* writers are never used here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+
+import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+from benchmarks import non_digits as non_digit_bench
+from benchmarks import pen_digits
+from digitlab import models, pendigits
+from digitlab.data import load_mnist
+from digitlab.inference import Classifier
+from digitlab.training import TrainConfig, train
+from digitlab.training_data import Extras
+
+ONES = (("1 with a flag", 0.5),)
+VARIANTS: dict[str, Extras] = {
+    "mnist+flagged-1s": Extras(styles=ONES),  # the default until 2026-11-29
+    "+pen-digits": Extras(pen_digits=2, styles=ONES),
+    "+pen-digits+styles": dataclasses.replace(models.DEFAULT_EXTRAS, non_digits=0.0),
+    "+pen-digits+styles+non-digits": models.DEFAULT_EXTRAS,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--held-out", type=int, default=10, help="train-split writers kept out of training")
+    ap.add_argument("--preset", default="default", help="the preset whose network and schedule are used")
+    args = ap.parse_args()
+
+    mnist = load_mnist()
+    writers = sorted(set(pendigits.load(split="train").writers))
+    taught, judging = tuple(writers[: -args.held_out]), writers[-args.held_out :]
+    drawn = pen_digits.draw("train", copies=2, seed=0)
+    keep = np.isin(drawn.writers, judging)
+    held_out = pen_digits.Drawn(drawn.images[keep], drawn.labels[keep], drawn.writers[keep], 0)
+    others = non_digit_bench.draw(per_kind=60, seed=1000)
+    print(f"taught by {len(taught)} pendigits writers, judged on {len(judging)} others "
+          f"({', '.join(judging)}); {args.epochs} epochs of {args.preset}'s network")
+    base = models.get_preset(args.preset)
+    for name in args.variants:
+        extras = dataclasses.replace(VARIANTS[name], pen_writers=taught)
+        variant = f"{args.preset}:{name}"
+        models.PRESETS[variant] = dataclasses.replace(base, name=variant, extras=extras)
+        t0 = time.monotonic()
+        result = train(TrainConfig(variant, epochs=args.epochs), mnist)
+        info = result.info
+        print(f"\n{name}: MNIST test {info['test_accuracy']:.2%}, training {info['training_seconds']:.0f} s "
+              f"+ {info['preparation_seconds']:.0f} s drawing extras ({time.monotonic() - t0:.0f} s in all); "
+              f"extras {info['extra_training_images']}")
+        classifier = Classifier(result.model)
+        print(" held-out writers:")
+        pen_digits.report(classifier, held_out)
+        print(" non-digits:")
+        non_digit_bench.report(classifier, others)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Drawings that are no digit: how often the model still answers a confident digit.
+
+    python -m benchmarks.non_digits [--model ID ...] [--per-kind 100] [--seed 1000]
+
+Every kind of ``digitlab.non_digits.KINDS`` (scribbles, zigzags, hatching, #,
+X, stars, letters, filled patches, ...) is drawn ``--per-kind`` times on the
+canvas at a random size, place and pen, with a seed the training never uses
+(it draws with seed 2 and up). Two kinds the training never saw at all test
+whether the refusal generalises: typeset letters and symbols (Pillow's own
+font, not strokes) and polygons (triangles, squares, diamonds, pentagons; a
+square can be a boxy 0 and a triangle a closed 4, so some "digit" answers
+there are fair).
+
+A drawing is **answered confidently** when it gets a digit with at least 70%
+(the issue's measure); the app calls anything below
+``digitlab.inference.UNSURE_BELOW`` "not sure" and refuses a drawing the
+preprocessing or the model turns down ("not a digit").
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+from digitlab.inference import Classifier
+from digitlab.non_digits import KINDS, random_drawing
+from digitlab.preprocess import preprocess
+from digitlab.store import ModelStore
+from digitlab.stroke_digits import jitter, mnist_style
+
+CONFIDENT = 0.7
+GLYPHS = "AEFHKMNRWXYaehkmnwx#&%@*+=<>$€"
+
+
+@dataclass
+class Drawn:
+    """uint8 (M, 28, 28) of the drawings the preprocessing accepted, their kinds (M,), and per kind
+    how many the preprocessing already refused (those count as refused, rightly)."""
+
+    images: np.ndarray
+    kinds: np.ndarray
+    refused: dict[str, int]
+
+
+def glyph(rng: np.random.Generator) -> np.ndarray | None:
+    """A typeset letter or symbol, rotated a little, as a picture (not strokes): uint8 (28, 28)."""
+    font = ImageFont.load_default(size=int(rng.integers(60, 140)))
+    img = Image.new("L", (220, 220), 0)
+    ImageDraw.Draw(img).text((110, 110), GLYPHS[int(rng.integers(len(GLYPHS)))], fill=255, font=font, anchor="mm")
+    steps = preprocess(np.asarray(img.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)))
+    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
+
+
+def polygon(rng: np.random.Generator) -> np.ndarray | None:
+    """A triangle, square, diamond or pentagon outline, drawn as one stroke."""
+    sides = int(rng.choice([3, 4, 4, 5]))
+    start = rng.uniform(0, 360)
+    pts = [(0.5 + 0.45 * math.cos(math.radians(start + 360 * k / sides)),
+            0.5 + 0.45 * math.sin(math.radians(start + 360 * k / sides))) for k in range(sides + 1)]
+    return mnist_style(jitter([pts], rng), rng)
+
+
+def draw(per_kind: int, seed: int) -> Drawn:
+    rng = np.random.default_rng(seed)
+    images, kinds, refused = [], [], {}
+    makers = {kind: (lambda r, k=kind: mnist_style(random_drawing(r, [k])[1], r)) for kind in KINDS}
+    makers |= {"typeset glyph (unseen)": glyph, "polygon (unseen)": polygon}
+    for kind, make in makers.items():
+        for _ in range(per_kind):
+            image = make(rng)
+            if image is None:
+                refused[kind] = refused.get(kind, 0) + 1
+            else:
+                images.append(image)
+                kinds.append(kind)
+    return Drawn(np.stack(images), np.array(kinds), refused)
+
+
+def report(classifier: Classifier, drawn: Drawn) -> dict:
+    """Prints the share answered with a confident digit, pooled and per kind; returns the pooled
+    share over the kinds the training knows and over the unseen ones."""
+    confidence = classifier.probabilities(drawn.images).max(axis=1)
+    confident = confidence >= CONFIDENT
+    out = {}
+    for group, unseen in (("kinds the training draws", False), ("unseen kinds", True)):
+        kinds = [k for k in dict.fromkeys(drawn.kinds) if k.endswith("(unseen)") == unseen]
+        mask = np.isin(drawn.kinds, kinds)
+        total = mask.sum() + sum(drawn.refused.get(k, 0) for k in kinds)
+        out[group] = confident[mask].sum() / max(total, 1)
+        print(f"  {group}: {out[group]:.1%} answered with a confident digit (≥{CONFIDENT:.0%}) of {total:,}")
+        print("    " + "  ".join(f"{k} {confident[drawn.kinds == k].sum() / ((drawn.kinds == k).sum() + drawn.refused.get(k, 0)):.0%}"
+                                 for k in kinds))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", nargs="*", help="model ids (default: the active model)")
+    ap.add_argument("--per-kind", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1000)
+    args = ap.parse_args()
+    drawn = draw(args.per_kind, args.seed)
+    print(f"{len(drawn.kinds) + sum(drawn.refused.values()):,} non-digit drawings, {args.per_kind} per kind "
+          f"(seed {args.seed}); refused by the preprocessing: {sum(drawn.refused.values())}")
+    store = ModelStore()
+    for model_id in args.model or [store.active_id()]:
+        model, run = store.load(model_id)
+        print(f"\nmodel {model_id} ({run.info.get('preset')}):")
+        report(Classifier(model), drawn)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Drawings that are no digit, for teaching the model to say so."""
+
+import numpy as np
+import pytest
+
+from digitlab.non_digits import KINDS, LETTERS, non_digit_images, random_drawing
+from digitlab.stroke_digits import render
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_draws_strokes_inside_the_unit_square(kind):
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        name, strokes = random_drawing(rng, [kind])
+        points = np.concatenate([np.asarray(s, float) for s in strokes])
+        assert name == kind and points.shape[1] == 2 and len(points) >= 2
+        assert points.min() >= -1e-6 and points.max() <= 1 + 1e-6
+        assert render(strokes)[..., 3].any()  # something is drawn
+
+
+def test_kinds_differ_from_each_other():
+    rng = np.random.default_rng(1)
+    hatch = render(random_drawing(rng, ["hatching"])[1])[..., 3] > 127
+    star = render(random_drawing(rng, ["star"])[1])[..., 3] > 127
+    assert (hatch != star).mean() > 0.05
+
+
+def test_letters_that_look_like_digits_are_left_out():
+    assert not set(LETTERS) & set("OoIlSsZzBbGgq")
+
+
+def test_images_are_mnist_shaped_seeded_and_named():
+    a, kinds = non_digit_images(30, seed=3, canvas=150, supersample=2)
+    b, _ = non_digit_images(30, seed=3, canvas=150, supersample=2)
+    assert a.dtype == np.uint8 and a.shape[1:] == (28, 28) and 20 <= len(a) <= 30
+    assert np.array_equal(a, b) and len(kinds) == len(a) and set(kinds) <= set(KINDS)
+    assert not np.array_equal(a, non_digit_images(30, seed=4, canvas=150, supersample=2)[0])
