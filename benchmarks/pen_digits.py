@@ -42,7 +42,8 @@ def draw(split: str, copies: int, seed: int) -> Drawn:
 
 
 def report(classifier: Classifier, drawn: Drawn) -> dict:
-    """Prints the figures; returns pooled accuracy, worst digit, and the refused-or-unsure share."""
+    """Prints the figures; returns pooled accuracy, each digit's, the worst digit's and writer's,
+    and the refused-or-unsure share."""
     p = classifier.probabilities(drawn.images)
     predicted, confidence = p.argmax(axis=1), p.max(axis=1)
     y = drawn.labels.astype(int)
@@ -62,7 +63,8 @@ def report(classifier: Classifier, drawn: Drawn) -> dict:
           + f"; best {per_writer[-1][1]} {per_writer[-1][0]:.1%}; median {np.median([a for a, _ in per_writer]):.1%}")
     unsure = ((confidence < UNSURE_BELOW).sum() + drawn.refused) / total
     print(f"  refused or unsure (confidence < {UNSURE_BELOW:.0%}): {unsure:.2%}")
-    return {"pooled": pooled, "worst_digit": min(per_digit.values()), "unsure": unsure}
+    return {"pooled": pooled, "worst_digit": min(per_digit.values()), "unsure": unsure,
+            **{f"digit {d}": a for d, a in per_digit.items()}, "worst_writer": per_writer[0][0]}
 
 
 def main() -> None:
