@@ -70,6 +70,11 @@ class _Console:
             print(f"[{fraction:6.1%}] {message}", file=sys.stderr, flush=True)
 
 
+def _fail(message: object, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from digitlab.data import MnistUnavailable, load_mnist
@@ -78,15 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.for_preset(args.preset, epochs=args.epochs, folds=args.folds, batch_size=args.batch_size,
                                    seed=args.seed, subset=args.subset)
     try:
-        settings.resolved()
-    except (KeyError, ValueError) as e:
-        print(f"error: {e.args[0]}", file=sys.stderr)
-        return 2
-    try:
+        settings.resolved()  # bad settings are refused before MNIST is read
         mnist = load_mnist(args.mnist)
+    except (KeyError, ValueError) as e:
+        return _fail(e.args[0], 2)
     except MnistUnavailable as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        return _fail(e, 1)
 
     force = getattr(args, "force", False)
     cached = None if force else cache.load(settings, mnist.fingerprint)
@@ -95,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = cached or folds.ensure(settings, mnist, force=force, on_progress=_Console())
     except TrainingBusy as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        return _fail(e, 1)
 
     if args.command == "compute":
         where = "cached" if cached else "computed"
