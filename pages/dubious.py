@@ -297,7 +297,7 @@ if training_allowed():
         st.caption(f"Leaves out {len(leave_out):,} training images ({len(wrong)} marked 'label wrong'). "
                    "The model is trained in the background like the sidebar's Retrain; when it is done, "
                    "compare it with the active model there. For a fair comparison, compare with the same preset "
-                   "and seed trained on all images (see the table).")
+                   "and random seed trained on all images (see the table).")
         if st.button("Retrain without them", key="dubious-rt-start", disabled=not leave_out):
             try:
                 start_training(TrainConfig(preset, exclude=leave_out), source="the Dubious labels page",

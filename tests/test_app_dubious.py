@@ -8,6 +8,7 @@ first 600 training images, so train #500 is in it. The active model is a tiny re
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -117,3 +118,35 @@ def test_without_a_result_the_page_offers_to_compute_and_refuses_during_a_traini
 def test_missing_mnist_is_explained(without_mnist):
     at = open_page()
     assert any("DIGITLAB_MNIST" in e.value and "does not exist" in e.value for e in at.error)
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.mark.mnist
+def test_a_running_job_of_any_kind_shows_on_the_page_and_can_be_cancelled_there(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setitem(jobs.KINDS, "count", "tests.job_kinds:count")
+    jobs.start("count", {"n": 100000, "step": 0.02}, title="Counting sheep", about="counting", source="test")
+    assert wait_until(lambda: jobs.status()["state"] == jobs.State.RUNNING)
+    at = open_page()
+    assert any("Counting sheep" in m.value for m in at.markdown)  # the one job panel, here instead of the form
+    assert not any(b.key == "dubious-first-start" for b in at.button)
+    at.button(key="dubious-first-cancel").click().run()
+    assert wait_until(lambda: jobs.status()["state"] == jobs.State.CANCELLED)
+
+
+@pytest.mark.mnist
+def test_a_finished_computation_is_announced_once_and_forgotten(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setitem(jobs.KINDS, "dubious", "tests.job_kinds:count")  # quick: the page only reads the status
+    jobs.start("dubious", {"n": 1, "step": 0}, title="Computing", about="dubious labels", source="test")
+    assert wait_until(lambda: jobs.status()["state"] == jobs.State.DONE)
+    at = open_page()
+    assert [t.value for t in at.toast] == ["The ranking is ready."]
+    assert jobs.status() is None
+    assert any(b.key == "dubious-first-start" for b in at.button)  # the form is back

@@ -83,9 +83,11 @@ def test_retrain_cancel_retrain_compare_activate(app):
         runs = [p.name for p in store.iterdir() if not p.name.startswith(".") and p.is_dir()]
         assert len(runs) == 1 and runs[0].endswith(f"-{DEFAULT_PRESET}")
         # The sidebar's model picker now shows the new model as the active one.
-        sidebar.get_by_text(f"{runs[0]} ({DEFAULT_PRESET}, test").first.wait_for(timeout=30_000)
+        page.wait_for_function(
+            "(want) => [...document.querySelectorAll('[data-testid=stSidebar] input')].some(i => i.value.startsWith(want))",
+            arg=f"{runs[0]} ({DEFAULT_PRESET}, test ", timeout=30_000)
 
     assert json.loads((store / "active.json").read_text())["id"] == runs[0]
     info = json.loads((store / runs[0] / "run.json").read_text())
-    assert info["config"]["subset"] == 5000 and info["validation_images"] == round(5000 / 12)
+    assert info["config"]["subset"] == 5000 and info["validation_images"] == round(5000 * info["config"]["validation_split"])
     assert info["train_images"] == 5000 - info["validation_images"] + info["synthetic_flagged_ones"]
