@@ -14,13 +14,13 @@ import time
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from digitlab.data import MnistUnavailable, load_mnist
-from digitlab.lock import TrainingBusy, TrainingLock
-from digitlab.models import PRESETS
+from digitlab.jobs.lock import TrainingBusy, TrainingLock
+from digitlab.models import DEFAULT_PRESET, PRESETS
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Train a Digit Lab model preset on MNIST.")
-    p.add_argument("--preset", default="default", help="preset name (see --list); default: %(default)s")
+    p.add_argument("--preset", default=DEFAULT_PRESET, help="preset name (see --list); default: %(default)s")
     p.add_argument("--list", action="store_true", help="list the presets and exit")
     p.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the preset's)")
@@ -31,7 +31,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--subset", type=int, help="train on only the first N training images (a quick try)")
     p.add_argument("--mnist", help="path to mnist.npz (else $DIGITLAB_MNIST, else Keras' cache)")
     p.add_argument("--activate", action="store_true", help="make the new model the app's active model")
-    p.add_argument("--ship", action="store_true", help="replace the shipped model in model_store/default (maintainers)")
+    p.add_argument("--ship", action="store_true",
+                   help="replace the shipped model (the model id default, in model_store/default; maintainers)")
     return p.parse_args(argv)
 
 

@@ -50,7 +50,7 @@ def main() -> None:
     model, run = store.load(args.model or store.active_id())
     clf = Classifier(model)
     load_s = time.perf_counter() - t
-    print(f"model {run.id} ({run.info.get('preset')}, {model.count_params():,} parameters): "
+    print(f"model {run.id} ({run.preset}, {model.count_params():,} parameters): "
           f"loaded and traced in {load_s:.1f} s")
     images = [preprocess(d).image for d in drawings]
     images = [im for im in images if im is not None]

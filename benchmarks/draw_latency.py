@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,  # noqa: E402
-                     stroke_latency_ms, wait_for_answer, watch_answers)
+from tests.browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,
+                           stroke_latency_ms, wait_for_answer, watch_answers)
 
 
 def run(url: str, n: int, seed: int, started: float | None) -> None:
@@ -68,10 +66,11 @@ def main() -> None:
     args = ap.parse_args()
     if args.while_training:
         from digitlab import jobs
+        from digitlab.jobs.kinds import start_training
         from digitlab.training import TrainConfig
 
-        jobs.start(TrainConfig(args.while_training), source="benchmarks/draw_latency.py")
-        while (jobs.read_status() or {}).get("batch", 0) == 0:
+        start_training(TrainConfig(args.while_training), source="benchmarks/draw_latency.py")
+        while (jobs.status() or {}).get("batch", 0) == 0:
             time.sleep(0.5)
         print(f"measuring while {args.while_training} trains in the background")
     try:

@@ -77,7 +77,7 @@ def main() -> None:
     for model_id in args.model or [store.active_id()]:
         model, run = store.load(model_id)
         clf = Classifier(model)
-        print(f"\nmodel {model_id} ({run.info.get('preset')}, MNIST test {run.info.get('test_accuracy', 0):.2%})")
+        print(f"\nmodel {model_id} ({run.preset}, MNIST test {run.info.get('test_accuracy', 0):.2%})")
         for name, x in inputs.items():
             correct = clf.probabilities(x).argmax(1) == labels
             small, thick = sizes < 100, pen_ratio > 0.15

@@ -1,6 +1,6 @@
 """How well do the dubious-label rankings find labels we broke on purpose?
 
-    python -m benchmarks.label_noise [--preset seed003-mlp512-rmsprop default --epochs 4 3] [--noise 0.01]
+    python -m benchmarks.label_noise [--preset seed003-mlp512-rmsprop cnn-padded --epochs 4 3] [--noise 0.01]
 
 Flips a fraction (default 1%) of the training labels at random (fixed seed;
 each flipped label becomes one of the nine other digits, uniformly), runs the
@@ -61,10 +61,12 @@ def evaluate(result: dubious.Result, flipped: np.ndarray) -> list[tuple[str, flo
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--preset", nargs="+", default=[dubious.Settings().preset], help="fold model(s) to compare")
-    ap.add_argument("--epochs", type=int, nargs="+", help="epochs per fold model, one per --preset (default: the preset's)")
+    ap.add_argument("--epochs", type=int, nargs="+",
+                    help=f"epochs per fold model, one per --preset (default: {dubious.FOLD_EPOCHS} for "
+                         f"{dubious.FOLD_PRESET}, else the preset's)")
     ap.add_argument("--folds", type=int, default=dubious.Settings().folds)
     ap.add_argument("--noise", type=float, default=0.01, help="fraction of training labels to flip")
-    ap.add_argument("--seed", type=int, default=0, help="which labels are flipped, and how")
+    ap.add_argument("--seed", type=int, default=0, help="random seed: which labels are flipped, and how")
     ap.add_argument("--subset", type=int, help="only the first N training images (quick tries)")
     ap.add_argument("--mnist")
     args = ap.parse_args()
@@ -80,7 +82,7 @@ def main() -> None:
 
     table = []
     for preset, e in zip(args.preset, epochs):
-        settings = dubious.Settings(preset, folds=args.folds, epochs=e, subset=args.subset)
+        settings = dubious.Settings.for_preset(preset, folds=args.folds, epochs=e, subset=args.subset)
         print(f"\n{settings.describe()}", flush=True)
         t0 = time.monotonic()
         last = [0.0]

@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--held-out", type=int, default=10, help="train-split writers kept out of training")
-    ap.add_argument("--preset", default="default", help="the preset whose network and schedule are used")
+    ap.add_argument("--preset", default=models.DEFAULT_PRESET, help="the preset whose network and schedule are used")
     args = ap.parse_args()
 
     mnist = load_mnist()

@@ -13,15 +13,12 @@ are what a user sees afterwards. Needs MNIST.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import chromium, open_app, streamlit_server  # noqa: E402
+from tests.browser import chromium, open_app, streamlit_server
 
 # page title in the sidebar -> the element that shows the page is there
 PAGES = {

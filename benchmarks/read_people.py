@@ -22,7 +22,8 @@ import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import non_digits, pen_digits, photos
 from digitlab.data import load_mnist
 from digitlab.inference import NO_DIGIT_BELOW, UNSURE_BELOW, Classifier
-from digitlab.store import INFO_FILE, ModelStore, write_json_atomic
+from digitlab.fileio import write_json_atomic
+from digitlab.store import INFO_FILE, ModelStore
 
 
 def photo_accuracy(classifier: Classifier, n: int, seed: int = 0) -> dict[str, float]:

@@ -10,11 +10,9 @@ draw-phone-steps.png (the steps).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server, wait_for_answer  # noqa: E402
+from tests.browser import DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server, wait_for_answer
 
 
 def main() -> None:

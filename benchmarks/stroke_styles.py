@@ -75,7 +75,7 @@ def main() -> None:
         classifier = Classifier(model)
         predicted = classifier.probabilities(x).argmax(axis=1)
         right = predicted == y
-        print(f"\nmodel {model_id} ({run.info.get('preset')}): {right.mean():.2%} right")
+        print(f"\nmodel {model_id} ({run.preset}): {right.mean():.2%} right")
         if unfiltered is not None:
             kept = (classifier.probabilities(unfiltered).argmax(axis=1) == y).mean()
             print(f"(without the stray-dot filter: {kept:.2%} right)")

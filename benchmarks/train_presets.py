@@ -2,12 +2,13 @@
 
     python -m benchmarks.train_presets [--preset NAME ...] [--mnist PATH]
 
-Each preset is trained by a background job (digitlab.jobs.start, exactly
-what the Retrain button calls), one after another, and stored in
+Each preset is trained by a background job (digitlab.jobs.kinds.start_training,
+exactly what the Retrain button calls), one after another, and stored in
 model_store/ (not activated). Prints MNIST test accuracy next to the figure
 the seed reported, the training time, and the wall time from "start" to
 "stored" (worker start-up, data loading, training, test evaluation, saving).
-``default`` is skipped unless named: its shipped run.json records its figures.
+``cnn`` (:data:`digitlab.models.DEFAULT_PRESET`) is skipped unless named: the
+shipped model's run.json records its figures.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ import argparse
 import time
 
 from digitlab import jobs
-from digitlab.models import PRESETS
+from digitlab.jobs.kinds import start_training
+from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.training import TrainConfig
 
 
 def run_job(name: str, mnist: str | None) -> dict:
     started = time.monotonic()
-    jobs.start(TrainConfig(name), source="benchmarks/train_presets.py", mnist_path=mnist)
+    start_training(TrainConfig(name), source="benchmarks/train_presets.py", mnist_path=mnist)
     while True:
-        status = jobs.read_status()
+        status = jobs.status()
         if status and status["state"] in jobs.FINAL_STATES:
             break
         time.sleep(0.5)
@@ -37,7 +39,7 @@ def run_job(name: str, mnist: str | None) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--preset", nargs="*", default=[n for n in PRESETS if n != "default"])
+    ap.add_argument("--preset", nargs="*", default=[n for n in PRESETS if n != DEFAULT_PRESET])
     ap.add_argument("--mnist")
     args = ap.parse_args()
     rows = []

@@ -16,13 +16,14 @@ import hashlib
 import os
 import zipfile
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 ENV_VAR = "DIGITLAB_MNIST"
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz").expanduser()
+SPLITS = ("train", "test")
 EXPECTED_SHAPES = {
     "x_train": (60000, 28, 28),
     "y_train": (60000,),
@@ -35,6 +36,18 @@ HOW_TO_FIX = (
     f"point Digit Lab at it: set {ENV_VAR}=/path/to/mnist.npz, or pass "
     "--mnist /path/to/mnist.npz to the command-line tools."
 )
+
+
+def check_split(name: str) -> str:
+    """``name`` if it is one of :data:`SPLITS`, else ``ValueError``."""
+    if name not in SPLITS:
+        raise ValueError(f"split must be 'train' or 'test', not {name!r}")
+    return name
+
+
+def split_size(name: str) -> int:
+    """How many images split ``name`` has: 60,000 or 10,000."""
+    return EXPECTED_SHAPES[f"y_{check_split(name)}"][0]
 
 
 class MnistUnavailable(RuntimeError):
@@ -53,11 +66,8 @@ class Mnist:
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Images and labels of ``"train"`` or ``"test"``."""
-        if name == "train":
-            return self.x_train, self.y_train
-        if name == "test":
-            return self.x_test, self.y_test
-        raise ValueError(f"split must be 'train' or 'test', not {name!r}")
+        check_split(name)
+        return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
 
     @cached_property
     def fingerprint(self) -> str:
@@ -137,12 +147,6 @@ def load_mnist(path: str | Path | None = None, *, allow_download: bool = True) -
     raise MnistUnavailable(
         f"MNIST is not available. Tried {ENV_VAR} (not set); " + "; ".join(tried) + f". {HOW_TO_FIX}"
     )
-
-
-@lru_cache(maxsize=2)
-def load_mnist_cached(path: str | None = None) -> Mnist:
-    """:func:`load_mnist`, loaded once per process (the arrays are never modified)."""
-    return load_mnist(path)
 
 
 def data_fingerprint(mnist: Mnist) -> str:

@@ -4,9 +4,7 @@ Everything here takes and returns numpy arrays (no Streamlit), so the Dataset,
 Misclassified and Training pages stay thin and all of this is unit-tested:
 
 - browsing: :func:`class_counts`, :func:`with_label`, paging;
-- mistakes: :func:`select_predictions` (most confidently wrong first),
-  :func:`confusion`, :func:`class_scores` (precision/recall),
-  :func:`compare_errors` (two models' errors: shared, only A, only B);
+- a model's test-set answers: :func:`test_probabilities` (counted in :mod:`digitlab.metrics`);
 - the map of the data: :func:`project` (PCA or t-SNE, scikit-learn) and
   :func:`data_map`, which caches each map on disk;
 - runs: :func:`kept_epoch`, :func:`run_summary` (one table row from run.json).
@@ -21,22 +19,19 @@ on two cores (see README), once per model.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.neighbors import NearestNeighbors
 
 from digitlab import paths
+from digitlab.fileio import load_or_compute_npy, write_npz_atomic
+from digitlab.models import canonical_preset
 
-DIGITS = tuple(range(10))
 MAP_SPLIT = "test"
 # (view name, what it shows). A view is "<source>-<method>": the source is the
 # model's features (input of its last layer) or the raw pixels; the method is
@@ -88,87 +83,6 @@ def page_of(indices: np.ndarray, index: int, per_page: int) -> int | None:
     return int(where[0]) // per_page if len(where) else None
 
 
-# --------------------------------------------------------------- mistakes
-
-
-def select_predictions(
-    y_true: np.ndarray, probabilities: np.ndarray, *, true_digit: int | None = None,
-    predicted_digit: int | None = None, wrong_only: bool = True, least_confident_first: bool = False,
-) -> np.ndarray:
-    """Indices of images by how sure the model was of its answer.
-
-    ``y_true`` int (N,), ``probabilities`` float (N, 10). The answer is the
-    argmax, its confidence the largest probability. Returns int64 indices of
-    the images that pass the filters (true label, predicted digit, wrong
-    answers only), most confident answer first (for mistakes: the most
-    confidently wrong, the ones worth looking at); ties in index order.
-    """
-    y_true = np.asarray(y_true)
-    p = np.asarray(probabilities)
-    if p.shape != (len(y_true), 10):
-        raise ValueError(f"probabilities have shape {p.shape}, expected ({len(y_true)}, 10)")
-    predicted = p.argmax(axis=1)
-    keep = np.ones(len(y_true), bool)
-    if wrong_only:
-        keep &= predicted != y_true
-    if true_digit is not None:
-        keep &= y_true == true_digit
-    if predicted_digit is not None:
-        keep &= predicted == predicted_digit
-    idx = np.flatnonzero(keep)
-    confidence = p[idx, predicted[idx]]
-    order = np.argsort(confidence if least_confident_first else -confidence, kind="stable")
-    return idx[order]
-
-
-def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """int64 (10, 10): row = true digit, column = predicted digit (scikit-learn's layout)."""
-    return confusion_matrix(y_true, y_pred, labels=list(DIGITS)).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class ClassScores:
-    """Per digit, float64 (10,) each: precision (of the images called d, how many are d),
-    recall (of the d's, how many were found), and support (int64: how many d's there are)."""
-
-    precision: np.ndarray
-    recall: np.ndarray
-    support: np.ndarray
-
-
-def class_scores(y_true: np.ndarray, y_pred: np.ndarray) -> ClassScores:
-    """Precision and recall of each digit (scikit-learn; a digit never predicted has precision 0)."""
-    precision, recall, _, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=list(DIGITS), zero_division=0)
-    return ClassScores(precision, recall, support.astype(np.int64))
-
-
-@dataclass(frozen=True)
-class ErrorComparison:
-    """Indices (int64, ascending) of the images two models get wrong.
-
-    ``shared``: both wrong; ``same_answer``: the part of ``shared`` where both
-    give the same wrong digit; ``only_a`` / ``only_b``: wrong for one model only.
-    """
-
-    shared: np.ndarray
-    same_answer: np.ndarray
-    only_a: np.ndarray
-    only_b: np.ndarray
-
-
-def compare_errors(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> ErrorComparison:
-    """Which mistakes two models share; all three arrays int (N,)."""
-    y_true, pred_a, pred_b = np.asarray(y_true), np.asarray(pred_a), np.asarray(pred_b)
-    wrong_a, wrong_b = pred_a != y_true, pred_b != y_true
-    return ErrorComparison(
-        shared=np.flatnonzero(wrong_a & wrong_b),
-        same_answer=np.flatnonzero(wrong_a & wrong_b & (pred_a == pred_b)),
-        only_a=np.flatnonzero(wrong_a & ~wrong_b),
-        only_b=np.flatnonzero(~wrong_a & wrong_b),
-    )
-
-
 # --------------------------------------------------------------- the map
 
 
@@ -180,7 +94,7 @@ def map_views(preset: str | None) -> list[str]:
     """
     if preset is None:
         return [v for v in MAP_VIEWS if v.startswith("pixels-")]
-    return [v for v in MAP_VIEWS if v != "hidden-z01" or preset in HIDDEN_VIEW_PRESETS]
+    return [v for v in MAP_VIEWS if v != "hidden-z01" or canonical_preset(preset) in HIDDEN_VIEW_PRESETS]
 
 
 def uses_model(view: str) -> bool:
@@ -246,18 +160,6 @@ def read_map(path: Path, tag: str, n: int) -> np.ndarray | None:
     return coords.astype(np.float32)
 
 
-def _write_map(path: Path, coords: np.ndarray, tag: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, coords=coords.astype(np.float32), tag=np.array(tag), format=np.array(MAP_FORMAT))
-        os.replace(tmp, path)  # a reader sees the old file or the whole new one, never half
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # One lock per map file: two sessions (or a rerun of the same one) asking for a
 # map that is being computed wait for it instead of computing it a second time.
 _locks: dict[Path, threading.Lock] = {}
@@ -306,7 +208,8 @@ def data_map(
             x = np.asarray(images, dtype=np.float32).reshape(n, -1) / 255.0
         method = view.split("-", 1)[1]
         coords = project(x, method, on_progress=lambda f, m: report(0.1 + 0.9 * f, m))
-        _write_map(path, coords, tag)
+        # Atomic: a reader sees the old file or the whole new one, never half.
+        write_npz_atomic(path, coords=coords.astype(np.float32), tag=np.array(tag), format=np.array(MAP_FORMAT))
         report(1.0, "done")
         return coords
 
@@ -323,6 +226,22 @@ def map_neighbours(coords: np.ndarray, index: int, k: int = 8) -> np.ndarray:
 
 
 # --------------------------------------------------------------- runs
+
+
+def test_probabilities(run_id: str, run_info: dict, saved: np.ndarray | None, data_fingerprint: str,
+                       compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """float32 (10000, 10): the test-set probabilities of model ``run_id`` (``run_info``: its run.json).
+
+    ``saved``: those stored with the run, used if complete; else ``compute()``d
+    once and cached on disk per training (:func:`model_tag`), as float32 like
+    the store keeps them: in float16, two near-equal probabilities could tie or
+    swap and flip an answer.
+    """
+    if saved is not None and saved.shape == (10000, 10):
+        return saved.astype(np.float32)
+    name = f"{run_id}-{model_tag(run_info)}-{data_fingerprint}-test-float32.npy"
+    return load_or_compute_npy(paths.cache_dir() / "probabilities" / name, compute, np.float32)
+
 
 
 def kept_epoch(info: dict) -> int | None:
@@ -343,7 +262,7 @@ def run_summary(run_id: str, info: dict) -> dict:
     acc = info.get("test_accuracy")
     return {
         "run": run_id,
-        "preset": info.get("preset", "?"),
+        "preset": canonical_preset(info.get("preset")) or "?",
         "test accuracy": f"{acc:.2%}" if isinstance(acc, float) else "?",
         "kept epoch": kept_epoch(info),
         "epochs": config.get("epochs", len(history)),
@@ -351,8 +270,9 @@ def run_summary(run_id: str, info: dict) -> dict:
         "validation %": round(100 * float(config.get("validation_split") or 0), 1),
         "keep best": bool(config.get("keep_best")),
         "augment": bool(config.get("augment")),
-        "seed": config.get("seed"),
+        "random seed": config.get("seed"),
         "train images": info.get("train_images"),
+        "images left out": config.get("exclude", 0),
         "parameters": info.get("parameters"),
         "final train loss": round(float(last["loss"]), 4) if "loss" in last else None,
         "final val loss": round(float(last["val_loss"]), 4) if "val_loss" in last else None,

@@ -10,18 +10,17 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from digitlab import paths
-from digitlab.store import write_json_atomic
+from digitlab.data import SPLITS, check_split, split_size
+from digitlab.fileio import read_json, write_json_atomic
 
 if TYPE_CHECKING:
-    from digitlab.dubious import Ranking
+    from digitlab.dubious.ranking import Ranking
 
-SPLITS = ("train", "test")
 MARKS = ("label wrong", "ambiguous", "label fine")
 MARKS_CSV_HEADER = ("index", "split", "given_label", "suggested_label", "score", "mark")
 
@@ -32,11 +31,7 @@ def marks_path() -> Path:
 
 def load_marks(path: Path | None = None) -> dict[str, dict]:
     """All marks: ``{"train:500": {"split", "index", "mark", "when"}}``; empty if none or unreadable."""
-    path = Path(path) if path else marks_path()
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+    data = read_json(Path(path) if path else marks_path(), {})
     marks = data.get("marks", {}) if isinstance(data, dict) else {}
     return {k: v for k, v in marks.items() if isinstance(v, dict) and v.get("mark") in MARKS}
 
@@ -47,11 +42,10 @@ def set_mark(split: str, index: int, mark: str | None, path: Path | None = None)
     Read-modify-write under a file lock, written through a rename: two tabs
     marking at once lose nothing, and a crash never leaves half a file.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    check_split(split)
     if mark is not None and mark not in MARKS:
         raise ValueError(f"mark must be one of {MARKS}, not {mark!r}")
-    size = 60000 if split == "train" else 10000
+    size = split_size(split)
     if not 0 <= int(index) < size:
         raise ValueError(f"{split} image index must be from 0 to {size - 1}")
     path = Path(path) if path else marks_path()

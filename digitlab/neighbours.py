@@ -2,19 +2,20 @@
 
 "Like" is cosine similarity in the model's feature space (the input of its
 last layer). Features of all 60,000 training images are computed once per
-model and data, and cached on disk as float16.
+model and data, and cached on disk as float16 (similarities need no more;
+half the disk and read time).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import threading
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from digitlab import paths
+from digitlab.fileio import load_or_compute_npy
 
 
 def cache_path(model_id: str, model_tag: str, data_fingerprint: str, split: str = "train") -> Path:
@@ -30,21 +31,45 @@ def unit_rows(features: np.ndarray) -> np.ndarray:
     return f / np.maximum(norms, 1e-12)
 
 
-def cached_features(
-    path: Path, compute: Callable[[], np.ndarray]
-) -> np.ndarray:
-    """Load features from ``path``, or compute them and save them atomically."""
-    try:
-        return np.load(path).astype(np.float32)
-    except (OSError, ValueError):
-        pass
-    features = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-    with os.fdopen(fd, "wb") as f:
-        np.save(f, features.astype(np.float16))
-    os.replace(tmp, path)
-    return features.astype(np.float32)
+def cached_features(path: Path, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """float32 features from ``path``, or ``compute()``d and saved there (float16), atomically."""
+    return load_or_compute_npy(path, compute, np.float16)
+
+
+class TrainingFeatures:
+    """Unit-length features (N, F) of ``images``, computed in a thread of this process.
+
+    The first drawing with a new model must not wait for them: a page shows
+    ``progress`` (0-1) until ``features`` is set, or ``error``.
+
+    A thread, not a background job (:mod:`digitlab.jobs`): the work needs the
+    model and MNIST this process already holds, takes about 6 s of CPU here, and
+    a separate process would spend longer just importing TensorFlow (6.7 s) and
+    hold another ~1 GB; and it must run while a training holds the one-at-a-time
+    lock (drawing during a retraining).
+    """
+
+    CHUNK = 1000  # small chunks leave room for the strokes' own model calls
+
+    def __init__(self, features_of: Callable[[np.ndarray], np.ndarray], images: np.ndarray, path: Path):
+        self.progress = 0.0
+        self.features: np.ndarray | None = None
+        self.error: str | None = None
+        self._features_of, self._images, self._path = features_of, images, path
+        threading.Thread(target=self._run, name="training-features", daemon=True).start()
+
+    def _compute(self) -> np.ndarray:
+        chunks, n = [], len(self._images)
+        for i in range(0, n, self.CHUNK):
+            chunks.append(self._features_of(self._images[i : i + self.CHUNK]))
+            self.progress = min(1.0, (i + self.CHUNK) / n)
+        return np.concatenate(chunks)
+
+    def _run(self) -> None:
+        try:
+            self.features = unit_rows(cached_features(self._path, self._compute))
+        except Exception as e:  # noqa: BLE001 - shown on the page instead of a dead thread
+            self.error = f"{type(e).__name__}: {e}"
 
 
 def nearest(query: np.ndarray, unit_features: np.ndarray, k: int = 8, exclude: int | None = None) -> np.ndarray:

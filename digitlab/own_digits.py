@@ -1,16 +1,14 @@
 """Digits the user drew and labelled, kept on disk next to the model store.
 
 One PNG per drawing in ``user_data/own_digits/``: the 28x28 the model saw,
-named ``<time>-<id>_<label>.png``. Writes go through a temporary file and a
-rename, so a crash never leaves half a file that looks like a drawing.
+named ``<time>-<id>_<label>.png``. Writes are atomic (:mod:`digitlab.fileio`):
+a crash never leaves half a file that looks like a drawing.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from digitlab import paths
+from digitlab.fileio import write_atomic
 
 NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6})-(?P<id>[0-9a-f]{8})_(?P<label>\d)\.png$")
 
@@ -33,18 +32,9 @@ def save(image: np.ndarray, label: int) -> Path:
         raise ValueError("label must be a digit 0-9")
     if image.shape != (28, 28):
         raise ValueError(f"expected a 28x28 image, got {image.shape}")
-    d = folder()
-    d.mkdir(parents=True, exist_ok=True)
     name = f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}_{int(label)}.png"
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(f, format="PNG")
-        os.replace(tmp, d / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return d / name
+    picture = Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8))
+    return write_atomic(folder() / name, lambda f: picture.save(f, format="PNG"))
 
 
 def load() -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -9,7 +9,8 @@ Layout of ``model_store/``::
     active.json            {"id": ...}: the model the app uses
 
 A run is written into a hidden temporary folder and renamed into place only
-when complete, so a crash or a kill mid-save leaves the store as it was.
+when complete, so a crash or a kill mid-save leaves the store as it was;
+active.json is written atomically too (:mod:`digitlab.fileio`).
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from digitlab import paths
+from digitlab.fileio import TMP_PREFIX, read_json, write_json_atomic
+from digitlab.models import canonical_preset
 
+# The shipped model's id (its folder), not a preset: it was trained with the preset ``cnn``.
 SHIPPED_ID = "default"
 MODEL_FILE = "model.keras"
 INFO_FILE = "run.json"
 PROBS_FILE = "test_probabilities.npy"
 ACTIVE_FILE = "active.json"
-TMP_PREFIX = ".tmp-"
 
 
 class ModelStoreError(RuntimeError):
@@ -48,26 +51,16 @@ class StoredRun:
     info: dict
 
     @property
+    def preset(self) -> str:
+        """The preset it was trained with, by today's name ("?" if run.json does not say)."""
+        return canonical_preset(self.info.get("preset")) or "?"
+
+    @property
     def label(self) -> str:
         """One line for a picker: id, preset, test accuracy."""
         acc = self.info.get("test_accuracy")
         acc_text = f"{acc:.2%}" if isinstance(acc, float) else "?"
-        return f"{self.id} ({self.info.get('preset', '?')}, test {acc_text})"
-
-
-def write_json_atomic(path: Path, data: object) -> None:
-    """Write JSON to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return f"{self.id} ({self.preset}, test {acc_text})"
 
 
 class ModelStore:
@@ -169,10 +162,8 @@ class ModelStore:
 
     def active_id(self) -> str:
         """The id in active.json, or the shipped default if there is none."""
-        try:
-            return str(json.loads((self.root / ACTIVE_FILE).read_text())["id"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return SHIPPED_ID
+        active = read_json(self.root / ACTIVE_FILE)
+        return str(active["id"]) if isinstance(active, dict) and "id" in active else SHIPPED_ID
 
     def set_active(self, run_id: str) -> None:
         self.get(run_id)  # refuse ids that do not exist
@@ -192,20 +183,24 @@ class ModelStore:
             raise ModelStoreError(f"model file {model_path} is corrupt or unreadable: {e}") from e
         return model, run
 
-    def load_active(self):
-        """(model, run, warning): the active model, or the shipped one if it fails.
+    def load_or_shipped(self, run_id: str):
+        """(model, run, warning): model ``run_id``, or the shipped one if it fails.
 
-        ``warning`` is None when the active model loaded, else what went wrong.
+        ``warning`` is None when ``run_id`` loaded, else what went wrong; only a
+        failing shipped model raises :class:`ModelStoreError`.
         """
-        wanted = self.active_id()
         try:
-            model, run = self.load(wanted)
+            model, run = self.load(run_id)
             return model, run, None
         except ModelStoreError as e:
-            if wanted == SHIPPED_ID:
+            if run_id == SHIPPED_ID:
                 raise
             model, run = self.load(SHIPPED_ID)
             return model, run, f"{e}. Using the shipped default model instead."
+
+    def load_active(self):
+        """(model, run, warning): the active model, or the shipped one if it fails (:meth:`load_or_shipped`)."""
+        return self.load_or_shipped(self.active_id())
 
     def test_probabilities(self, run_id: str) -> np.ndarray | None:
         """float32 (10000, 10) test-set probabilities saved with the run, if any."""

@@ -18,6 +18,8 @@ import tensorflow as tf
 
 from digitlab.augment import augment_batch
 from digitlab.data import Mnist
+from digitlab.jobs import Cancelled  # noqa: F401 - what train() raises; callers catch it from here or there
+from digitlab.metrics import confusion
 from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT, extra_training_data
 from digitlab.models import get_preset
 
@@ -45,6 +47,7 @@ class TrainConfig:
         p = get_preset(self.preset)
         c = replace(
             self,
+            preset=p.name,
             epochs=p.epochs if self.epochs is None else self.epochs,
             batch_size=p.batch_size if self.batch_size is None else self.batch_size,
             validation_split=p.validation_split if self.validation_split is None else self.validation_split,
@@ -90,10 +93,6 @@ class Progress:
         return self.elapsed * (1 - f) / f if f > 0.02 else None
 
 
-class Cancelled(Exception):
-    """Training was stopped by ``should_stop`` before it finished."""
-
-
 @dataclass
 class TrainResult:
     """The trained model, its test-set probabilities (float32 (10000, 10)) and run.json."""
@@ -116,7 +115,7 @@ def make_dataset(
     """uint8 images (N, 28, 28) and labels (N,) -> batches of float32 in [0, 1].
 
     ``tf.data`` rather than numpy arrays in ``fit()``: Keras' numpy adapter
-    took 20+ s to tear down after each epoch here (STACK_NOTES).
+    took 20+ s to tear down after each epoch on this machine.
     """
     ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
     if shuffle_seed is not None:
@@ -209,11 +208,6 @@ def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: in
     return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int = 10) -> np.ndarray:
-    """int64 (n, n): rows are true labels, columns predictions."""
-    return np.bincount(np.asarray(y_true) * n + np.asarray(y_pred), minlength=n * n).reshape(n, n)
-
-
 def library_versions() -> dict[str, str]:
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
@@ -288,7 +282,7 @@ def train(
         "best_epoch": reporter.best_epoch if c.keep_best else c.epochs,
         "test_accuracy": float((pred == mnist.y_test).mean()),
         "test_predictions": pred.astype(int).tolist(),
-        "confusion_matrix": confusion_matrix(mnist.y_test, pred).tolist(),
+        "confusion_matrix": confusion(mnist.y_test, pred).tolist(),
         "training_seconds": round(train_seconds, 1),
         "started": started.isoformat(timespec="seconds"),
         "data_fingerprint": mnist.fingerprint,

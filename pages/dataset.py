@@ -6,7 +6,6 @@ import numpy as np
 import streamlit as st
 
 from digitlab import explore
-from digitlab.neighbours import cache_path, cached_features
 from digitlab.pictures import captioned_sheet, fit_square, sheet
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources
@@ -135,19 +134,12 @@ if loaded is not None:
     except ModelStoreError as e:
         st.warning(f"Cannot load {state['dataset-map-model']}: {e}")
         mapper = loaded
-preset = mapper.run.info.get("preset") if mapper is not None else None
+preset = mapper.run.preset if mapper is not None else None
 views = explore.map_views(preset)
 if state.get("dataset-view") not in views:
     state["dataset-view"] = views[0]
 st.selectbox("Map", views, format_func=explore.MAP_VIEWS.get, key="dataset-view")
 view = state["dataset-view"]
-
-
-def features() -> np.ndarray:
-    clf = mapper.classifier
-    return cached_features(cache_path(mapper.run.id, explore.model_tag(mapper.run.info), data.fingerprint,
-                                      explore.MAP_SPLIT),
-                           lambda: clf.features(data.x_test))
 
 
 progress = st.empty()
@@ -159,7 +151,8 @@ def report(fraction: float, message: str) -> None:
 
 try:
     coords = explore.data_map(
-        view, data.x_test, data_fingerprint=data.fingerprint, features=features if mapper else None,
+        view, data.x_test, data_fingerprint=data.fingerprint,
+        features=(lambda: resources.test_features(mapper, data)) if mapper else None,
         model_id=mapper.run.id if mapper else None, tag=explore.model_tag(mapper.run.info) if mapper else "pixels",
         on_progress=report)
 except ValueError as e:

@@ -11,7 +11,6 @@ from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
-from digitlab.store import ModelStoreError
 from ui import charts, resources
 from ui.canvas import drawing_canvas
 from ui.neighbours import nearest_training_images
@@ -20,13 +19,7 @@ CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
 PROMPT = "Draw a digit, 0 to 9, on the black square. The answer appears as soon as you lift the pen."
 
-try:
-    loaded = resources.active_model()
-except ModelStoreError as e:
-    st.error(f"No model can be loaded: {e}. Train one with `python train_model.py`.")
-    st.stop()
-if loaded.warning:
-    st.warning(loaded.warning)
+loaded = resources.active_model_or_stop()
 clf = loaded.classifier
 
 

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitlab import dubious, jobs, label_marks
-from digitlab.lock import TrainingBusy
-from digitlab.models import PRESETS
+from digitlab import dubious, explore, jobs, label_marks
+from digitlab.jobs.kinds import start_dubious, start_training
+from digitlab.jobs.lock import TrainingBusy
+from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import fit_square, labelled_tiles, sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
-from ui import charts, resources
+from ui import charts, job_panel, resources
 from ui.neighbours import nearest_training_images
 from ui.retrain import training_allowed
 
@@ -63,7 +64,7 @@ def results_for_data() -> list[Path]:
 
 
 def compute_form(key: str) -> None:
-    """Settings and the Compute button (a background process, under the training lock)."""
+    """Settings and the Compute button (a background job, under the training lock)."""
     if not training_allowed():
         st.info("Computing is switched off on this server (DIGITLAB_ALLOW_TRAINING=0). "
                 "Run `python -m digitlab.dubious compute` where you can.")
@@ -73,16 +74,16 @@ def compute_form(key: str) -> None:
     a, b, c = st.columns(3)
     preset = a.selectbox("Fold model", names, index=names.index(d.preset), key=f"dubious-{key}-preset",
                          help="The model trained on each fold. The seed-003 MLP takes ~5 s an epoch here; "
-                              "the default CNN ~50 s.")
+                              f"{dubious.FOLD_PRESET}, the default fold model, ~50 s.")
     folds = b.number_input("Folds", 2, 10, d.folds, key=f"dubious-{key}-folds")
-    suggested = d.epochs if preset == d.preset and d.epochs else PRESETS[preset].epochs
+    suggested = dubious.Settings.for_preset(preset).resolved().epochs
     epochs = c.number_input("Epochs per fold", 1, 50, suggested, key=f"dubious-{key}-epochs-{preset}")
-    settings = dubious.Settings(preset, folds=int(folds), epochs=int(epochs))
+    settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs))
     st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
         try:
-            dubious.start_background(settings, mnist_path=data.source)
+            start_dubious(settings, mnist_path=data.source)
         except TrainingBusy as e:
             st.error(str(e))
         except (KeyError, ValueError) as e:
@@ -91,29 +92,18 @@ def compute_form(key: str) -> None:
             st.rerun()
 
 
-@st.fragment(run_every=1.0)
-def progress_panel() -> None:
-    """Re-drawn every second while the background computation runs."""
-    status = dubious.read_status()
-    if status is None or status["state"] not in ("starting", "running"):
-        st.rerun(scope="app")
-    st.progress(float(status.get("fraction", 0.0)), text=f"Computing: {status.get('message', '')}")
-    st.button("Cancel", key="dubious-cancel", on_click=dubious.request_cancel)
-
-
 def compute_section(key: str) -> None:
-    status = dubious.read_status()
-    state = status["state"] if status else None
-    if state in ("starting", "running"):
-        progress_panel()
+    """The running job (of any kind: one at a time), else the last computation's end, and the form."""
+    status = jobs.status()
+    if jobs.is_active(status):
+        job_panel.panel(lambda s: job_panel.show(s, f"dubious-{key}") if s else None)
         return
-    if state == "done":
-        dubious.dismiss_status()
-        st.toast("The ranking is ready.")
-    elif state in ("failed", "cancelled", "interrupted"):
-        detail = f": {status['error']}" if status.get("error") else "."
-        st.warning(f"The last computation {state}{detail}")
-        st.button("Dismiss", key=f"dubious-{key}-dismiss", on_click=dubious.dismiss_status)
+    if status is not None and status.get("kind") == "dubious":
+        if status["state"] == jobs.State.DONE:
+            jobs.dismiss()
+            st.toast("The ranking is ready.")
+        else:
+            job_panel.show(status, f"dubious-{key}")
     compute_form(key)
 
 
@@ -190,7 +180,7 @@ s_split, s_index = SHORTCUT
 r_short = ranking(*stamp, s_split, method)
 line, button = st.columns([4, 1], vertical_alignment="center")
 if s_index < len(r_short):
-    p = result.probs(s_split)[s_index]
+    p = result.split(s_split).probs[s_index]
     line.markdown(f'<span class="dubious-500">Training image **#{s_index}** ranks **{r_short.rank_of(s_index):,}** '
                   f"of {len(r_short):,} by {METHOD_TITLES[method].lower()}: labelled {r_short.given[s_index]}, the models say "
                   f"{r_short.suggested[s_index]} ({p[r_short.suggested[s_index]]:.0%}).</span>",
@@ -239,7 +229,7 @@ with left:
 
 with right:
     given, suggested = int(r.given[index]), int(r.suggested[index])
-    probs = result.probs(split)[index]
+    probs = result.split(split).probs[index]
     st.subheader(f"{split.capitalize()} image #{index}")
     a, b = st.columns([1, 1])
     a.image(fit_square(images[index], 224), width="stretch")
@@ -250,9 +240,9 @@ with right:
                     f"{' · flagged by cleanlab' if r.flagged[index] else ''}")
     st.plotly_chart(charts.probabilities(probs, height=200), config={"displayModeBar": False},
                     key="dubious-probs")
-    votes = result.votes(split)[index]
+    votes = result.split(split).votes[index]
     if split == "train":
-        oof = int(result.train_folds[index])
+        oof = int(result.train.folds[index])
         others = [int(v) for k, v in enumerate(votes) if k != oof]
         st.caption(f"Out-of-fold model (never saw it): **{votes[oof]}**. The {len(others)} models trained *with* "
                    f"this label say: {', '.join(map(str, others))}. If even they disagree, the label could not "
@@ -300,36 +290,32 @@ if training_allowed():
         wrong = label_marks.excluded_training_images(marks)
         names = list(PRESETS)
         a, b = st.columns(2)
-        preset = a.selectbox("Preset", names, index=names.index("seed003-mlp512-rmsprop"), key="dubious-rt-preset")
+        preset = a.selectbox("Preset", names, index=names.index(DEFAULT_PRESET), key="dubious-rt-preset")
         top = b.number_input(f"Also leave out the top N training images ({METHOD_TITLES[method].lower()})", 0, 5000, 0,
                              key="dubious-rt-top")
         leave_out = label_marks.excluded_training_images(marks, train_ranking, int(top))
         st.caption(f"Leaves out {len(leave_out):,} training images ({len(wrong)} marked 'label wrong'). "
                    "The model is trained in the background like the sidebar's Retrain; when it is done, "
                    "compare it with the active model there. For a fair comparison, compare with the same preset "
-                   "and seed trained on all images (see the table).")
+                   "and random seed trained on all images (see the table).")
         if st.button("Retrain without them", key="dubious-rt-start", disabled=not leave_out):
             try:
-                jobs.start(TrainConfig(preset, exclude=leave_out), source="the Dubious labels page",
-                           mnist_path=data.source)
+                start_training(TrainConfig(preset, exclude=leave_out), source="the Dubious labels page",
+                               mnist_path=data.source)
             except TrainingBusy as e:
                 st.error(str(e))
             else:
                 st.rerun()
-        same = [run for run in resources.runs() if run.info.get("preset") == preset and "test_accuracy" in run.info]
+        same = [run for run in resources.runs() if run.preset == preset and "test_accuracy" in run.info]
         if same:
-            st.dataframe(pd.DataFrame({
-                "model": [run.id for run in same],
-                "images left out": [run.info.get("config", {}).get("exclude", 0) for run in same],
-                "seed": [run.info.get("config", {}).get("seed") for run in same],
-                "epochs": [run.info.get("config", {}).get("epochs") for run in same],
-                "test accuracy": [f"{run.info['test_accuracy']:.2%}" for run in same],
-            }), hide_index=True, key="dubious-rt-runs")
+            columns = ["run", "images left out", "random seed", "epochs", "test accuracy"]
+            st.dataframe(pd.DataFrame([explore.run_summary(run.id, run.info) for run in same])[columns],
+                         hide_index=True, key="dubious-rt-runs")
 
 with st.expander("How this ranking was made"):
     meta = result.meta
     accs = ", ".join(f"{a:.2%}" for a in meta.get("fold_accuracy", []))
-    where = "shipped with Digit Lab" if path.parent == dubious.SHIPPED_DIR else f"cached in {path.parent}"
+    where = "shipped with Digit Lab" if dubious.is_shipped(path) else f"cached in {path.parent}"
     st.markdown(
         f"- {result.settings.describe()}; computed {meta.get('created', '?')} in {meta.get('seconds', '?')} s "
         f"({where}).\n"

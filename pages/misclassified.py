@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitlab import explore, paths
-from digitlab.neighbours import cached_features
+from digitlab import explore, metrics
 from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources
@@ -15,28 +14,6 @@ PER_PAGE, COLUMNS = 60, 10
 ANY = "any"
 COMPARE_SHOWN = 40
 state = st.session_state
-
-
-@st.cache_resource(show_spinner="Scoring the 10,000 test images with this model (once)…", max_entries=6)
-def test_probabilities(run_id: str, stamp: float, fingerprint: str) -> np.ndarray:
-    """float32 (10000, 10): saved with the run, else computed once and cached on disk."""
-    saved = resources.store().test_probabilities(run_id)
-    if saved is not None and saved.shape == (10000, 10):
-        return saved
-    loaded = resources.model(run_id)
-    if loaded.warning:  # the model fell back to another one: its answers would be mislabelled
-        raise ModelStoreError(loaded.warning)
-    data, _ = resources.mnist()
-    path = paths.cache_dir() / "probabilities" / f"{run_id}-{explore.model_tag(loaded.run.info)}-{fingerprint}-test.npy"
-    return cached_features(path, lambda: loaded.classifier.probabilities(data.x_test))
-
-
-def predictions_of(run_id: str, fingerprint: str) -> np.ndarray:
-    """int (10000,) test predictions: from run.json when it has them (no model to load), else computed."""
-    saved = resources.store().get(run_id).info.get("test_predictions")
-    if isinstance(saved, list) and len(saved) == 10000:
-        return np.asarray(saved)
-    return test_probabilities(run_id, resources._stamp(run_id), fingerprint).argmax(axis=1)
 
 
 def digit_or_none(value) -> int | None:
@@ -61,21 +38,18 @@ def caption(i: int) -> str:
 
 st.title("Misclassified")
 data = resources.mnist_or_stop()
+run = resources.active_model_or_stop().run
 try:
-    loaded = resources.active_model()
-    run = loaded.run
-    probs = test_probabilities(run.id, resources._stamp(run.id), data.fingerprint)
+    probs = resources.test_probabilities(run.id, data)
 except ModelStoreError as e:
-    st.error(f"No model can be loaded: {e}. Train one from the sidebar or with `python train_model.py`.")
+    st.error(f"Cannot score the test images with {run.id}: {e}")
     st.stop()
-if loaded.warning:
-    st.warning(loaded.warning)
 
 y = data.y_test.astype(np.int64)
 pred = probs.argmax(axis=1)
 conf = probs.max(axis=1)
 wrong = int((pred != y).sum())
-st.markdown(f'Model `{run.id}` ({run.info.get("preset", "?")}) reads <span class="mis-count">{wrong}</span> '
+st.markdown(f'Model `{run.id}` ({run.preset}) reads <span class="mis-count">{wrong}</span> '
             f"of the 10,000 test images wrong ({1 - wrong / len(y):.2%} right).", unsafe_allow_html=True)
 
 cm_col, pr_col = st.columns([1, 1], gap="large")
@@ -83,12 +57,12 @@ true_sel, pred_sel = digit_or_none(state.get("misclassified-true", ANY)), digit_
 with cm_col:
     st.markdown("**Confusion matrix** — click a cell to see its images")
     cell = (true_sel, pred_sel) if true_sel is not None and pred_sel is not None else None
-    st.plotly_chart(explore_charts.confusion_matrix(explore.confusion(y, pred), selected=cell), key="misclassified-cm",
+    st.plotly_chart(explore_charts.confusion_matrix(metrics.confusion(y, pred), selected=cell), key="misclassified-cm",
                     on_select=cell_clicked, selection_mode="points", config={"displayModeBar": False},
                     width="content")
 with pr_col:
     st.markdown("**Precision and recall of each digit**")
-    scores = explore.class_scores(y, pred)
+    scores = metrics.class_scores(y, pred)
     st.plotly_chart(explore_charts.class_scores(scores.precision, scores.recall), config={"displayModeBar": False},
                     key="misclassified-scores")
     worst = int(np.argmin(scores.recall))
@@ -102,7 +76,7 @@ b.selectbox("Read as", [ANY, *range(10)], key="misclassified-pred", on_change=la
 true_sel, pred_sel = digit_or_none(state["misclassified-true"]), digit_or_none(state["misclassified-pred"])
 diagonal = true_sel is not None and true_sel == pred_sel
 # A diagonal cell holds right answers: show the shakiest first, they are the near misses.
-chosen = explore.select_predictions(y, probs, true_digit=true_sel, predicted_digit=pred_sel, wrong_only=not diagonal,
+chosen = metrics.select_predictions(y, probs, true_digit=true_sel, predicted_digit=pred_sel, wrong_only=not diagonal,
                                     least_confident_first=diagonal)
 what = (f"true {true_sel if true_sel is not None else 'any digit'}, read as "
         f"{pred_sel if pred_sel is not None else 'anything else'}")
@@ -137,11 +111,11 @@ else:
     other = st.selectbox("Other model", [r.id for r in others], key="misclassified-other",
                          format_func={r.id: r.label for r in others}.get)
     try:
-        other_pred = predictions_of(other, data.fingerprint)
+        other_pred = resources.test_predictions(other, data)
     except ModelStoreError as e:
         st.error(f"Cannot compare with {other}: {e}")
     else:
-        cmp = explore.compare_errors(y, pred, other_pred)
+        cmp = metrics.compare_errors(y, pred, other_pred)
         m1, m2, m3 = st.columns(3)
         m1.metric("Wrong for both", len(cmp.shared), help=f"{len(cmp.same_answer)} of them with the same wrong answer")
         m2.metric(f"Only {run.id} wrong", len(cmp.only_a))

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digitlab import explore
+from digitlab import explore, jobs
 from ui import explore_charts, resources
-
-try:  # the background-training status (digitlab/jobs.py); the page works without it
-    from digitlab.jobs import ACTIVE_STATES, read_status
-except ImportError:  # pragma: no cover - only on a checkout without background training
-    read_status, ACTIVE_STATES = None, ()
 
 state = st.session_state
 
@@ -22,9 +17,11 @@ def curves_of(run) -> explore_charts.Curves:
 @st.fragment(run_every=2)
 def live_training() -> None:
     """A training started from the sidebar, redrawn every 2 s while it runs."""
-    status = read_status()
-    if not status or status.get("state") not in ACTIVE_STATES:
-        if status and status.get("state") == "done" and status.get("run_id") not in [r.id for r in runs]:
+    status = jobs.status()
+    if status is None or status.get("kind") != "train":
+        return
+    if not jobs.is_active(status):
+        if status.get("state") == jobs.State.DONE and status.get("run_id") not in [r.id for r in runs]:
             st.success(f"Training finished: {status['run_id']}.")
             if st.button("Show it below", key="training-show-new"):
                 state["training-goto"] = status["run_id"]
@@ -45,8 +42,7 @@ def live_training() -> None:
 
 st.title("Training")
 runs = [r for r in resources.runs() if "error" not in r.info]
-if read_status is not None:
-    live_training()
+live_training()
 if not runs:
     st.info("No trained models are stored yet. Train one from the sidebar (Retrain) or with `python train_model.py`.")
     st.stop()

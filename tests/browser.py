@@ -1,6 +1,7 @@
 """Driving the real app in a real browser: a Streamlit server, Chromium, pen strokes.
 
-Used by the browser tests (tests/test_e2e_*.py) and benchmarks/draw_latency.py.
+Used by the browser tests (tests/test_e2e_*.py) and the benchmarks that drive the app
+(``from tests.browser import ...``).
 Playwright's own browser download does not work offline, so this launches
 Debian's Chromium (``apt-get install chromium``).
 """
@@ -35,6 +36,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def app_env(folder: Path, **extra: str) -> dict[str, str]:
+    """Environment for a server with its own model store, user data and cache inside ``folder``."""
+    return {"DIGITLAB_MODEL_STORE": str(folder / "store"), "DIGITLAB_USER_DATA": str(folder / "user"),
+            "DIGITLAB_CACHE": str(folder / "cache"), **extra}
 
 
 @contextmanager

@@ -2,24 +2,35 @@
 
 Every test gets its own empty model store, user-data and cache folders, so
 nothing a test does touches the working tree (the shipped model is read-only
-and always found in the repository).
+and always found in the repository); a background job a test leaves running
+is stopped when it ends, passed or failed.
+
+What a test needs is said by its markers (pytest.ini), e.g. ``-m "not browser"``:
+``mnist`` (the real MNIST), ``trained_model`` (the shipped model), ``browser``
+(Chromium), ``postgres``. A test that uses the ``mnist`` or ``shipped_classifier``
+fixture without the marker is refused at collection.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import signal
+import time
 
-import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+from tests.helpers import SMALL_DUBIOUS, mnist_path
+
+# fixture -> the marker a test using it must carry
+FIXTURE_MARKERS = {"mnist": "mnist", "small_dubious_run": "mnist", "shipped_classifier": "trained_model"}
 
 
-def mnist_path() -> str | None:
-    path = os.environ.get("DIGITLAB_MNIST") or (str(SHARED_MNIST) if SHARED_MNIST.exists() else None)
-    return path
+def pytest_collection_modifyitems(config, items):
+    unmarked = [f"{item.nodeid} uses {fixture} without @pytest.mark.{marker}"
+                for item in items for fixture, marker in FIXTURE_MARKERS.items()
+                if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
+    if unmarked:
+        raise pytest.UsageError("tests must say what they need:\n" + "\n".join(unmarked))
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +38,28 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITLAB_MODEL_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("DIGITLAB_USER_DATA", str(tmp_path / "user"))
     monkeypatch.setenv("DIGITLAB_CACHE", str(tmp_path / "cache"))
-    return tmp_path
+    yield tmp_path
+    _stop_job_left_running(tmp_path / "store")
+
+
+def _stop_job_left_running(store) -> None:
+    """A test that failed half-way must not leave its runner burning the CPU for the next ones."""
+    from digitlab import jobs
+
+    status = jobs.status(store)
+    if jobs.is_active(status):
+        try:
+            os.kill(status["pid"], signal.SIGTERM)
+        except (ProcessLookupError, KeyError, TypeError):
+            return
+        deadline = time.monotonic() + 20
+        while jobs.is_active(jobs.status(store)) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
 def mnist():
-    """The real MNIST. Tests using it have 'needs_mnist' in their names."""
+    """The real MNIST (tests using it are marked ``mnist``)."""
     from digitlab.data import load_mnist
 
     path = mnist_path()
@@ -41,9 +68,22 @@ def mnist():
     return load_mnist(path)
 
 
+@pytest.fixture
+def without_mnist(monkeypatch):
+    """The app as it is where MNIST cannot be found (its cached failure is forgotten before and after)."""
+    from ui import resources
+
+    monkeypatch.setenv("DIGITLAB_MNIST", "/nonexistent/mnist.npz")
+    resources._mnist.clear()
+    resources._failure.clear()
+    yield
+    resources._mnist.clear()
+    resources._failure.clear()
+
+
 @pytest.fixture(scope="session")
 def shipped_classifier():
-    """The shipped default model. Tests using it have 'shipped_model' in their names."""
+    """The shipped model (tests using it are marked ``trained_model``)."""
     from digitlab.inference import Classifier
     from digitlab.store import SHIPPED_ID, ModelStore
 
@@ -51,26 +91,22 @@ def shipped_classifier():
     return Classifier(model)
 
 
-def tiny_model():
-    """A real (untrained) Keras model small enough to save in milliseconds."""
-    import keras
+@pytest.fixture(scope="session")
+def small_dubious_run(mnist):
+    """(result, calls): the out-of-fold run of :data:`SMALL_DUBIOUS`, computed once per session,
+    with every ``train`` call it made as (resolved config, run info). Tests only read it."""
+    import digitlab.training as training
+    from digitlab import dubious
 
-    return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    calls = []
+    real_train = training.train
 
+    def recording_train(config, data, **kwargs):
+        trained = real_train(config, data, **kwargs)
+        calls.append((config.resolved(), trained.info))
+        return trained
 
-def stroke_picture(points: list[tuple[float, float]], size: int = 280, pen: float = 18.0) -> np.ndarray:
-    """RGBA canvas-like drawing of a polyline (x, y in 0-1 of the canvas), ink in alpha."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("L", (size, size), 0)
-    draw = ImageDraw.Draw(img)
-    xy = [(x * size, y * size) for x, y in points]
-    draw.line(xy, fill=255, width=int(pen), joint="curve")
-    r = pen / 2
-    for x, y in (xy[0], xy[-1]):
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
-    alpha = np.asarray(img)
-    out = np.zeros((size, size, 4), np.uint8)
-    out[..., :3] = 255
-    out[..., 3] = alpha
-    return out
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(training, "train", recording_train)
+        result = dubious.compute(dubious.Settings(**SMALL_DUBIOUS), mnist)
+    return result, calls

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, stroke_picture
+from tests.helpers import ROOT, stroke_picture
 
 
 def canvas_state(rgba: np.ndarray) -> dict:
@@ -30,12 +30,14 @@ def answers(at) -> list[str]:
     return [m.value for m in at.markdown if "digit-answer" in m.value]
 
 
-def test_empty_canvas_shows_the_prompt_and_no_chart_shipped_model(app):
+@pytest.mark.trained_model
+def test_empty_canvas_shows_the_prompt_and_no_chart(app):
     assert any("Draw a digit, 0 to 9" in i.value for i in app.info)
     assert answers(app) == [] and len(app.get("plotly_chart")) == 0
 
 
-def test_drawn_seven_is_answered_with_a_chart_shipped_model(app):
+@pytest.mark.trained_model
+def test_drawn_seven_is_answered_with_a_chart(app):
     app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
     app.run()
     assert not app.exception, app.exception
@@ -43,7 +45,8 @@ def test_drawn_seven_is_answered_with_a_chart_shipped_model(app):
     assert len(app.get("plotly_chart")) == 1
 
 
-def test_clear_shows_the_prompt_before_the_canvas_sends_its_empty_drawing_shipped_model(app):
+@pytest.mark.trained_model
+def test_clear_shows_the_prompt_before_the_canvas_sends_its_empty_drawing(app):
     seven = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
     app.session_state["canvas"] = seven
     app.run()
@@ -58,14 +61,16 @@ def test_clear_shows_the_prompt_before_the_canvas_sends_its_empty_drawing_shippe
     assert len(answers(app)) == 1 and ">1<" in answers(app)[0]
 
 
-def test_dot_is_not_answered_shipped_model(app):
+@pytest.mark.trained_model
+def test_dot_is_not_answered(app):
     app.session_state["canvas"] = canvas_state(stroke_picture([(0.5, 0.5), (0.505, 0.5)], pen=20))
     app.run()
     assert answers(app) == []
     assert any("dot" in w.value for w in app.warning)
 
 
-def test_sidebar_lists_the_shipped_model_shipped_model(app):
+@pytest.mark.trained_model
+def test_sidebar_lists_the(app):
     picker = app.sidebar.selectbox(key="model_picker-default")
     assert picker.value == "default"
     assert any("test accuracy" in c.value for c in app.sidebar.caption)

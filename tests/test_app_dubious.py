@@ -1,6 +1,6 @@
 """The Dubious labels page under Streamlit's AppTest, with a small real result the tests compute.
 
-The result (test_dubious.SMALL): 3 fold models (seed-003 MLP, 1 epoch) on the
+The result (the ``small_dubious_run`` fixture): 3 fold models (seed-003 MLP, 1 epoch) on the
 first 600 training images, so train #500 is in it. The active model is a tiny real Keras model
 (16 features), so nearest neighbours cost nothing.
 """
@@ -8,43 +8,27 @@ first 600 training images, so train #500 is in it. The active model is a tiny re
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitlab import dubious, label_marks
-from digitlab.lock import TrainingLock
-
-from conftest import ROOT
-
-from test_dubious import small_run  # one small K-fold run for all the tests
+from digitlab import dubious, jobs, label_marks
+from digitlab.dubious import cache
+from digitlab.jobs.lock import TrainingLock
+from tests.helpers import ROOT, activate_tiny_model
 
 PAGE = "pages/dubious.py"
 
 
 @pytest.fixture(scope="module")
-def result_file(mnist, tmp_path_factory):
-    return dubious.save(small_run(mnist)[0], tmp_path_factory.mktemp("dubious-result"))
+def result_file(small_dubious_run, tmp_path_factory):
+    return dubious.save(small_dubious_run[0], tmp_path_factory.mktemp("dubious-result"))
 
 
 @pytest.fixture(scope="module")
 def small(result_file):
     return dubious.read(result_file)
-
-
-def activate_tiny_model() -> str:
-    import keras
-
-    from digitlab.store import ModelStore
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
-    store = ModelStore()
-    run = store.save(model, {"preset": "tiny", "description": "test model", "test_accuracy": 0.1,
-                             "started": "2026-01-01T00:00:00"})
-    store.set_active(run.id)
-    return run.id
 
 
 def open_page() -> AppTest:
@@ -57,7 +41,7 @@ def open_page() -> AppTest:
 
 @pytest.fixture
 def app(result_file, isolated_dirs, monkeypatch):
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
     (isolated_dirs / "cache" / "dubious").mkdir(parents=True)
     shutil.copy(result_file, isolated_dirs / "cache" / "dubious")
     activate_tiny_model()
@@ -70,7 +54,8 @@ def markdown_with(at, css_class: str) -> str:
     return found[0]
 
 
-def test_page_shows_the_ranking_with_evidence_and_where_500_ranks_needs_mnist(app, small, mnist):
+@pytest.mark.mnist
+def test_page_shows_the_ranking_with_evidence_and_where_500_ranks(app, small, mnist):
     r = dubious.rank(small, "train", dubious.DEFAULT_METHOD)
     top = int(r.order[0])
     assert f"ranks **{r.rank_of(500):,}** of 600" in markdown_with(app, "dubious-500")
@@ -84,7 +69,8 @@ def test_page_shows_the_ranking_with_evidence_and_where_500_ranks_needs_mnist(ap
     assert any("600 training images" in m.value for m in app.markdown)  # how it was made
 
 
-def test_jump_to_train_500_mark_it_and_export_needs_mnist(app, small):
+@pytest.mark.mnist
+def test_jump_to_train_500_mark_it_and_export(app, small):
     app.button(key="dubious-show-500").click().run()
     assert not app.exception, app.exception
     assert [s.value for s in app.subheader][0] == "Train image #500"
@@ -103,7 +89,8 @@ def test_jump_to_train_500_mark_it_and_export_needs_mnist(app, small):
     assert "none" in markdown_with(app, "dubious-mark\"")
 
 
-def test_split_method_and_jump_change_what_is_shown_needs_mnist(app, small):
+@pytest.mark.mnist
+def test_split_method_and_jump_change_what_is_shown(app, small):
     app.radio(key="dubious-split").set_value("test").run()
     test_top = int(dubious.rank(small, "test", dubious.DEFAULT_METHOD).order[0])
     assert [s.value for s in app.subheader][0] == f"Test image #{test_top}"
@@ -116,26 +103,50 @@ def test_split_method_and_jump_change_what_is_shown_needs_mnist(app, small):
     assert any("fold models (none saw it) vote" in c.value for c in app.caption)
 
 
-def test_without_a_result_the_page_offers_to_compute_and_refuses_during_a_training_needs_mnist(isolated_dirs,
+@pytest.mark.mnist
+def test_without_a_result_the_page_offers_to_compute_and_refuses_during_a_training(isolated_dirs,
                                                                                                monkeypatch):
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
     at = open_page()
     assert any("No ranking has been computed" in i.value for i in at.info)
-    with TrainingLock({"preset": "default", "source": "train_model.py"}):
+    with TrainingLock({"preset": "cnn", "source": "train_model.py"}):
         at.button(key="dubious-first-start").click().run()
     assert any("already running" in e.value for e in at.error)
-    assert dubious.read_status() is None
+    assert jobs.status() is None
 
 
-def test_missing_mnist_is_explained(monkeypatch):
-    from ui import resources
+def test_missing_mnist_is_explained(without_mnist):
+    at = open_page()
+    assert any("DIGITLAB_MNIST" in e.value and "does not exist" in e.value for e in at.error)
 
-    monkeypatch.setenv("DIGITLAB_MNIST", "/nonexistent/mnist.npz")
-    resources._mnist.clear()
-    resources._failure.clear()
-    try:
-        at = open_page()
-        assert any("DIGITLAB_MNIST" in e.value and "does not exist" in e.value for e in at.error)
-    finally:
-        resources._mnist.clear()
-        resources._failure.clear()
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.mark.mnist
+def test_a_running_job_of_any_kind_shows_on_the_page_and_can_be_cancelled_there(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setitem(jobs.KINDS, "count", "tests.job_kinds:count")
+    jobs.start("count", {"n": 100000, "step": 0.02}, title="Counting sheep", about="counting", source="test")
+    assert wait_until(lambda: jobs.status()["state"] == jobs.State.RUNNING)
+    at = open_page()
+    assert any("Counting sheep" in m.value for m in at.markdown)  # the one job panel, here instead of the form
+    assert not any(b.key == "dubious-first-start" for b in at.button)
+    at.button(key="dubious-first-cancel").click().run()
+    assert wait_until(lambda: jobs.status()["state"] == jobs.State.CANCELLED)
+
+
+@pytest.mark.mnist
+def test_a_finished_computation_is_announced_once_and_forgotten(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setitem(jobs.KINDS, "dubious", "tests.job_kinds:count")  # quick: the page only reads the status
+    jobs.start("dubious", {"n": 1, "step": 0}, title="Computing", about="dubious labels", source="test")
+    assert wait_until(lambda: jobs.status()["state"] == jobs.State.DONE)
+    at = open_page()
+    assert [t.value for t in at.toast] == ["The ranking is ready."]
+    assert jobs.status() is None
+    assert any(b.key == "dubious-first-start" for b in at.button)  # the form is back

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitlab.store import SHIPPED_ID, ModelStore
 
-from conftest import ROOT, tiny_model
+from tests.helpers import ROOT, tiny_model
 
 
 def open_page(page: str) -> AppTest:
@@ -23,26 +23,20 @@ def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
+def image_captions(at) -> list[str]:
+    return [caption for image in at.get("image") for caption in image.captions]
+
+
 @pytest.fixture
 def with_mnist(monkeypatch, mnist):
     monkeypatch.setenv("DIGITLAB_MNIST", mnist.source)
 
 
-@pytest.fixture
-def without_mnist(monkeypatch):
-    from ui import resources
-
-    monkeypatch.setenv("DIGITLAB_MNIST", "/nonexistent/mnist.npz")
-    resources._mnist.clear()
-    resources._failure.clear()
-    yield
-    resources._mnist.clear()
-    resources._failure.clear()
-
-
-def test_dataset_page_jumps_to_train_500_and_filters_by_label_needs_mnist_shipped_model(with_mnist, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_dataset_page_jumps_to_train_500_and_filters_by_label(with_mnist, mnist):
     at = open_page("pages/dataset.py")
-    assert len(at.get("image")) >= 1  # the page of thumbnails, as one image
+    assert "train images #0 to #99 (60,000 in all), row by row" in image_captions(at)  # the grid, one image
     at.number_input(key="dataset-index").set_value(500).run()
     assert not at.exception, at.exception
     chosen = next(m.value for m in at.markdown if "dataset-chosen" in m.value)
@@ -59,7 +53,9 @@ def test_dataset_page_without_mnist_says_what_to_do(without_mnist):
     assert any("DIGITLAB_MNIST" in e for e in texts(at.error))
 
 
-def test_misclassified_page_counts_the_shipped_models_mistakes_needs_mnist_shipped_model(with_mnist, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_misclassified_page_counts_the_shipped_models_mistakes(with_mnist, mnist):
     run = ModelStore().get(SHIPPED_ID)
     wrong = int((np.asarray(run.info["test_predictions"]) != mnist.y_test).sum())
     at = open_page("pages/misclassified.py")
@@ -68,7 +64,9 @@ def test_misclassified_page_counts_the_shipped_models_mistakes_needs_mnist_shipp
     assert len(at.get("plotly_chart")) >= 3  # confusion matrix, precision/recall, the chosen image's probabilities
 
 
-def test_misclassified_page_filter_without_mistakes_says_so_needs_mnist_shipped_model(with_mnist, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_misclassified_page_filter_without_mistakes_says_so(with_mnist, mnist):
     run = ModelStore().get(SHIPPED_ID)
     pred = np.asarray(run.info["test_predictions"])
     cm = np.zeros((10, 10), int)
@@ -81,7 +79,9 @@ def test_misclassified_page_filter_without_mistakes_says_so_needs_mnist_shipped_
     assert any("makes no mistakes" in i for i in texts(at.info))
 
 
-def test_misclassified_page_compares_with_another_stored_model_needs_mnist_shipped_model(with_mnist, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_misclassified_page_compares_with_another_stored_model(with_mnist, mnist):
     store = ModelStore()
     other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00:00"})
     at = open_page("pages/misclassified.py")

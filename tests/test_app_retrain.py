@@ -3,7 +3,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from digitlab.models import DEFAULT_PRESET, PRESETS
+from tests.helpers import ROOT
 
 
 def run_app(monkeypatch, allow: str | None):
@@ -21,15 +22,17 @@ def has_retrain_button(at) -> bool:
     return any(b.label == "Retrain" for b in at.sidebar.button)
 
 
-def test_retrain_settings_are_in_the_sidebar_shipped_model(monkeypatch):
+@pytest.mark.trained_model
+def test_retrain_settings_are_in_the_sidebar(monkeypatch):
     at = run_app(monkeypatch, None)
     assert has_retrain_button(at)
-    assert at.sidebar.selectbox(key="rt-preset").value == "seed003-mlp512-rmsprop"
-    assert at.sidebar.number_input(key="rt-epochs-seed003-mlp512-rmsprop").value == 4
+    assert at.sidebar.selectbox(key="rt-preset").value == DEFAULT_PRESET == "cnn"
+    assert at.sidebar.number_input(key=f"rt-epochs-{DEFAULT_PRESET}").value == PRESETS[DEFAULT_PRESET].epochs
 
 
 @pytest.mark.parametrize("value", ["0", "false"])
-def test_training_can_be_switched_off_for_public_deployments_shipped_model(monkeypatch, value):
+@pytest.mark.trained_model
+def test_training_can_be_switched_off_for_public_deployments(monkeypatch, value):
     at = run_app(monkeypatch, value)
     assert not has_retrain_button(at)
     assert not any("Retrain" in s.value for s in at.sidebar.subheader)

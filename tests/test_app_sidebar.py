@@ -1,11 +1,12 @@
 """The sidebar's model picker under AppTest, alone (AppTest loses the sidebar of the full
 app on a second run, because of the retraining panel's timed fragment)."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from digitlab.store import SHIPPED_ID, ModelStore
 
-from conftest import tiny_model
+from tests.helpers import tiny_model
 
 
 def picker_page():
@@ -14,7 +15,8 @@ def picker_page():
     model_picker()
 
 
-def test_picking_a_model_activates_it_and_a_change_elsewhere_is_followed_shipped_model():
+@pytest.mark.trained_model
+def test_picking_a_model_activates_it_and_a_change_elsewhere_is_followed():
     store = ModelStore()
     other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00"})
     at = AppTest.from_function(picker_page, default_timeout=60)

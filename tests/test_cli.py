@@ -4,13 +4,15 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from digitlab.lock import TrainingLock
+from digitlab.jobs.lock import TrainingLock
 
-from conftest import ROOT, mnist_path, stroke_picture
+from tests.helpers import ROOT, mnist_path, stroke_picture
 
 
 def run(args, **env):
@@ -23,7 +25,9 @@ def save_png(path, array):
     return str(path)
 
 
-def test_predict_prints_one_json_line_per_image_shipped_model(tmp_path, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_predict_prints_one_json_line_per_image(tmp_path, mnist):
     files = [save_png(tmp_path / f"test{i}.png", mnist.x_test[i]) for i in range(5)]
     blank = save_png(tmp_path / "blank.png", np.full((50, 50), 255, np.uint8))
     r = run(["-m", "digitlab.predict", *files, blank])
@@ -38,14 +42,17 @@ def test_predict_prints_one_json_line_per_image_shipped_model(tmp_path, mnist):
     assert rows[-1]["digit"] is None and rows[-1]["confidence"] == 0.0
 
 
-def test_predict_reads_a_canvas_like_rgba_drawing_shipped_model(tmp_path):
+@pytest.mark.trained_model
+def test_predict_reads_a_canvas_like_rgba_drawing(tmp_path):
     seven = save_png(tmp_path / "seven.png", stroke_picture([(0.25, 0.25), (0.75, 0.25), (0.45, 0.85)]))
     r = run(["-m", "digitlab.predict", seven])
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["digit"] == 7
 
 
-def test_predict_reports_bad_files_and_still_classifies_the_rest_shipped_model(tmp_path, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_predict_reports_bad_files_and_still_classifies_the_rest(tmp_path, mnist):
     good = save_png(tmp_path / "good.png", mnist.x_test[0])
     bad = tmp_path / "notes.png"
     bad.write_text("this is not an image")
@@ -80,13 +87,14 @@ def test_train_without_mnist_says_what_to_do(tmp_path):
 
 def test_train_is_refused_while_another_training_runs(tmp_path):
     store = os.environ["DIGITLAB_MODEL_STORE"]
-    with TrainingLock({"preset": "default", "source": "the app"}):
+    with TrainingLock({"preset": "cnn", "source": "the app"}):
         r = run(["train_model.py", "--preset", "seed000-mlp784", "--mnist", mnist_path() or "x"])
     assert r.returncode == 3 and "already running" in r.stderr and "the app" in r.stderr
-    assert not any(p.name != ".training.lock" for p in __import__("pathlib").Path(store).iterdir())
+    assert not any(p.name != ".training.lock" for p in Path(store).iterdir())
 
 
-def test_train_cli_trains_stores_and_activates_needs_mnist(tmp_path):
+@pytest.mark.mnist
+def test_train_cli_trains_stores_and_activates(tmp_path):
     r = run(["train_model.py", "--preset", "seed000-mlp784", "--epochs", "1", "--subset", "2000",
              "--activate", "--mnist", mnist_path()])
     assert r.returncode == 0, r.stderr

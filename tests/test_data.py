@@ -4,10 +4,11 @@ import pytest
 from digitlab import data
 from digitlab.data import MnistUnavailable, load_mnist, load_npz
 
-from conftest import mnist_path
+from tests.helpers import mnist_path
 
 
-def test_real_mnist_loads_with_the_documented_counts_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_real_mnist_loads_with_the_documented_counts(mnist):
     assert mnist.x_train.shape == (60000, 28, 28) and mnist.x_test.shape == (10000, 28, 28)
     assert mnist.x_train.dtype == np.uint8
     assert list(mnist.y_train[:10]) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -15,7 +16,8 @@ def test_real_mnist_loads_with_the_documented_counts_needs_mnist(mnist):
     assert len(mnist.fingerprint) == 16
 
 
-def test_fingerprint_names_the_arrays_and_a_changed_copy_gets_its_own_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_fingerprint_names_the_arrays_and_a_changed_copy_gets_its_own(mnist):
     import dataclasses
 
     assert mnist.fingerprint == data.data_fingerprint(mnist)  # the cached value is the hash
@@ -25,7 +27,8 @@ def test_fingerprint_names_the_arrays_and_a_changed_copy_gets_its_own_needs_mnis
     assert relabelled.fingerprint != mnist.fingerprint
 
 
-def test_env_var_names_the_file_needs_mnist(monkeypatch):
+@pytest.mark.mnist
+def test_env_var_names_the_file(monkeypatch):
     monkeypatch.setenv("DIGITLAB_MNIST", mnist_path())
     assert load_mnist().source == mnist_path()
 
@@ -74,7 +77,8 @@ def test_nothing_available_lists_every_place_tried(tmp_path, monkeypatch):
     assert "--mnist" in message and "DIGITLAB_MNIST" in message
 
 
-def test_keras_cache_is_used_when_nothing_is_named_needs_mnist(tmp_path, monkeypatch):
+@pytest.mark.mnist
+def test_keras_cache_is_used_when_nothing_is_named(tmp_path, monkeypatch):
     import shutil
 
     monkeypatch.delenv("DIGITLAB_MNIST", raising=False)

@@ -1,4 +1,4 @@
-"""digitlab.dubious: folds, the cache, rankings, marks, CSV, and the CLI contract."""
+"""digitlab.dubious: folds, the cache, rankings, marks, CSV, the CLI contract and the background job."""
 
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitlab import dubious, label_marks
+from digitlab import dubious, jobs, label_marks
+from digitlab.dubious import cache, folds
+from digitlab.dubious.__main__ import main as cli_main
+from digitlab.jobs.kinds import start_dubious
+from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
 from digitlab.pictures import labelled_tiles
-from digitlab.lock import TrainingBusy, TrainingLock, is_training_running
+from tests.helpers import ROOT, SMALL_DUBIOUS
 
-from conftest import ROOT
-
-SMALL = dubious.Settings("seed003-mlp512-rmsprop", folds=3, epochs=1, subset=600)
+SMALL = dubious.Settings(**SMALL_DUBIOUS)
 
 
 # --------------------------------------------------------------------------- folds
@@ -40,74 +42,53 @@ def test_folds_are_stratified_seeded_and_give_every_sample_exactly_one_fold():
     assert not np.array_equal(folds, dubious.fold_assignment(labels, 5, seed=4))
 
 
-_small_run: list = []
-
-
-def small_run(mnist) -> tuple[dubious.Result, list]:
-    """A real K-fold run (:data:`SMALL`), with every call to ``train`` recorded.
-
-    Made once per test session and shared with the page tests, which only read it.
-    """
-    if not _small_run:
-        import digitlab.training as training
-
-        calls = []
-        real_train = training.train
-
-        def recording_train(config, data, **kwargs):
-            trained = real_train(config, data, **kwargs)
-            calls.append((config.resolved(), trained.info))
-            return trained
-
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(training, "train", recording_train)
-            _small_run.append((dubious.compute(SMALL, mnist), calls))
-    return _small_run[0]
-
-
 @pytest.fixture(scope="module")
-def small_result(mnist):
-    return small_run(mnist)
+def small_result(small_dubious_run):
+    return small_dubious_run
 
 
-def test_no_training_image_is_scored_by_a_model_that_trained_on_it_needs_mnist(small_result, mnist):
+@pytest.mark.mnist
+def test_no_training_image_is_scored_by_a_model_that_trained_on_it(small_result, mnist):
     result, calls = small_result
     n = SMALL.subset
     assert len(calls) == SMALL.folds
-    assert np.array_equal(result.train_folds, dubious.fold_assignment(mnist.y_train[:n], SMALL.folds, SMALL.seed))
+    assert np.array_equal(result.train.folds, dubious.fold_assignment(mnist.y_train[:n], SMALL.folds, SMALL.seed))
     for k, (config, info) in enumerate(calls):
-        held_out = set(np.flatnonzero(result.train_folds == k).tolist())
+        held_out = set(np.flatnonzero(result.train.folds == k).tolist())
         trained_on = set(range(n)) - set(config.exclude)
         assert config.subset == n and config.validation_split == 0 and not config.augment
         assert held_out == set(config.exclude), f"fold {k} model did not leave out exactly its fold"
         assert not held_out & trained_on
         assert info["train_images"] == len(trained_on)
     # Each row's probabilities came from its own fold's model: the out-of-fold vote is their argmax.
-    oof_votes = result.train_votes[np.arange(n), result.train_folds]
-    assert np.array_equal(oof_votes, result.train_probs.argmax(axis=1))
-    np.testing.assert_allclose(result.train_probs.sum(axis=1), 1, atol=1e-4)
+    oof_votes = result.train.votes[np.arange(n), result.train.folds]
+    assert np.array_equal(oof_votes, result.train.probs.argmax(axis=1))
+    np.testing.assert_allclose(result.train.probs.sum(axis=1), 1, atol=1e-4)
     # The test set is scored by all K fold models, none of which saw it: its probabilities are their mean.
-    assert result.test_probs.shape == (10000, 10) and result.test_votes.shape == (10000, SMALL.folds)
+    assert result.test.probs.shape == (10000, 10) and result.test.votes.shape == (10000, SMALL.folds)
     assert result.meta["fingerprint"] == mnist.fingerprint and len(result.meta["fold_accuracy"]) == SMALL.folds
     # Models that trained on an image fit it better than the one that never saw it.
-    in_sample = np.mean([result.train_votes[result.train_folds != k, k] == mnist.y_train[:n][result.train_folds != k]
+    in_sample = np.mean([result.train.votes[result.train.folds != k, k] == mnist.y_train[:n][result.train.folds != k]
                          for k in range(SMALL.folds)])
     assert in_sample > np.mean(result.meta["fold_accuracy"])
 
 
-def test_saved_result_reads_back_the_same_needs_mnist(small_result):
+@pytest.mark.mnist
+def test_saved_result_reads_back_the_same(small_result):
     result, _ = small_result
     back = dubious.read(dubious.save(result))
     assert back.settings == SMALL.resolved() and back.fingerprint == result.fingerprint
-    np.testing.assert_allclose(back.train_probs, result.train_probs, atol=2e-3)  # stored as float16
-    np.testing.assert_allclose(back.test_probs, result.test_probs, atol=2e-3)
-    for name in ("train_labels", "train_folds", "train_votes", "test_labels", "test_votes"):
-        assert np.array_equal(getattr(back, name), getattr(result, name)), name
+    np.testing.assert_allclose(back.train.probs, result.train.probs, atol=2e-3)  # stored as float16
+    np.testing.assert_allclose(back.test.probs, result.test.probs, atol=2e-3)
+    for split, name in (("train", "labels"), ("train", "folds"), ("train", "votes"), ("test", "labels"),
+                        ("test", "votes")):
+        assert np.array_equal(getattr(back.split(split), name), getattr(result.split(split), name)), (split, name)
     assert not list(back.path.parent.glob(".tmp-*"))
 
 
-def test_cache_is_used_only_for_the_same_data_and_settings_needs_mnist(small_result, mnist, monkeypatch, tmp_path):
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+@pytest.mark.mnist
+def test_cache_is_used_only_for_the_same_data_and_settings(small_result, mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
     result, _ = small_result
     dubious.save(result)
     assert dubious.load(SMALL, mnist.fingerprint) is not None
@@ -124,17 +105,18 @@ def test_cache_is_used_only_for_the_same_data_and_settings_needs_mnist(small_res
     def no_training(*args, **kwargs):
         raise AssertionError("computed although the cache holds this result")
 
-    monkeypatch.setattr(dubious, "compute", no_training)
+    monkeypatch.setattr(folds, "compute", no_training)
     assert dubious.ensure(SMALL, mnist).path.name == dubious.file_name(SMALL, mnist.fingerprint)
-    monkeypatch.setattr(dubious, "compute", lambda s, m, **kw: replace(result, settings=s.resolved(),
+    monkeypatch.setattr(folds, "compute", lambda s, m, **kw: replace(result, settings=s.resolved(),
                                                                         fingerprint=m.fingerprint))
     fresh = dubious.ensure(replace(SMALL, seed=1), mnist)
     assert fresh.path.name == dubious.file_name(replace(SMALL, seed=1), mnist.fingerprint)
     assert dubious.load(replace(SMALL, seed=1), mnist.fingerprint) is not None
 
 
-def test_a_file_whose_contents_do_not_match_its_name_is_not_used_needs_mnist(small_result, mnist, monkeypatch, tmp_path):
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+@pytest.mark.mnist
+def test_a_file_whose_contents_do_not_match_its_name_is_not_used(small_result, mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
     result, _ = small_result
     path = dubious.save(result)
     other = replace(SMALL, seed=7)
@@ -144,10 +126,11 @@ def test_a_file_whose_contents_do_not_match_its_name_is_not_used_needs_mnist(sma
     assert dubious.load(SMALL, mnist.fingerprint) is None
 
 
+@pytest.mark.mnist
 def test_shipped_results_are_found_after_the_cache(small_result, monkeypatch, tmp_path):
     result, _ = small_result
     shipped = tmp_path / "shipped"
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", shipped)
+    monkeypatch.setattr(cache, "SHIPPED_DIR", shipped)
     dubious.save(result, shipped)
     found = dubious.load(SMALL, result.fingerprint)
     assert found is not None and found.path.parent == shipped
@@ -155,9 +138,10 @@ def test_shipped_results_are_found_after_the_cache(small_result, monkeypatch, tm
     assert dubious.available("0000000000000000") == []
 
 
+@pytest.mark.mnist
 def test_damaged_or_mislabelled_result_files_are_not_offered(small_result, monkeypatch, tmp_path):
     result, _ = small_result
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+    monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
     good = dubious.save(result)
     (good.parent / f"oof-{result.fingerprint}-damaged00000.npz").write_bytes(b"not a zip file")
     other = dubious.save(replace(result, fingerprint="another-copy-of-mnist"))
@@ -181,9 +165,10 @@ def synthetic_result(n: int = 400, folds: int = 5, seed: int = 0) -> tuple[dubio
     labels[wrong] = (truth[wrong] + 3) % 10
     votes = np.repeat(truth[:, None], folds, axis=1).astype(np.int8)
     votes[wrong[:2], :2] = labels[wrong[:2], None]  # two wrong ones are half-memorised
-    r = dubious.Result(dubious.Settings(), "synthetic", labels.astype(np.uint8), probs,
-                       np.arange(n, dtype=np.int8) % folds, votes, labels.astype(np.uint8), probs, votes, {})
-    return r, wrong
+    train = dubious.Evidence(labels=labels.astype(np.uint8), probs=probs, votes=votes,
+                             folds=np.arange(n, dtype=np.int8) % folds)
+    test = dubious.Evidence(labels=labels.astype(np.uint8), probs=probs, votes=votes)
+    return dubious.Result(dubious.Settings(), "synthetic", train=train, test=test), wrong
 
 
 @pytest.mark.parametrize("method", list(dubious.METHODS))
@@ -193,7 +178,7 @@ def test_every_ranking_puts_the_wrong_labels_first(method):
         r = dubious.rank(result, split, method)
         assert set(r.order[:4].tolist()) == set(wrong.tolist())
         assert sorted(r.order.tolist()) == list(range(400))  # every image exactly once
-        assert np.array_equal(r.suggested[wrong], result.probs(split)[wrong].argmax(1))
+        assert np.array_equal(r.suggested[wrong], result.split(split).probs[wrong].argmax(1))
         assert np.array_equal(r.positions[r.order], np.arange(400))
         assert r.rank_of(int(r.order[0])) == 1
         assert ((0 <= r.score) & (r.score <= 1)).all()
@@ -201,7 +186,7 @@ def test_every_ranking_puts_the_wrong_labels_first(method):
 
 def test_scores_mean_what_they_say():
     result, wrong = synthetic_result()
-    p, y = result.train_probs, result.train_labels
+    p, y = result.train.probs, result.train.labels
     sc = dubious.rank(result, "train", "self_confidence")
     np.testing.assert_allclose(sc.score, 1 - p[np.arange(len(y)), y], atol=1e-6)
     assert (np.diff(sc.score[sc.order]) <= 0).all()
@@ -230,7 +215,7 @@ def test_ranking_csv_has_the_contract_header_and_rows():
     assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
     for row in rows[1:]:
         i = int(row[1])
-        assert i in wrong and int(row[2]) == result.train_labels[i] and int(row[3]) == result.train_probs[i].argmax()
+        assert i in wrong and int(row[2]) == result.train.labels[i] and int(row[3]) == result.train.probs[i].argmax()
         assert float(row[4]) == pytest.approx(r.score[i], abs=1e-6)
 
 
@@ -255,12 +240,11 @@ def test_a_crash_while_saving_marks_keeps_the_old_file(monkeypatch):
     label_marks.set_mark("train", 1, "label wrong")
     before = label_marks.marks_path().read_bytes()
 
-    def crash(obj, f, **kwargs):
-        f.write('{"format": 1, "marks": {"trai')
+    def crash(fd):  # the new file is half on disk when the disk fills up
         raise OSError("disk full")
 
     with monkeypatch.context() as mp, pytest.raises(OSError, match="disk full"):
-        mp.setattr("digitlab.store.json.dump", crash)
+        mp.setattr("digitlab.fileio.os.fsync", crash)
         label_marks.set_mark("train", 2, "ambiguous")
     assert label_marks.marks_path().read_bytes() == before
     assert list(label_marks.load_marks()) == ["train:1"]
@@ -304,8 +288,8 @@ def test_marks_csv_has_labels_suggestions_scores_and_marks():
     assert [(r["split"], int(r["index"]), r["mark"]) for r in rows] == [
         ("train", int(wrong[0]), "label wrong"), ("test", 3, "label fine")]
     i = int(wrong[0])
-    assert int(rows[0]["given_label"]) == result.train_labels[i]
-    assert int(rows[0]["suggested_label"]) == result.train_probs[i].argmax() != result.train_labels[i]
+    assert int(rows[0]["given_label"]) == result.train.labels[i]
+    assert int(rows[0]["suggested_label"]) == result.train.probs[i].argmax() != result.train.labels[i]
     assert float(rows[0]["score"]) == pytest.approx(rankings["train"].score[i], abs=1e-6)
     # Without a ranking for a split, the mark is still exported, its evidence left empty.
     rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(label_marks.load_marks(), {"train": rankings["train"]}))))
@@ -335,7 +319,9 @@ def test_labelled_tiles_and_sheet_shapes():
     assert lit[1, 56:].mean() > 150 > 60 > lit[0, 56:].mean()  # the chosen one stands out
     result, _ = synthetic_result()
     grid = dubious.top_sheet(dubious.rank(result, "train"), np.zeros((400, 28, 28), np.uint8), top=20, columns=10)
-    assert grid.ndim == 2 and grid.shape[1] > grid.shape[0]
+    tile_h, tile_w, gap = 28 * 3 + 15, 28 * 3, 2  # scale 3, a caption band of 15 pixels
+    assert grid.shape == (2 * (tile_h + gap) + gap, 10 * (tile_w + gap) + gap)  # 20 tiles, 10 a row
+    assert grid[gap + 28 * 3 : gap + tile_h, gap : gap + tile_w].max() > 200  # the first caption was drawn
 
 
 # --------------------------------------------------------------------------- CLI
@@ -349,7 +335,8 @@ def cli(*args, **env):
 SMALL_FLAGS = ["--folds", "3", "--epochs", "1", "--subset", "600"]
 
 
-def test_cli_rank_computes_when_missing_then_prints_both_splits_from_the_cache_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_cli_rank_computes_when_missing_then_prints_both_splits_from_the_cache(mnist):
     first = cli("rank", "--split", "train", "--top", "5", *SMALL_FLAGS)
     assert first.returncode == 0, first.stderr
     assert "computing" in first.stderr and "fold 3/3" in first.stderr  # progress, on stderr
@@ -383,13 +370,24 @@ def test_cli_bad_arguments_exit_2_with_a_message(args, message):
     assert r.returncode == 2 and message in r.stderr and r.stdout == ""
 
 
-def test_cli_unknown_preset_or_folds_is_a_clear_error():
+def test_cli_unknown_preset_is_a_clear_error():
     r = cli("rank", "--split", "train", "--top", "5", "--preset", "nope")
-    assert r.returncode == 2 and "unknown preset 'nope'" in r.stderr
-    for bad, message in ((dict(folds=1), "folds must be"), (dict(subset=50), "subset must be"),
-                         (dict(epochs=0), "at least 1")):
-        with pytest.raises(ValueError, match=message):
-            dubious.Settings(**bad).resolved()
+    assert r.returncode == 2 and "unknown preset 'nope'" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--folds", "1"], "folds must be from 2 to 20"),
+    (["--subset", "50"], "subset must be from 200 to 60000"),
+    (["--epochs", "0"], "must be at least 1, not 0"),
+])
+def test_cli_bad_settings_exit_2_with_a_message(args, message, capsys):
+    # In-process (the same main() as `python -m digitlab.dubious`): each check fails before MNIST is read.
+    try:
+        code = cli_main(["rank", "--split", "train", "--top", "5", *args])
+    except SystemExit as e:  # argparse's own checks
+        code = e.code
+    out = capsys.readouterr()
+    assert code == 2 and message in out.err and out.out == ""
 
 
 def test_cli_without_mnist_says_what_to_do():
@@ -397,38 +395,43 @@ def test_cli_without_mnist_says_what_to_do():
     assert r.returncode == 1 and "DIGITLAB_MNIST" in r.stderr and "does not exist" in r.stderr
 
 
-def test_cli_compute_waits_for_no_one_while_a_training_runs_needs_mnist(mnist):
-    with TrainingLock({"preset": "default", "source": "train_model.py"}):
+@pytest.mark.mnist
+def test_cli_compute_waits_for_no_one_while_a_training_runs(mnist):
+    with TrainingLock({"preset": "cnn", "source": "train_model.py"}):
         r = cli("compute", *SMALL_FLAGS)
     assert r.returncode == 1 and "already running" in r.stderr and "train_model.py" in r.stderr
     assert not list((Path(os.environ["DIGITLAB_CACHE"]) / "dubious").glob("oof-*"))
 
 
-def wait_for_final_status(timeout: float = 300.0) -> dict:
+def wait_for_end(timeout: float = 300.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = dubious.read_status()
-        if status and status["state"] not in ("starting", "running"):
+        status = jobs.status()
+        if status and status["state"] in jobs.FINAL_STATES:
+            while is_held() and time.monotonic() < deadline:  # the runner lets go just after its last word
+                time.sleep(0.05)
             return status
         time.sleep(0.3)
-    raise TimeoutError(f"the background computation did not finish: {dubious.read_status()}")
+    raise TimeoutError(f"the background computation did not finish: {jobs.status()}")
 
 
-def test_background_compute_for_the_app_can_be_cancelled_and_completes_needs_mnist(mnist, monkeypatch, tmp_path):
-    monkeypatch.setattr(dubious, "SHIPPED_DIR", tmp_path / "none-shipped")
+@pytest.mark.mnist
+def test_background_compute_for_the_app_can_be_cancelled_and_completes(mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
     TINY = dubious.Settings(folds=2, epochs=1, subset=200)  # the fastest real run: this is about the process
-    dubious.start_background(TINY, mnist_path=mnist.source)
-    assert is_training_running()  # the child holds the training lock ...
+    first = start_dubious(TINY, mnist_path=mnist.source)
+    assert first["kind"] == "dubious" and "2 folds" in first["title"]
+    assert is_held()  # the runner holds the training lock ...
     with pytest.raises(TrainingBusy, match="dubious labels"):  # ... so a second start is refused at once
-        dubious.start_background(TINY, mnist_path=mnist.source)
-    dubious.request_cancel()
-    assert wait_for_final_status()["state"] == "cancelled"
-    assert dubious.load(TINY, mnist.fingerprint) is None and not is_training_running()
+        start_dubious(TINY, mnist_path=mnist.source)
+    jobs.cancel()
+    assert wait_for_end()["state"] == jobs.State.CANCELLED
+    assert dubious.load(TINY, mnist.fingerprint) is None and not is_held()
 
-    dubious.start_background(TINY, mnist_path=mnist.source)
-    status = wait_for_final_status()
-    assert status["state"] == "done", status
-    assert status["fraction"] == 1.0 and not is_training_running()
+    start_dubious(TINY, mnist_path=mnist.source)
+    status = wait_for_end()
+    assert status["state"] == jobs.State.DONE, status
+    assert status["fraction"] == 1.0 and not is_held()
     assert dubious.load(TINY, mnist.fingerprint).path == Path(status["path"])
 
 
@@ -439,18 +442,28 @@ def test_cli_default_settings_are_the_shipped_results_settings(monkeypatch):
         seen["settings"] = settings.resolved()
         raise SystemExit(0)
 
-    monkeypatch.setattr(dubious, "load", fake_load)
+    monkeypatch.setattr(cache, "load", fake_load)
     monkeypatch.setattr("digitlab.data.load_mnist", lambda path=None: type("M", (), {"fingerprint": "x"})())
     with pytest.raises(SystemExit):
-        dubious.main(["rank", "--split", "train", "--top", "3"])
-    assert seen["settings"] == dubious.Settings().resolved() and seen["settings"].epochs == 3
+        cli_main(["rank", "--split", "train", "--top", "3"])
+    assert seen["settings"] == dubious.Settings().resolved()
+    assert (seen["settings"].preset, seen["settings"].epochs) == (dubious.FOLD_PRESET, dubious.FOLD_EPOCHS)
 
 
-def test_the_shipped_result_is_the_one_the_default_settings_use_needs_mnist(mnist):
+def test_one_default_number_of_epochs_per_fold_model():
+    assert dubious.Settings.for_preset().epochs == dubious.FOLD_EPOCHS == dubious.Settings().epochs
+    assert dubious.Settings.for_preset("seed003-mlp512-rmsprop").resolved().epochs == 4  # the preset's own
+    assert dubious.Settings.for_preset("seed003-mlp512-rmsprop", epochs=2).epochs == 2
+    r = cli("rank", "--help")
+    assert f"default: {dubious.FOLD_EPOCHS} for {dubious.FOLD_PRESET}" in " ".join(r.stdout.split())
+
+
+@pytest.mark.mnist
+def test_the_shipped_result_is_the_one_the_default_settings_use(mnist):
     # Changing the default network changes the settings' key: the shipped file must be remade with it.
     result = dubious.load(dubious.Settings(), mnist.fingerprint)
-    assert result is not None, f"no {dubious.file_name(dubious.Settings(), mnist.fingerprint)} in {dubious.SHIPPED_DIR}"
-    assert result.path.parent == dubious.SHIPPED_DIR
+    assert result is not None, f"no {dubious.file_name(dubious.Settings(), mnist.fingerprint)} in {cache.SHIPPED_DIR}"
+    assert dubious.is_shipped(result.path)
 
 
 def test_the_network_key_names_the_network_not_the_process():
@@ -458,7 +471,7 @@ def test_the_network_key_names_the_network_not_the_process():
 
     from digitlab.models import architecture_key
 
-    first = architecture_key.__wrapped__("default")
+    first = architecture_key.__wrapped__("cnn")
     keras.optimizers.Adam(), keras.Sequential([keras.layers.Dense(3)])  # Keras numbers later names: adam_1, ...
-    assert architecture_key.__wrapped__("default") == first
+    assert architecture_key.__wrapped__("cnn") == first
     assert architecture_key.__wrapped__("seed003-mlp512-rmsprop") != first

@@ -5,15 +5,14 @@ Needs the shipped model (and MNIST for the nearest-images panel).
 
 import pytest
 
-from browser import (DIGIT_STROKES, chromium, clear, draw_strokes, exceptions, open_app, streamlit_server,
-                     wait_for_answer)
+from tests.browser import (DIGIT_STROKES, app_env, chromium, clear, draw_strokes, exceptions, open_app,
+                           streamlit_server, wait_for_answer)
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     d = tmp_path_factory.mktemp("e2e-draw")
-    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
-           "DIGITLAB_CACHE": str(d / "cache")}
+    env = app_env(d)
     with streamlit_server(env) as url:
         yield url
 
@@ -24,7 +23,9 @@ def page():
         yield p
 
 
-def test_small_seven_in_a_corner_is_read_with_the_steps_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_small_seven_in_a_corner_is_read_with_the_steps(app_url, page):
     box = open_app(page, app_url)
     page.get_by_text("Draw a digit, 0 to 9").wait_for()  # the empty-canvas prompt
     draw_strokes(page, DIGIT_STROKES[7], box, left=0.04, top=0.04, size=0.3)
@@ -35,7 +36,9 @@ def test_small_seven_in_a_corner_is_read_with_the_steps_browser_shipped_model(ap
     assert not exceptions(page), exceptions(page)
 
 
-def test_every_hand_drawn_digit_is_read_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_every_hand_drawn_digit_is_read(app_url, page):
     box = open_app(page, app_url)
     read = {}
     for digit, strokes in DIGIT_STROKES.items():
@@ -46,7 +49,9 @@ def test_every_hand_drawn_digit_is_read_browser_shipped_model(app_url, page):
     assert not wrong, f"misread (drawn: read as): {wrong}"
 
 
-def test_a_stroke_begun_in_the_top_right_corner_is_drawn_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_stroke_begun_in_the_top_right_corner_is_drawn(app_url, page):
     # The canvas's toolbar used to wait there, invisible, and swallow the stroke of a pointer
     # that came in from outside the canvas (a finger always does).
     box = open_app(page, app_url)
@@ -55,7 +60,9 @@ def test_a_stroke_begun_in_the_top_right_corner_is_drawn_browser_shipped_model(a
     assert wait_for_answer(page, strokes=len(DIGIT_STROKES[7])) == "7"
 
 
-def test_a_stray_tap_beside_the_digit_changes_nothing_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_stray_tap_beside_the_digit_changes_nothing(app_url, page):
     # A 5 and an 8 in the top-left part, a tap in the far corner: without the stray-dot filter
     # the box takes the tap in, the digit shrinks and these two are read as 3 and 0.
     box = open_app(page, app_url)
@@ -68,7 +75,9 @@ def test_a_stray_tap_beside_the_digit_changes_nothing_browser_shipped_model(app_
         box = clear(page)
 
 
-def test_dot_is_refused_and_clear_brings_the_prompt_back_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_dot_is_refused_and_clear_brings_the_prompt_back(app_url, page):
     box = open_app(page, app_url)
     draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box)
     page.get_by_text("looks like a dot").wait_for(timeout=20_000)
@@ -77,7 +86,9 @@ def test_dot_is_refused_and_clear_brings_the_prompt_back_browser_shipped_model(a
     assert page.locator(".digit-answer").count() == 0
 
 
-def test_saving_a_drawing_counts_it_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_saving_a_drawing_counts_it(app_url, page):
     box = open_app(page, app_url)
     draw_strokes(page, DIGIT_STROKES[3], box)
     assert wait_for_answer(page) == "3"
@@ -85,7 +96,9 @@ def test_saving_a_drawing_counts_it_browser_shipped_model(app_url, page):
     page.locator(".own-count").get_by_text("You have saved 1 digit").wait_for(timeout=20_000)
 
 
-def test_bad_upload_is_refused_with_a_message_browser_shipped_model(app_url, page, tmp_path):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_bad_upload_is_refused_with_a_message(app_url, page, tmp_path):
     open_app(page, app_url)
     page.get_by_role("tab", name="Upload a photo").click()
     fake = tmp_path / "digit.png"

@@ -11,28 +11,28 @@ import shutil
 
 import pytest
 
-from browser import chromium, exceptions, streamlit_server
 from digitlab import dubious
-
-from test_app_dubious import activate_tiny_model
-from test_dubious import small_run
+from tests.browser import app_env, chromium, exceptions, streamlit_server
+from tests.helpers import activate_tiny_model
 
 
 @pytest.fixture(scope="module")
-def app_url(mnist, tmp_path_factory):
+def app_url(small_dubious_run, tmp_path_factory):
     d = tmp_path_factory.mktemp("e2e-dubious")
-    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
-           "DIGITLAB_CACHE": str(d / "cache")}
+    env = app_env(d)
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        dubious.save(small_run(mnist)[0])
+        dubious.save(small_dubious_run[0])
         activate_tiny_model()
     with streamlit_server(env) as url:
         yield url, d
+    shutil.rmtree(d / "cache", ignore_errors=True)  # the result made here, after the server stopped
 
 
-def test_jump_to_train_500_and_mark_it_browser_needs_mnist(app_url):
+@pytest.mark.mnist
+@pytest.mark.browser
+def test_jump_to_train_500_and_mark_it(app_url):
     url, d = app_url
     with chromium() as page:
         # From the home page through the sidebar, as a visitor would. (Opening /dubious first thing on a
@@ -51,4 +51,3 @@ def test_jump_to_train_500_and_mark_it_browser_needs_mnist(app_url):
         assert page.locator("[data-testid=stSidebar]").get_by_text("Active model").count() == 1  # inside app.py
     marks = json.loads((d / "user" / "dubious_marks.json").read_text())["marks"]
     assert marks["train:500"]["mark"] == "label wrong" and marks["train:500"]["split"] == "train"
-    shutil.rmtree(d / "cache", ignore_errors=True)

@@ -12,15 +12,14 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from browser import ROOT, chromium, exceptions, streamlit_server
-from conftest import mnist_path
+from tests.browser import ROOT, app_env, chromium, exceptions, streamlit_server
+from tests.helpers import mnist_path
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     d = tmp_path_factory.mktemp("e2e-explore")
-    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
-           "DIGITLAB_CACHE": str(d / "cache"), "DIGITLAB_MNIST": mnist_path()}
+    env = app_env(d, DIGITLAB_MNIST=mnist_path())
     with streamlit_server(env) as url:
         yield url
 
@@ -61,7 +60,10 @@ def click_cell(page, chart, true: int, predicted: int) -> None:
                      area["y"] + (true + 0.5) * area["height"] / 10)
 
 
-def test_dataset_page_jumps_to_an_image_and_draws_the_map_browser_shipped_model_needs_mnist(app_url, page):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
     open_page(page, app_url, "Dataset")
     box = page.get_by_label(re.compile("Go to image #"))
     box.fill("500")
@@ -80,7 +82,9 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map_browser_shipped_model_
     assert not exceptions(page), exceptions(page)
 
 
-def test_training_page_shows_the_curves_of_the_shipped_run_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_training_page_shows_the_curves_of_the_shipped_run(app_url, page):
     open_page(page, app_url, "Training")
     chart = page.locator("[data-testid=stPlotlyChart]").filter(has_text="accuracy").first
     chart.wait_for(timeout=30_000)
@@ -89,7 +93,10 @@ def test_training_page_shows_the_curves_of_the_shipped_run_browser_shipped_model
     assert not exceptions(page), exceptions(page)
 
 
-def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run_browser_shipped_model_needs_mnist(
+@pytest.mark.mnist
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
         app_url, page):
     cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
     np.fill_diagonal(cm, 0)
@@ -115,5 +122,5 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run_brows
 
     page.get_by_role("button", name="How model default was trained").click()
     page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=60_000)
-    page.get_by_text("default (default, test").first.wait_for(timeout=30_000)
+    page.get_by_text("default (cnn, test").first.wait_for(timeout=30_000)  # model id (preset)
     assert not exceptions(page), exceptions(page)

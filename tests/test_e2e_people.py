@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from browser import chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
+from tests.browser import app_env, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
 from digitlab.non_digits import hash_sign
 from digitlab.photo_like import Conditions, photo
 from digitlab.stroke_digits import STYLES
@@ -15,10 +15,7 @@ from digitlab.stroke_digits import STYLES
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    d = tmp_path_factory.mktemp("e2e-people")
-    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
-           "DIGITLAB_CACHE": str(d / "cache")}
-    with streamlit_server(env) as url:
+    with streamlit_server(app_env(tmp_path_factory.mktemp("e2e-people"))) as url:
         yield url
 
 
@@ -28,7 +25,9 @@ def page():
         yield p
 
 
-def test_a_photo_of_a_digit_on_shaded_paper_is_read_browser_shipped_model(app_url, page, tmp_path):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_photo_of_a_digit_on_shaded_paper_is_read(app_url, page, tmp_path):
     # A 4 in blue ballpoint, half the page in shadow, light falling off, JPEG: what a phone gives.
     conditions = Conditions(ink="blue", shadow=0.5, light_gradient=0.4, paper_noise=4, blur=1.0, jpeg_quality=60)
     picture = photo(STYLES[4]["open"], conditions, np.random.default_rng(7))
@@ -41,14 +40,18 @@ def test_a_photo_of_a_digit_on_shaded_paper_is_read_browser_shipped_model(app_ur
     assert not exceptions(page), exceptions(page)
 
 
-def test_a_slashed_zero_is_read_as_zero_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_slashed_zero_is_read_as_zero(app_url, page):
     box = open_app(page, app_url)
     strokes = STYLES[0]["slashed"]
     draw_strokes(page, strokes, box, left=0.15, top=0.1, size=0.75)
     assert wait_for_answer(page, strokes=len(strokes)) == "0"
 
 
-def test_a_hash_sign_is_not_read_as_a_digit_browser_shipped_model(app_url, page):
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_hash_sign_is_not_read_as_a_digit(app_url, page):
     box = open_app(page, app_url)
     strokes = hash_sign(np.random.default_rng(0))
     draw_strokes(page, strokes, box, left=0.15, top=0.1, size=0.75)

@@ -7,16 +7,16 @@ import sys
 
 import pytest
 
-from browser import ROOT, chromium_browser, open_app, streamlit_server
-from digitlab.lock import TrainingLock
-from conftest import mnist_path
+from digitlab.jobs.lock import TrainingLock
+from digitlab.models import DEFAULT_PRESET
+from tests.browser import ROOT, app_env, chromium_browser, open_app, streamlit_server
+from tests.helpers import mnist_path
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     d = tmp_path_factory.mktemp("e2e-retrain")
-    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
-           "DIGITLAB_CACHE": str(d / "cache"), "DIGITLAB_MNIST": mnist_path()}
+    env = app_env(d, DIGITLAB_MNIST=mnist_path())
     with streamlit_server(env) as url:
         yield url, d / "store"
 
@@ -36,18 +36,20 @@ def set_epochs(sidebar, n: int) -> None:
         arg=n)
 
 
-def test_retrain_cancel_retrain_compare_activate_browser_needs_mnist(app):
+@pytest.mark.mnist
+@pytest.mark.browser
+def test_retrain_cancel_retrain_compare_activate(app):
     url, store = app
     with chromium_browser() as browser:
         page, second = browser.new_page(), browser.new_page()
         open_app(page, url)
         sidebar = page.locator("[data-testid=stSidebar]")
         set_epochs(sidebar, 30)  # long enough to cancel it for sure
-        with TrainingLock({"preset": "default", "source": "train_model.py"}, root=store):
+        with TrainingLock({"preset": "cnn-padded", "source": "train_model.py"}, root=store):
             sidebar.get_by_role("button", name="Retrain").click()
-            sidebar.get_by_text(re.compile("already running: preset default.*from train_model.py")).wait_for()
-        sidebar.get_by_role("button", name="Retrain").click()
-        sidebar.get_by_text("Training seed003-mlp512-rmsprop").wait_for(timeout=60_000)
+            sidebar.get_by_text(re.compile("already running: preset cnn-padded.*from train_model.py")).wait_for()
+        sidebar.get_by_role("button", name="Retrain").click()  # the preselected preset
+        sidebar.get_by_text(f"Training {DEFAULT_PRESET}").wait_for(timeout=60_000)
         first = progress_text(page)
         page.wait_for_function(
             "(t) => { const el = [...document.querySelectorAll('[data-testid=stSidebar] *')]"
@@ -56,7 +58,7 @@ def test_retrain_cancel_retrain_compare_activate_browser_needs_mnist(app):
 
         # Another tab sees the same job, and the shell is refused while it runs.
         open_app(second, url)
-        second.locator("[data-testid=stSidebar]").get_by_text("Training seed003-mlp512-rmsprop").wait_for(timeout=30_000)
+        second.locator("[data-testid=stSidebar]").get_by_text(f"Training {DEFAULT_PRESET}").wait_for(timeout=30_000)
         cli = subprocess.run([sys.executable, "train_model.py", "--preset", "seed000-mlp784"], cwd=ROOT,
                              capture_output=True, text=True, timeout=120,
                              env={"PATH": "/usr/bin:/bin", "DIGITLAB_MODEL_STORE": str(store),
@@ -78,12 +80,14 @@ def test_retrain_cancel_retrain_compare_activate_browser_needs_mnist(app):
         dialog.get_by_text(re.compile(r"test digits right before, wrong now")).wait_for(timeout=30_000)
         dialog.get_by_role("button", name="Make the new model active").click()
         page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
-        # The sidebar now describes the new model as the active one.
-        sidebar.locator("[data-testid=stCaptionContainer]", has_text="MNIST test accuracy").filter(
-            has_text="seed003-mlp512-rmsprop").wait_for(timeout=30_000)
+        runs = [p.name for p in store.iterdir() if not p.name.startswith(".") and p.is_dir()]
+        assert len(runs) == 1 and runs[0].endswith(f"-{DEFAULT_PRESET}")
+        # The sidebar's model picker now shows the new model as the active one.
+        page.wait_for_function(
+            "(want) => [...document.querySelectorAll('[data-testid=stSidebar] input')].some(i => i.value.startsWith(want))",
+            arg=f"{runs[0]} ({DEFAULT_PRESET}, test ", timeout=30_000)
 
-    runs = [p.name for p in store.iterdir() if not p.name.startswith(".") and p.is_dir()]
-    assert len(runs) == 1 and runs[0].endswith("seed003-mlp512-rmsprop")
     assert json.loads((store / "active.json").read_text())["id"] == runs[0]
     info = json.loads((store / runs[0] / "run.json").read_text())
-    assert info["train_images"] == 5000
+    assert info["config"]["subset"] == 5000 and info["validation_images"] == round(5000 * info["config"]["validation_split"])
+    assert info["train_images"] == 5000 - info["validation_images"] + info["synthetic_flagged_ones"]

@@ -7,11 +7,11 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.model_selection import cross_val_score
 
-from digitlab import explore, paths
+from digitlab import explore, metrics, paths
 from digitlab.pictures import captioned_sheet, enlarge
 from digitlab.store import ModelStore
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 SHIPPED_RUN = json.loads((ROOT / "model_store" / "default" / "run.json").read_text())
 
@@ -24,7 +24,8 @@ def shipped_test_probabilities():
 # --------------------------------------------------------------- browsing
 
 
-def test_class_counts_of_real_mnist_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_class_counts_of_real_mnist(mnist):
     train, test = explore.class_counts(mnist.y_train), explore.class_counts(mnist.y_test)
     assert train.sum() == 60000 and test.sum() == 10000
     assert train[1] == 6742 and train[5] == 5421  # the commonest and the rarest digit of MNIST
@@ -64,50 +65,79 @@ def test_select_predictions_orders_by_confidence_and_filters():
     y = np.array([0, 1, 2, 3, 4])
     p = np.full((5, 10), 0.01)
     p[0, 7], p[1, 1], p[2, 7], p[3, 5], p[4, 4] = 0.6, 0.9, 0.95, 0.8, 0.5  # wrong: 0, 2, 3
-    assert explore.select_predictions(y, p).tolist() == [2, 3, 0]
-    assert explore.select_predictions(y, p, predicted_digit=7).tolist() == [2, 0]
-    assert explore.select_predictions(y, p, true_digit=0).tolist() == [0]
-    assert explore.select_predictions(y, p, true_digit=1).tolist() == []  # 1 is read right
-    assert explore.select_predictions(y, p, wrong_only=False, least_confident_first=True).tolist() == [4, 0, 3, 1, 2]
+    assert metrics.select_predictions(y, p).tolist() == [2, 3, 0]
+    assert metrics.select_predictions(y, p, predicted_digit=7).tolist() == [2, 0]
+    assert metrics.select_predictions(y, p, true_digit=0).tolist() == [0]
+    assert metrics.select_predictions(y, p, true_digit=1).tolist() == []  # 1 is read right
+    assert metrics.select_predictions(y, p, wrong_only=False, least_confident_first=True).tolist() == [4, 0, 3, 1, 2]
     with pytest.raises(ValueError, match="shape"):
-        explore.select_predictions(y, p[:3])
+        metrics.select_predictions(y, p[:3])
 
 
-def test_mistakes_of_the_shipped_model_match_its_run_json_needs_mnist_shipped_model(mnist, shipped_test_probabilities):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_mistakes_of_the_shipped_model_match_its_run_json(mnist, shipped_test_probabilities):
     p, y = shipped_test_probabilities, mnist.y_test
     pred = p.argmax(axis=1)
-    wrong = explore.select_predictions(y, p)
+    wrong = metrics.select_predictions(y, p)
     assert len(wrong) == round((1 - SHIPPED_RUN["test_accuracy"]) * 10000)
     assert np.all(pred[wrong] != y[wrong])
     confidence = p[wrong, pred[wrong]]
     assert np.all(np.diff(confidence) <= 0)  # most confidently wrong first
-    cm = explore.confusion(y, pred)
+    cm = metrics.confusion(y, pred)
     np.testing.assert_array_equal(cm, np.array(SHIPPED_RUN["confusion_matrix"]))
     for t in range(10):
         for q in range(10):
             if t != q:
-                assert len(explore.select_predictions(y, p, true_digit=t, predicted_digit=q)) == cm[t, q]
+                assert len(metrics.select_predictions(y, p, true_digit=t, predicted_digit=q)) == cm[t, q]
 
 
-def test_precision_and_recall_per_digit_needs_mnist_shipped_model(mnist, shipped_test_probabilities):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_precision_and_recall_per_digit(mnist, shipped_test_probabilities):
     pred = shipped_test_probabilities.argmax(axis=1)
-    s = explore.class_scores(mnist.y_test, pred)
-    cm = explore.confusion(mnist.y_test, pred)
+    s = metrics.class_scores(mnist.y_test, pred)
+    cm = metrics.confusion(mnist.y_test, pred)
     np.testing.assert_allclose(s.recall, np.diag(cm) / cm.sum(axis=1))
     np.testing.assert_allclose(s.precision, np.diag(cm) / cm.sum(axis=0))
     assert s.support.tolist() == explore.class_counts(mnist.y_test).tolist()
 
 
 def test_a_digit_never_predicted_has_precision_zero_not_an_error():
-    s = explore.class_scores(np.array([0, 1, 1]), np.array([0, 0, 0]))
+    s = metrics.class_scores(np.array([0, 1, 1]), np.array([0, 0, 0]))
     assert s.precision[1] == 0 and s.recall[1] == 0 and s.recall[0] == 1 and s.precision[0] == pytest.approx(1 / 3)
+
+
+def test_changed_predictions_are_what_a_new_model_gets_newly_wrong_and_newly_right():
+    y = np.array([0, 1, 2, 3, 4])
+    worse, better = metrics.changed_predictions(y, np.array([0, 1, 9, 9, 4]), np.array([0, 9, 2, 9, 4]))
+    assert worse.tolist() == [1] and better.tolist() == [2]
+
+
+def test_test_probabilities_are_the_saved_ones_else_computed_once_and_kept_as_float32(tmp_path):
+    info = {"id": "r1", "started": "2026-01-01T00:00:00", "parameters": 10}
+    saved = np.full((10000, 10), 0.1, np.float32)
+    assert explore.test_probabilities("r1", info, saved, "fp", lambda: 1 / 0) is not saved  # a float32 copy
+    calls = []
+    # Two answers 1e-4 apart: float16 would make them equal, and the argmax could flip.
+    p = np.zeros((10000, 10), np.float32)
+    p[:, 3], p[:, 5] = 0.50005, 0.49995
+
+    def compute():
+        calls.append(1)
+        return p
+
+    first = explore.test_probabilities("r1", info, None, "fp", compute)
+    again = explore.test_probabilities("r1", info, None, "fp", compute)
+    assert len(calls) == 1 and again.dtype == np.float32 and (again.argmax(1) == 3).all()
+    np.testing.assert_array_equal(first, again)
 
 
 def test_compare_errors_splits_the_mistakes_of_two_models():
     y = np.array([0, 1, 2, 3, 4, 5])
     a = np.array([0, 7, 7, 3, 9, 5])  # wrong: 1, 2, 4
     b = np.array([0, 7, 8, 8, 4, 5])  # wrong: 1, 2, 3
-    c = explore.compare_errors(y, a, b)
+    c = metrics.compare_errors(y, a, b)
     assert c.shared.tolist() == [1, 2]
     assert c.same_answer.tolist() == [1]
     assert c.only_a.tolist() == [4] and c.only_b.tolist() == [3]
@@ -118,12 +148,13 @@ def test_compare_errors_splits_the_mistakes_of_two_models():
 
 def test_map_views_offer_seed002s_hidden_units_only_for_seed002():
     assert explore.map_views("seed002-softmax784")[0] == "hidden-z01"
-    assert "hidden-z01" not in explore.map_views("default")
-    assert explore.map_views("default")[0] == "features-pca"  # the quick one opens first
+    assert "hidden-z01" not in explore.map_views("cnn")
+    assert explore.map_views("cnn")[0] == "features-pca"  # the quick one opens first
     assert explore.map_views(None) == ["pixels-pca", "pixels-tsne"]
 
 
-def test_tsne_of_pixels_keeps_digits_together_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_tsne_of_pixels_keeps_digits_together(mnist):
     x = mnist.x_test[:600].reshape(600, -1) / 255.0
     y = mnist.y_test[:600]
     steps = []
@@ -145,7 +176,8 @@ def test_project_rejects_what_it_cannot_do():
     np.testing.assert_array_equal(explore.project(np.arange(12.0).reshape(4, 3), "z01"), [[0, 1], [3, 4], [6, 7], [9, 10]])
 
 
-def test_seed002_hidden_units_are_its_feature_layer_and_its_map_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_seed002_hidden_units_are_its_feature_layer_and_its_map(mnist):
     from digitlab.inference import Classifier
     from digitlab.models import softmax784
 
@@ -158,7 +190,9 @@ def test_seed002_hidden_units_are_its_feature_layer_and_its_map_needs_mnist(mnis
     np.testing.assert_allclose(coords, z[:, :2])
 
 
-def test_model_features_are_the_input_of_the_last_layer_shipped_model_needs_mnist(shipped_classifier, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_model_features_are_the_input_of_the_last_layer(shipped_classifier, mnist):
     f = shipped_classifier.features(mnist.x_test[:50])
     assert f.shape == (50, 256) and f.dtype == np.float32 and f.min() >= 0  # the CNN's 256 ReLU units
     last = shipped_classifier.model.layers[-1]
@@ -169,7 +203,9 @@ def test_model_features_are_the_input_of_the_last_layer_shipped_model_needs_mnis
                                atol=1e-4)
 
 
-def test_map_is_cached_per_model_and_recomputed_for_a_new_model_shipped_model_needs_mnist(shipped_classifier, mnist):
+@pytest.mark.mnist
+@pytest.mark.trained_model
+def test_map_is_cached_per_model_and_recomputed_for_a_new_model(shipped_classifier, mnist):
     images = mnist.x_test[:400]
     calls = []
 
@@ -195,7 +231,8 @@ def test_map_is_cached_per_model_and_recomputed_for_a_new_model_shipped_model_ne
     assert len(calls) == 3
 
 
-def test_pixel_maps_need_no_model_and_model_maps_do_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_pixel_maps_need_no_model_and_model_maps_do(mnist):
     images = mnist.x_test[:300]
     coords = explore.data_map("pixels-pca", images, data_fingerprint=mnist.fingerprint)
     assert coords.shape == (300, 2)
@@ -223,8 +260,8 @@ def test_map_neighbours_are_the_nearest_points_nearest_first():
 
 def test_kept_epoch_and_run_summary_of_the_shipped_run():
     assert explore.kept_epoch(SHIPPED_RUN) == SHIPPED_RUN["best_epoch"] == len(SHIPPED_RUN["history"])
-    row = explore.run_summary("default", SHIPPED_RUN)
-    assert row["preset"] == "default" and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
+    row = explore.run_summary("default", SHIPPED_RUN)  # the shipped run.json still says "default"
+    assert row["preset"] == "cnn" and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
     assert row["batch size"] == 256 and row["final val loss"] is not None and row["augment"] is True
 
 
@@ -236,8 +273,9 @@ def test_kept_epoch_of_a_keep_best_run_and_of_a_run_without_history():
     assert explore.run_summary("x", {})["kept epoch"] is None
 
 
-def test_one_stroke_call_gives_the_same_probabilities_and_features_as_two_shipped_model(shipped_classifier):
-    from conftest import stroke_picture
+@pytest.mark.trained_model
+def test_one_stroke_call_gives_the_same_probabilities_and_features_as_two(shipped_classifier):
+    from tests.helpers import stroke_picture
 
     prediction = shipped_classifier.classify(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
     image = prediction.steps.image

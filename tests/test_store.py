@@ -9,7 +9,7 @@ import pytest
 
 from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
 
-from conftest import ROOT, tiny_model
+from tests.helpers import ROOT, tiny_model
 
 
 def info(preset="seed003-mlp512-rmsprop", acc=0.97):
@@ -49,7 +49,7 @@ def test_killed_process_mid_save_leaves_no_model_behind(tmp_path):
         import sys, time
         sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'tests')!r})
         import numpy as np
-        from conftest import tiny_model
+        from tests.helpers import tiny_model
         from digitlab.store import ModelStore
         def slow_save(*a, **k):
             print("saving", flush=True)
@@ -126,7 +126,8 @@ def test_delete_refuses_active_and_shipped(tmp_path):
     assert b.id not in [r.id for r in store.runs()]
 
 
-def test_shipped_model_has_a_complete_run_json_shipped_model():
+@pytest.mark.trained_model
+def test_shipped_model_has_a_complete_run_json():
     run = ModelStore().get(SHIPPED_ID)
     for key in ("preset", "config", "history", "test_accuracy", "confusion_matrix", "test_predictions",
                 "training_seconds", "versions", "data_fingerprint"):

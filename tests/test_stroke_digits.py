@@ -1,6 +1,7 @@
 """The hand-made stroke digits: rendering, jitter, and the shipped model on them."""
 
 import numpy as np
+import pytest
 
 from digitlab.preprocess import preprocess
 from digitlab.stroke_digits import STYLES, jitter, plain, render
@@ -26,7 +27,8 @@ def test_jitter_keeps_every_stroke_in_the_unit_square_and_changes_it():
             assert not np.allclose(points, np.concatenate([np.asarray(s) for s in strokes]))
 
 
-def test_every_plainly_drawn_style_is_read_right_shipped_model(shipped_classifier):
+@pytest.mark.trained_model
+def test_every_plainly_drawn_style_is_read_right(shipped_classifier):
     images, labels, names = [], [], []
     for digit, styles in STYLES.items():
         for name, strokes in styles.items():

@@ -1,9 +1,15 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from digitlab.lock import TrainingBusy, TrainingLock, is_training_running
-from digitlab.models import PRESETS, feature_model
-from digitlab.training import Cancelled, TrainConfig, confusion_matrix, split_indices, train
+from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
+from digitlab.metrics import confusion
+from digitlab.models import DEFAULT_PRESET, PRESET_ALIASES, PRESETS, canonical_preset, feature_model, get_preset
+from digitlab.store import SHIPPED_ID, ModelStore
+from digitlab.training import Cancelled, TrainConfig, split_indices, train
+from tests.helpers import ROOT
 
 
 def test_split_is_disjoint_complete_and_seeded():
@@ -38,11 +44,12 @@ def test_every_preset_builds_a_softmax_over_ten_digits(name):
 
 
 def test_confusion_matrix_counts():
-    cm = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), n=3)
+    cm = confusion(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), n=3)
     assert cm.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
 
 
-def test_short_training_reports_progress_and_learns_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_short_training_reports_progress_and_learns(mnist):
     seen = []
     config = TrainConfig("seed003-mlp512-rmsprop", epochs=2, subset=3000, validation_split=0.2, keep_best=True)
     result = train(config, mnist, on_progress=seen.append)
@@ -59,24 +66,26 @@ def test_short_training_reports_progress_and_learns_needs_mnist(mnist):
     assert result.test_probabilities.shape == (10000, 10)
 
 
-def test_excluded_images_are_not_trained_on_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_excluded_images_are_not_trained_on(mnist):
     config = TrainConfig("seed000-mlp784", epochs=1, subset=1000, exclude=(0, 1, 2, 999))
     result = train(config, mnist)
     assert result.info["train_images"] == 996 and result.info["excluded_indices"] == [0, 1, 2, 999]
 
 
-def test_default_learns_pen_digits_styles_and_non_digits_only_when_augmenting_needs_mnist(mnist):
-    with_extras = train(TrainConfig("default", epochs=1, subset=1200), mnist).info
-    tr, va = split_indices(1200, PRESETS["default"].validation_split, 0)
+@pytest.mark.mnist
+def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mnist):
+    with_extras = train(TrainConfig("cnn", epochs=1, subset=1200), mnist).info
+    tr, va = split_indices(1200, PRESETS["cnn"].validation_split, 0)
     made = with_extras["extra_training_images"]
-    extras = PRESETS["default"].extras
+    extras = PRESETS["cnn"].extras
     # A subset gets its share of the pen digits, and non-digits as a share of its images.
     assert abs(made["pen digits"] - extras.pen_digits * 7494 * len(tr) / 60000) <= 2
     assert 0 < made["styles"] and 0.8 * extras.non_digits * len(tr) <= made["non-digits"] <= extras.non_digits * len(tr)
     assert with_extras["train_images"] == len(tr) + sum(made.values())
     assert with_extras["validation_images"] == len(va)  # the validation images stay MNIST's own
     assert 0.0 <= with_extras["history"][0]["accuracy"] <= 1.0  # accuracy over the digits only
-    plain = train(TrainConfig("default", epochs=1, subset=1200, augment=False), mnist).info
+    plain = train(TrainConfig("cnn", epochs=1, subset=1200, augment=False), mnist).info
     assert plain["extra_training_images"] == {} and plain["train_images"] == len(tr)
 
 
@@ -97,7 +106,8 @@ def test_non_digits_are_taught_a_flat_answer_and_digits_their_label():
     assert abs(float(metric.result()) - 0.5) < 1e-6  # 1 of the 2 digits right; the non-digit does not count
 
 
-def test_cancel_stops_between_batches_needs_mnist(mnist):
+@pytest.mark.mnist
+def test_cancel_stops_between_batches(mnist):
     calls = []
 
     def stop_after_three():
@@ -110,9 +120,31 @@ def test_cancel_stops_between_batches_needs_mnist(mnist):
 
 
 def test_second_lock_is_refused_with_who_holds_it(tmp_path):
-    with TrainingLock({"preset": "default", "source": "test"}, root=tmp_path):
-        assert is_training_running(tmp_path)
-        with pytest.raises(TrainingBusy, match="preset default.*from test"):
+    with TrainingLock({"preset": "cnn", "source": "test"}, root=tmp_path):
+        assert is_held(tmp_path)
+        with pytest.raises(TrainingBusy, match="preset cnn.*from test"):
             TrainingLock({"preset": "x"}, root=tmp_path).acquire()
-    assert not is_training_running(tmp_path)
+    assert not is_held(tmp_path)
     TrainingLock({"preset": "x"}, root=tmp_path).acquire().release()
+
+
+def test_old_preset_names_are_read_as_todays_and_one_preset_is_preselected():
+    assert PRESET_ALIASES == {"default": "cnn"}  # the one place old names live
+    assert canonical_preset("default") == "cnn" and canonical_preset("seed000-mlp784") == "seed000-mlp784"
+    assert canonical_preset(None) is None
+    assert get_preset("default") is PRESETS["cnn"] and "default" not in PRESETS
+    assert TrainConfig("default").resolved().preset == "cnn"  # an old command line trains and records "cnn"
+    assert DEFAULT_PRESET in PRESETS
+
+
+@pytest.mark.trained_model
+def test_the_shipped_run_says_default_and_is_read_as_cnn():
+    run = ModelStore().get(SHIPPED_ID)
+    assert run.info["preset"] == "default"  # the shipped files are not rewritten
+    assert run.preset == "cnn" and "(cnn, test" in run.label
+
+
+def test_listing_the_presets_needs_no_tensorflow():
+    code = "import sys; import digitlab.models, digitlab.store; print('keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitlab.neighbours import nearest
+from digitlab.neighbours import TrainingFeatures, nearest
 from digitlab.pictures import labelled_tiles, sheet
 from ui import resources
 
 
 @st.fragment(run_every=1.0)
-def _progress(job: resources.FeatureJob) -> None:
+def _progress(job: TrainingFeatures) -> None:
     """Redrawn every second until the features are ready, then the whole page once."""
     if job.features is None and job.error is None:
         st.progress(job.progress, text="The model is looking at all 60,000 training images once, "

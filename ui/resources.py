@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
+from digitlab import explore
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
-from digitlab.explore import model_tag
 from digitlab.inference import Classifier
-from digitlab.neighbours import cache_path, cached_features, unit_rows
-from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError, StoredRun
+from digitlab.neighbours import TrainingFeatures, cache_path, cached_features
+from digitlab.store import ModelStore, ModelStoreError, StoredRun
 
 
 @dataclass(frozen=True)
@@ -55,18 +54,10 @@ def _stamp(run_id: str) -> float:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _load(run_id: str, stamp: float) -> LoadedModel:
-    s = store()
-    try:
-        model, run = s.load(run_id)
-        warning = None
-    except ModelStoreError as e:
-        if run_id == SHIPPED_ID:
-            raise
-        model, run = s.load(SHIPPED_ID)
-        warning = f"{e}. Using the shipped default model instead."
+    model, run, warning = store().load_or_shipped(run_id)
     loaded = LoadedModel(Classifier(model), run, warning)
     # TensorFlow leaves ~300k long-lived objects; full collections of them
-    # stalled reruns by up to 0.5 s (STACK_NOTES). Freeze them out of the GC.
+    # stalled reruns by up to 0.5 s on this machine. Freeze them out of the GC.
     gc.collect()
     gc.freeze()
     return loaded
@@ -80,6 +71,51 @@ def model(run_id: str) -> LoadedModel:
 def active_model() -> LoadedModel:
     """The store's active model (the shipped default if it cannot be loaded)."""
     return model(store().active_id())
+
+
+def active_model_or_stop() -> LoadedModel:
+    """The active model for a page that cannot work without one; a fallback is said
+    on the page. If not even the shipped model loads, the page says so and stops."""
+    try:
+        loaded = active_model()
+    except ModelStoreError as e:
+        st.error(f"No model can be loaded: {e}. Train one from the sidebar or with `python train_model.py`.")
+        st.stop()
+    if loaded.warning:
+        st.warning(loaded.warning)
+    return loaded
+
+
+@st.cache_resource(show_spinner="Scoring the 10,000 test images with this model (once)…", max_entries=6)
+def _test_probabilities(run_id: str, stamp: float, fingerprint: str) -> np.ndarray:
+    run = store().get(run_id)
+
+    def compute() -> np.ndarray:
+        loaded = model(run_id)
+        if loaded.warning:  # the model fell back to another one: its answers would be mislabelled
+            raise ModelStoreError(loaded.warning)
+        return loaded.classifier.probabilities(_mnist().x_test)
+
+    return explore.test_probabilities(run_id, run.info, store().test_probabilities(run_id), fingerprint, compute)
+
+
+def test_probabilities(run_id: str, data: Mnist) -> np.ndarray:
+    """float32 (10000, 10): model ``run_id``'s test-set probabilities (see ``explore.test_probabilities``)."""
+    return _test_probabilities(run_id, _stamp(run_id), data.fingerprint)
+
+
+def test_predictions(run_id: str, data: Mnist) -> np.ndarray:
+    """int (10000,): model ``run_id``'s answers on the test set; from run.json when it has them (no model to load)."""
+    saved = store().get(run_id).info.get("test_predictions")
+    if isinstance(saved, list) and len(saved) == 10000:
+        return np.asarray(saved)
+    return test_probabilities(run_id, data).argmax(axis=1)
+
+
+def test_features(loaded: LoadedModel, data: Mnist) -> np.ndarray:
+    """float32 (10000, F): the model's features of the test images (the map's points), cached on disk."""
+    path = cache_path(loaded.run.id, explore.model_tag(loaded.run.info), data.fingerprint, explore.MAP_SPLIT)
+    return cached_features(path, lambda: loaded.classifier.features(data.x_test))
 
 
 @st.cache_resource(show_spinner="Loading MNIST…")
@@ -113,46 +149,17 @@ def mnist() -> tuple[Mnist | None, str | None]:
         return None, str(e)
 
 
-class FeatureJob:
-    """Unit-length features (60000, F) of the training set, computed in a thread.
-
-    The first drawing with a new model must not wait ~30 s for them: the page
-    shows ``progress`` until ``features`` is set (or ``error``).
-    """
-
-    CHUNK = 1000  # small chunks leave room for the strokes' own model calls
-
-    def __init__(self, classifier, data: Mnist, path):
-        self.progress = 0.0
-        self.features: np.ndarray | None = None
-        self.error: str | None = None
-        self._args = (classifier, data, path)
-        threading.Thread(target=self._run, name="train-features", daemon=True).start()
-
-    def _compute(self) -> np.ndarray:
-        classifier, data, _ = self._args
-        chunks = []
-        for i in range(0, len(data.x_train), self.CHUNK):
-            chunks.append(classifier.features(data.x_train[i : i + self.CHUNK]))
-            self.progress = min(1.0, (i + self.CHUNK) / len(data.x_train))
-        return np.concatenate(chunks)
-
-    def _run(self) -> None:
-        try:
-            self.features = unit_rows(cached_features(self._args[2], self._compute))
-        except Exception as e:  # noqa: BLE001 - shown on the page instead of a dead thread
-            self.error = f"{type(e).__name__}: {e}"
-
-
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _feature_job(run_id: str, stamp: float, fingerprint: str) -> FeatureJob:
+def _feature_job(run_id: str, stamp: float, fingerprint: str) -> TrainingFeatures:
     data, _ = mnist()
     loaded = model(run_id)
-    return FeatureJob(loaded.classifier, data, cache_path(run_id, model_tag(loaded.run.info), fingerprint))
+    return TrainingFeatures(loaded.classifier.features, data.x_train,
+                            cache_path(run_id, explore.model_tag(loaded.run.info), fingerprint))
 
 
-def train_features(run_id: str) -> tuple[FeatureJob | None, str | None]:
-    """(the feature job of model ``run_id``, None), or (None, what to do) without MNIST."""
+def train_features(run_id: str) -> tuple[TrainingFeatures | None, str | None]:
+    """(the training-set features of model ``run_id``, being computed or ready, None),
+    or (None, what to do) without MNIST."""
     data, error = mnist()
     if data is None:
         return None, error

@@ -33,7 +33,7 @@ def model_picker() -> None:
         st.sidebar.warning(f"This model's run.json is damaged: {info['error']}")
         return
     acc = info.get("test_accuracy")
-    lines = [f"**{info.get('preset', '?')}** — {info.get('description', '')}"]
+    lines = [f"**{run.preset}** — {info.get('description', '')}"]
     if isinstance(acc, float):
         lines.append(f"MNIST test accuracy **{acc:.2%}**")
     lines.append(f"trained {info.get('started', '?')[:16].replace('T', ' ')} in {info.get('training_seconds', 0):.0f} s")

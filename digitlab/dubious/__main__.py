@@ -1,0 +1,122 @@
+"""The command line of :mod:`digitlab.dubious` (see its docstring for the commands).
+
+``rank`` prints CSV on stdout (``rank,index,given_label,suggested_label,score``),
+progress goes to stderr. Exit codes: 0 done, 1 no MNIST or a training holds the
+lock, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from digitlab.data import SPLITS
+from digitlab.dubious import cache, folds
+from digitlab.dubious.ranking import rank, ranking_csv, top_sheet
+from digitlab.dubious.settings import DEFAULT_METHOD, FOLD_EPOCHS, FOLD_PRESET, METHODS, Settings
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m digitlab.dubious",
+                                description="Rank MNIST images by how likely their label is wrong.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def settings_flags(q: argparse.ArgumentParser) -> None:
+        d = Settings()
+        q.add_argument("--preset", default=d.preset, help="model trained on each fold; default: %(default)s")
+        q.add_argument("--folds", type=int, default=d.folds, help="K of K-fold; default: %(default)s")
+        q.add_argument("--epochs", type=_positive,
+                       help=f"epochs per fold model (default: {FOLD_EPOCHS} for {FOLD_PRESET}, else the preset's)")
+        q.add_argument("--batch-size", type=_positive, help="batch size (default: the preset's)")
+        q.add_argument("--seed", type=int, default=d.seed,
+                       help="random seed of the folds and the fold models' training; default: %(default)s")
+        q.add_argument("--subset", type=int, help="only the first N training images (quick tries)")
+        q.add_argument("--mnist", help="path to mnist.npz (else $DIGITLAB_MNIST, else Keras' cache)")
+
+    c = sub.add_parser("compute", help="build or refresh the cached out-of-fold probabilities")
+    settings_flags(c)
+    c.add_argument("--force", action="store_true", help="recompute even if a cached result exists")
+
+    for name, what in (("rank", "print the ranking as CSV"), ("sheet", "save the top images as one PNG")):
+        r = sub.add_parser(name, help=what + " (computing the probabilities first if needed)")
+        settings_flags(r)
+        r.add_argument("--split", required=True, choices=SPLITS)
+        r.add_argument("--top", type=_positive, required=True, help="how many images")
+        r.add_argument("--method", default=DEFAULT_METHOD, choices=list(METHODS),
+                       help="ranking; default: %(default)s")
+        if name == "sheet":
+            r.add_argument("--out", required=True, help="PNG file to write")
+    return p.parse_args(argv)
+
+
+class _Console:
+    """Progress on stderr (stdout is the CSV): a line per fold step, at most every 2 s."""
+
+    def __init__(self):
+        self.last, self.last_head = 0.0, ""
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now, head = time.monotonic(), message.split(":")[0]
+        if now - self.last >= 2 or head != self.last_head or fraction >= 1:
+            self.last, self.last_head = now, head
+            print(f"[{fraction:6.1%}] {message}", file=sys.stderr, flush=True)
+
+
+def _fail(message: object, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from digitlab.data import MnistUnavailable, load_mnist
+    from digitlab.jobs.lock import TrainingBusy
+
+    settings = Settings.for_preset(args.preset, epochs=args.epochs, folds=args.folds, batch_size=args.batch_size,
+                                   seed=args.seed, subset=args.subset)
+    try:
+        settings.resolved()  # bad settings are refused before MNIST is read
+        mnist = load_mnist(args.mnist)
+    except (KeyError, ValueError) as e:
+        return _fail(e.args[0], 2)
+    except MnistUnavailable as e:
+        return _fail(e, 1)
+
+    force = getattr(args, "force", False)
+    cached = None if force else cache.load(settings, mnist.fingerprint)
+    if cached is None:
+        print(f"computing out-of-fold probabilities: {settings.describe()}", file=sys.stderr, flush=True)
+    try:
+        result = cached or folds.ensure(settings, mnist, force=force, on_progress=_Console())
+    except TrainingBusy as e:
+        return _fail(e, 1)
+
+    if args.command == "compute":
+        where = "cached" if cached else "computed"
+        print(f"{where}: {result.path} ({result.meta.get('seconds', '?')} s to compute; out-of-fold accuracy per "
+              f"fold {', '.join(f'{a:.2%}' for a in result.meta.get('fold_accuracy', []))})")
+        return 0
+    ranking = rank(result, args.split, args.method)
+    if args.command == "rank":
+        sys.stdout.write(ranking_csv(ranking, args.top))
+        return 0
+    from PIL import Image
+
+    images, _ = mnist.split(args.split)
+    Image.fromarray(top_sheet(ranking, images, args.top)).save(args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Out-of-fold probabilities: K models, each scoring the fold of training images it never saw.
+
+See the package docstring for why. :func:`compute` trains and scores;
+:func:`ensure` returns the cached result or computes and caches it under the
+training lock (the command line); the app's background job
+(:mod:`digitlab.jobs.kinds`) holds that lock already and calls
+:func:`compute_and_save`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, replace
+from datetime import datetime
+from typing import Callable
+
+import numpy as np
+
+from digitlab.data import Mnist
+from digitlab.dubious import cache
+from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
+
+ProgressFn = Callable[[float, str], None]
+
+
+def fold_assignment(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """The fold (0..folds-1) of every sample, stratified by label: int8 (N,).
+
+    Each fold holds about the same share of every digit, so every fold model
+    learns all ten; ``seed`` fixes the shuffle.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.asarray(labels)
+    out = np.full(len(labels), -1, np.int8)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (_, held_out) in enumerate(splitter.split(np.zeros((len(labels), 1)), labels)):
+        out[held_out] = k
+    return out
+
+
+def compute(
+    settings: Settings,
+    mnist: Mnist,
+    *,
+    on_progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Result:
+    """Train one model per fold and collect out-of-sample probabilities (see the package doc).
+
+    ``on_progress(fraction 0-1, message)`` is called often; ``should_stop`` is
+    polled between batches and raises ``digitlab.jobs.Cancelled``.
+    """
+    import keras
+
+    from digitlab.training import TrainConfig, library_versions, predict_probabilities, train  # TensorFlow
+
+    s = settings.resolved()
+    n = s.subset or len(mnist.x_train)
+    x, y = mnist.x_train[:n], mnist.y_train[:n]
+    folds = fold_assignment(y, s.folds, s.seed)
+    train_probs = np.zeros((n, 10), np.float32)
+    train_votes = np.zeros((n, s.folds), np.int8)
+    test_sum = np.zeros((len(mnist.x_test), 10), np.float64)
+    test_votes = np.zeros((len(mnist.x_test), s.folds), np.int8)
+    fold_accuracy, t0 = [], time.monotonic()
+    report = on_progress or (lambda fraction, message: None)
+
+    for k in range(s.folds):
+        held_out = np.flatnonzero(folds == k)
+        config = TrainConfig(s.preset, epochs=s.epochs, batch_size=s.batch_size, seed=s.seed + k,
+                             validation_split=0.0, keep_best=False, augment=False, subset=s.subset,
+                             exclude=tuple(held_out.tolist()))
+
+        def fold_progress(p, k=k):
+            done = (k + 0.95 * p.fraction) / s.folds
+            report(done, f"fold {k + 1}/{s.folds}: epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}")
+
+        report(k / s.folds, f"fold {k + 1}/{s.folds}: training on {n - len(held_out):,} images")
+        trained = train(config, mnist, on_progress=fold_progress, should_stop=should_stop)
+        report((k + 0.95) / s.folds, f"fold {k + 1}/{s.folds}: scoring")
+        # Every fold model predicts every training image: the held-out rows are
+        # the evidence; the others feed fold_agreement (see the package doc).
+        p = predict_probabilities(trained.model, x)
+        train_probs[held_out] = p[held_out]
+        train_votes[:, k] = p.argmax(axis=1)
+        test_sum += trained.test_probabilities
+        test_votes[:, k] = trained.test_probabilities.argmax(axis=1)
+        fold_accuracy.append(float((p[held_out].argmax(axis=1) == y[held_out]).mean()))
+        del trained
+        keras.backend.clear_session()  # K models' graphs would otherwise pile up
+
+    test_probs = (test_sum / s.folds).astype(np.float32)
+    meta = {
+        "settings": asdict(s), "fingerprint": mnist.fingerprint, "format": FORMAT_VERSION,
+        "created": datetime.now().isoformat(timespec="seconds"), "seconds": round(time.monotonic() - t0, 1),
+        "fold_accuracy": fold_accuracy, "test_accuracy": float((test_probs.argmax(1) == mnist.y_test).mean()),
+        "versions": library_versions(),
+    }
+    report(1.0, "done")
+    return Result(settings=s, fingerprint=mnist.fingerprint, meta=meta,
+                  train=Evidence(labels=y.copy(), probs=train_probs, votes=train_votes, folds=folds),
+                  test=Evidence(labels=mnist.y_test.copy(), probs=test_probs, votes=test_votes))
+
+
+def compute_and_save(settings: Settings, mnist: Mnist, *, on_progress: ProgressFn | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> Result:
+    """:func:`compute`, then cache it; the caller holds the training lock. ``path`` is set."""
+    result = compute(settings, mnist, on_progress=on_progress, should_stop=should_stop)
+    return replace(result, path=cache.save(result))
+
+
+def ensure(settings: Settings, mnist: Mnist, *, force: bool = False, source: str = "the command line",
+           on_progress: ProgressFn | None = None, should_stop: Callable[[], bool] | None = None) -> Result:
+    """The cached result, or compute and cache it under the training lock.
+
+    Computing trains K models: it takes the same lock as any training (one at
+    a time on this machine), and raises ``TrainingBusy`` if one is running.
+    """
+    from digitlab.jobs.lock import TrainingLock
+
+    if not force:
+        cached = cache.load(settings, mnist.fingerprint)
+        if cached is not None:
+            return cached
+    s = settings.resolved()
+    with TrainingLock({"preset": f"dubious labels ({s.preset}, {s.folds} folds)", "source": source}):
+        return compute_and_save(settings, mnist, on_progress=on_progress, should_stop=should_stop)

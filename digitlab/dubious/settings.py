@@ -1,0 +1,129 @@
+"""What the out-of-fold probabilities are made with (:class:`Settings`) and what they are (:class:`Result`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from digitlab.data import check_split
+
+# Bumped when the cached file's layout or meaning changes: old files are then ignored.
+FORMAT_VERSION = 1
+METHODS: dict[str, str] = {
+    "confident_learning": "cleanlab confident learning: flagged issues first, then by label quality",
+    "normalized_margin": "cleanlab label quality (normalized margin)",
+    "self_confidence": "1 - the probability of the given label",
+    "fold_agreement": "how many fold models disagree with the given label",
+}
+# Best of the four on flipped labels (benchmarks/label_noise.py); the others stay one click away.
+DEFAULT_METHOD = "self_confidence"
+CSV_HEADER = ("rank", "index", "given_label", "suggested_label", "score")
+# Measured with benchmarks.label_noise on this 2-core machine (README), for the page to say what to expect.
+DEFAULT_MINUTES = "about 20 minutes"
+
+# The fold model of the default settings: the padded CNN for 3 epochs per fold. On 1% flipped labels
+# it finds 96.7% of them in its top N against 90.5% for the seed-003 MLP (benchmarks/label_noise.py,
+# README). Another fold preset trains for its own number of epochs unless told otherwise.
+FOLD_PRESET = "cnn-padded"
+FOLD_EPOCHS = 3
+
+
+def default_epochs(preset: str) -> int | None:
+    """Epochs per fold model when none are given: :data:`FOLD_EPOCHS` for :data:`FOLD_PRESET`,
+    else None (the preset's own)."""
+    return FOLD_EPOCHS if preset == FOLD_PRESET else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the out-of-fold probabilities are made.
+
+    ``preset``: the model trained on each fold (see ``digitlab.models.PRESETS``).
+    ``epochs``/``batch_size``: ``None`` means the preset's own value.
+    ``seed``: the random seed of the folds and of the fold models' training.
+    ``subset``: use only the first N training images (tests, quick looks); the
+    test set is always scored whole.
+    """
+
+    preset: str = FOLD_PRESET
+    folds: int = 5
+    epochs: int | None = FOLD_EPOCHS
+    batch_size: int | None = None
+    seed: int = 0
+    subset: int | None = None
+
+    @classmethod
+    def for_preset(cls, preset: str = FOLD_PRESET, *, epochs: int | None = None, **rest) -> "Settings":
+        """Settings for fold model ``preset``; ``epochs`` None means :func:`default_epochs`."""
+        return cls(preset, epochs=default_epochs(preset) if epochs is None else epochs, **rest)
+
+    def resolved(self) -> "Settings":
+        """A copy with the preset's values filled in, checked (``ValueError``/``KeyError``)."""
+        from digitlab.models import get_preset
+
+        p = get_preset(self.preset)
+        s = replace(self, preset=p.name, epochs=p.epochs if self.epochs is None else int(self.epochs),
+                    batch_size=p.batch_size if self.batch_size is None else int(self.batch_size),
+                    folds=int(self.folds), seed=int(self.seed),
+                    subset=None if self.subset in (None, 60000) else int(self.subset))
+        if not 2 <= s.folds <= 20:
+            raise ValueError("folds must be from 2 to 20")
+        if s.epochs < 1 or s.batch_size < 1:
+            raise ValueError("epochs and batch size must be at least 1")
+        if s.subset is not None and not 200 <= s.subset <= 60000:
+            raise ValueError("subset must be from 200 to 60000 images")
+        return s
+
+    def key(self) -> str:
+        """A short hash naming these (resolved) settings and the fold model's network.
+
+        The shipped result's file name holds it: what goes into it must not change.
+        """
+        from digitlab.models import architecture_key
+
+        s = self.resolved()
+        text = json.dumps({**asdict(s), "model": architecture_key(s.preset), "format": FORMAT_VERSION},
+                          sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def describe(self) -> str:
+        s = self.resolved()
+        images = f"first {s.subset:,} training images" if s.subset else "all 60,000 training images"
+        return f"{s.preset}, {s.folds} folds, {s.epochs} epochs, batch {s.batch_size}, random seed {s.seed}, {images}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One split's out-of-sample evidence, n images, K fold models.
+
+    ``labels`` uint8 (n,): the labels the models were given. ``probs`` float32
+    (n, 10): for training images, from the fold model that never saw the image;
+    for test images, the mean of the K fold models (none saw them). ``votes``
+    int8 (n, K): the digit each fold model predicts. ``folds`` int8 (n,), training
+    split only: the image's fold (``votes[i, folds[i]]`` is the out-of-fold vote).
+    """
+
+    labels: np.ndarray
+    probs: np.ndarray
+    votes: np.ndarray
+    folds: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """Out-of-sample evidence for both splits, what made it, and where it is stored."""
+
+    settings: Settings
+    fingerprint: str
+    train: Evidence
+    test: Evidence
+    meta: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def split(self, name: str) -> Evidence:
+        """The evidence of ``"train"`` or ``"test"``."""
+        return getattr(self, check_split(name))

@@ -1,0 +1,127 @@
+"""One training at a time, across threads, processes and browser tabs.
+
+The interface is small on purpose, so that another lock (a PostgreSQL
+advisory lock, when two app servers share a database) can take its place:
+
+- ``TrainingLock(about).acquire()`` or :class:`TrainingBusy`, whose message says
+  who holds it; ``release()``; also a context manager;
+- ``hand_over(pid)``: the runner process ``pid`` now holds it (it inherited
+  ``fileno()``); the caller's copy closes without unlocking;
+- :func:`describe_holder` and :func:`is_held`, which only *read*: asking
+  "is a training running?" never makes someone else's ``acquire()`` fail.
+
+Today's implementation: an exclusive ``flock`` on ``model_store/.training.lock``.
+The kernel drops it when the holding process dies, so a killed training never
+leaves it stuck. The holder writes into the file what it runs, its pid and the
+pid's start time (:mod:`digitlab.jobs.process`); :func:`is_held` checks that this
+process still runs, rather than trying the lock (which, for a moment, holds it).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+from digitlab import paths
+from digitlab.fileio import read_json
+from digitlab.jobs import process
+
+LOCK_NAME = ".training.lock"
+
+
+class TrainingBusy(RuntimeError):
+    """Another training holds the lock; the message says which and since when."""
+
+
+def lock_path(root: Path | None = None) -> Path:
+    return (Path(root) if root else paths.model_store_dir()) / LOCK_NAME
+
+
+class TrainingLock:
+    """``acquire()`` or raise :class:`TrainingBusy`; ``release()`` when done.
+
+    ``about``: ``{"preset": what is trained, "source": where it was started}``,
+    shown to whoever is refused.
+    """
+
+    def __init__(self, about: dict, root: Path | None = None):
+        self.path = lock_path(root)
+        self.about = about
+        self._file = None
+
+    def acquire(self) -> "TrainingLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(self.path, "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            raise TrainingBusy(describe_holder(self.path.parent)) from None
+        self._file = f
+        self._record(os.getpid())
+        return self
+
+    def _record(self, pid: int) -> None:
+        """Say in the file who holds the lock (only its holder writes there)."""
+        self._file.seek(0)
+        self._file.truncate()
+        json.dump({**self.about, "pid": pid, "pid_start": process.start_time(pid),
+                   "since": datetime.now().isoformat(timespec="seconds")}, self._file)
+        self._file.flush()
+
+    def fileno(self) -> int:
+        """The locked file's descriptor, for the runner process to inherit."""
+        if self._file is None:
+            raise RuntimeError("the lock is not held")
+        return self._file.fileno()
+
+    def hand_over(self, pid: int) -> None:
+        """Process ``pid``, which inherited :meth:`fileno`, holds the lock now; close our copy."""
+        if self._file is not None:
+            self._record(pid)
+            self._file.close()  # the child's copy of the descriptor keeps the lock
+            self._file = None
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.truncate(0)
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "TrainingLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def release_inherited(fd: int) -> None:
+    """In the runner: let go of the lock handed over as descriptor ``fd`` (its record first,
+    so that :func:`is_held` says so at once, not when this process has exited)."""
+    os.ftruncate(fd, 0)
+    os.close(fd)
+
+
+def _holder(root: Path | None) -> dict | None:
+    """What the holder recorded, if that process still runs; else None (no training)."""
+    h = read_json(lock_path(root))
+    if isinstance(h, dict) and process.alive(h.get("pid"), h.get("pid_start")):
+        return h
+    return None
+
+
+def describe_holder(root: Path | None = None) -> str:
+    h = _holder(root) or {}
+    if not h:
+        return "a training is already running. Wait for it or cancel it first."
+    return (f"a training is already running: preset {h.get('preset', '?')}, started {h.get('since', '?')} "
+            f"from {h.get('source', '?')} (pid {h.get('pid', '?')}). Wait for it or cancel it first.")
+
+
+def is_held(root: Path | None = None) -> bool:
+    """True while a live process holds the lock. Reads only: never takes the lock, even for a moment."""
+    return _holder(root) is not None

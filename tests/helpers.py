@@ -1,0 +1,60 @@
+"""Helpers the tests share (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+# The small real K-fold run of the ``small_dubious_run`` fixture: 3 fold models (seed-003 MLP,
+# 1 epoch) on the first 600 training images, so that train #500 is in it.
+SMALL_DUBIOUS = dict(preset="seed003-mlp512-rmsprop", folds=3, epochs=1, subset=600)
+
+
+def mnist_path() -> str | None:
+    """The real MNIST: $DIGITLAB_MNIST, else the shared copy beside the repository, else None."""
+    return os.environ.get("DIGITLAB_MNIST") or (str(SHARED_MNIST) if SHARED_MNIST.exists() else None)
+
+
+def tiny_model():
+    """A real (untrained) Keras model small enough to save in milliseconds."""
+    import keras
+
+    return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+
+
+def activate_tiny_model() -> str:
+    """Store a tiny real model with 16 features (nearest neighbours cost nothing) and make it active."""
+    import keras
+
+    from digitlab.store import ModelStore
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    store = ModelStore()
+    run = store.save(model, {"preset": "tiny", "description": "test model", "test_accuracy": 0.1,
+                             "started": "2026-01-01T00:00:00"})
+    store.set_active(run.id)
+    return run.id
+
+
+def stroke_picture(points: list[tuple[float, float]], size: int = 280, pen: float = 18.0) -> np.ndarray:
+    """RGBA canvas-like drawing of a polyline (x, y in 0-1 of the canvas), ink in alpha."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(img)
+    xy = [(x * size, y * size) for x, y in points]
+    draw.line(xy, fill=255, width=int(pen), joint="curve")
+    r = pen / 2
+    for x, y in (xy[0], xy[-1]):
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    alpha = np.asarray(img)
+    out = np.zeros((size, size, 4), np.uint8)
+    out[..., :3] = 255
+    out[..., 3] = alpha
+    return out
