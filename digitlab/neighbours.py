@@ -72,15 +72,22 @@ class TrainingFeatures:
             self.error = f"{type(e).__name__}: {e}"
 
 
-def nearest(query: np.ndarray, unit_features: np.ndarray, k: int = 8, exclude: int | None = None) -> np.ndarray:
+def nearest(query: np.ndarray, unit_features: np.ndarray, k: int = 8, exclude: int | None = None,
+            among: np.ndarray | None = None) -> np.ndarray:
     """Indices of the ``k`` rows of ``unit_features`` (N, F) most like ``query`` (F,).
 
     ``exclude``: an index never to return (the image itself, when it is one of them).
+    ``among``: bool (N,), only these rows (e.g. the training images of one label).
     """
     q = query.astype(np.float32)
     q = q / max(float(np.linalg.norm(q)), 1e-12)
     scores = unit_features @ q
     if exclude is not None:
         scores[exclude] = -np.inf
-    top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+    if among is not None:
+        scores[~np.asarray(among, bool)] = -np.inf
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k < 1:
+        return np.zeros(0, np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
     return top[np.argsort(-scores[top])]

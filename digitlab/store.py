@@ -212,17 +212,14 @@ class ModelStore:
 
 
 def _inference_copy(model):
-    """The same network and weights without the optimizer's state.
+    """The same network and weights, float32 throughout, without the optimizer's state.
 
     Keras 3 saves a compiled model's Adam moments too, tripling the file
     (20 MB instead of 7 for the default CNN); nobody resumes training from it.
     """
-    if getattr(model, "optimizer", None) is None:
-        return model
-    # Not keras.models.clone_model: in Keras 3.15 the clone keeps the compile state.
-    copy = model.__class__.from_config(model.get_config())
-    copy.set_weights(model.get_weights())
-    return copy
+    from digitlab.models import float32_copy
+
+    return model if getattr(model, "optimizer", None) is None else float32_copy(model)
 
 
 def _read_info(folder: Path) -> dict:

@@ -20,8 +20,8 @@ from digitlab.augment import augment_batch
 from digitlab.data import Mnist
 from digitlab.jobs import Cancelled  # noqa: F401 - what train() raises; callers catch it from here or there
 from digitlab.metrics import confusion
-from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT, extra_training_data
-from digitlab.models import get_preset
+from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT, cached_extra_training_data
+from digitlab.models import build, float32_copy, get_preset
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def train(
     if c.augment and preset.extras:
         # Made from the training split's own images: the validation images stay untouched.
         t0 = time.monotonic()
-        added = extra_training_data(preset.extras, x_tr, y_tr, c.seed)
+        added = cached_extra_training_data(preset.extras, x_tr, y_tr, c.seed)
         x_tr, y_tr, made = np.concatenate([x_tr, added.images]), np.concatenate([y_tr, added.labels]), added.counts
         prepared_in = time.monotonic() - t0
     if extra is not None and len(extra[0]):
@@ -250,7 +250,7 @@ def train(
     val_ds = make_dataset(mnist.x_train[va], mnist.y_train[va], 1000) if len(va) else None
 
     batches = int(np.ceil(len(x_tr) / c.batch_size))
-    model = preset.build()
+    model = build(preset)
     non_digits = bool((y_tr == NOT_A_DIGIT).any())
     model.compile(optimizer=preset.optimizer(c.epochs * batches),
                   loss=digit_or_uniform_loss if non_digits else "sparse_categorical_crossentropy",
@@ -262,6 +262,7 @@ def train(
     train_seconds = time.monotonic() - t0
     if c.keep_best and reporter.best_weights is not None:
         model.set_weights(reporter.best_weights)
+    model = float32_copy(model)  # what is stored and evaluated: float32, no optimizer state
 
     if on_progress:
         on_progress(Progress(c.epochs, c.epochs, batches, batches, train_seconds, {}, reporter.history, "evaluating"))

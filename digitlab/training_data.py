@@ -13,15 +13,22 @@ adds, to the training split only (never to the validation images):
   target is "every digit equally likely" (outlier exposure), so the model
   answers such a drawing with a flat, unsure distribution.
 
-All of it is drawn in numpy before training (seeded): about a minute; see
-:func:`extra_training_data`.
+All of it is drawn in numpy before training (seeded): about a minute on two
+cores, so it is kept in ``cache/training_data/`` and drawn again only when the
+training images, the seed, the extras or the code that draws them change
+(:func:`cached_extra_training_data`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from digitlab import fileio, paths
 
 MNIST_TRAINING_IMAGES = 60000
 NOT_A_DIGIT = 10  # the label of a non-digit drawing; the model still has ten outputs
@@ -91,3 +98,38 @@ def extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray
         return ExtraImages(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), {})
     return ExtraImages(np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts]).astype(np.uint8),
                        {name: int(len(images)) for name, images, _ in parts})
+
+
+# The modules whose code decides what the extra images look like: a change to any of them draws anew.
+DRAWING_CODE = ("training_data", "pendigits", "styles", "non_digits", "stroke_digits", "preprocess")
+
+
+def cache_key(extras: Extras, x_train: np.ndarray, y_train: np.ndarray, seed: int) -> str:
+    """A hash of everything the extra images depend on, including the code that draws them."""
+    h = hashlib.sha256(json.dumps({"extras": extras.spec(), "seed": seed}, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(x_train).tobytes())
+    h.update(np.ascontiguousarray(y_train).tobytes())
+    for module in DRAWING_CODE:
+        h.update((Path(__file__).parent / f"{module}.py").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cached_extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray, seed: int) -> ExtraImages:
+    """:func:`extra_training_data`, read from ``cache/training_data/`` when it was drawn before.
+
+    A missing or damaged cache file is drawn again; a cache folder that cannot be
+    written is not an error (the images are only drawn again next time).
+    """
+    path = paths.cache_dir() / "training_data" / f"{cache_key(extras, x_train, y_train, seed)}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return ExtraImages(f["images"], f["labels"], json.loads(str(f["counts"])))
+    except (OSError, ValueError, KeyError):
+        pass
+    made = extra_training_data(extras, x_train, y_train, seed)
+    try:
+        fileio.write_npz_atomic(path, compressed=True, images=made.images, labels=made.labels,
+                                counts=np.array(json.dumps(made.counts)))
+    except OSError:
+        pass
+    return made

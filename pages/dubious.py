@@ -21,15 +21,13 @@ from digitlab.pictures import fit_square, labelled_tiles, sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
 from ui import charts, job_panel, resources
-from ui.neighbours import nearest_training_images
+from ui.label_evidence import METHOD_TITLES, alike_by_label, ranks_under_each_method
 from ui.retrain import training_allowed
 
 PER_PAGE = 40
 COLUMNS = 10
 SHORTCUT = ("train", 500)  # a famous one, as a navigation shortcut only: its rank comes from the models
 SPLIT_NAMES = {"train": "Training set (60,000)", "test": "Test set (10,000)"}
-METHOD_TITLES = {"confident_learning": "Confident learning (cleanlab)", "normalized_margin": "Label quality (cleanlab)",
-                 "self_confidence": "Self-confidence", "fold_agreement": "Fold agreement"}
 MARK_BUTTONS = {"label wrong": "❌ Label wrong", "ambiguous": "❓ Ambiguous", "label fine": "✅ Label fine"}
 
 st.title("Dubious labels")
@@ -108,6 +106,8 @@ def compute_section(key: str) -> None:
 
 
 found = results_for_data()
+for skipped, problem in dubious.damaged(data.fingerprint):
+    st.warning(f"Skipped {skipped.name} ({skipped.parent.name}/): {problem}. Compute the ranking again to replace it.")
 if not found:
     st.info("No ranking has been computed for this copy of MNIST yet. It needs out-of-fold probabilities: "
             "K models, each trained without one K-th of the training set, score the images they never saw. "
@@ -136,10 +136,12 @@ def follow_selection() -> None:
 a, b = st.columns([2, 3])
 split = a.radio("Images", dubious.SPLITS, format_func=SPLIT_NAMES.get, horizontal=True, key="dubious-split",
                 on_change=follow_selection)
-method = b.selectbox("Ranking", list(dubious.METHODS), index=list(dubious.METHODS).index(dubious.DEFAULT_METHOD),
-                     format_func=METHOD_TITLES.get, key="dubious-method",
+methods = dubious.methods_of(result)  # a result made before the neighbours' evidence offers fewer
+if st.session_state.get("dubious-method") not in methods:
+    st.session_state["dubious-method"] = dubious.DEFAULT_METHOD if dubious.DEFAULT_METHOD in methods else methods[0]
+method = b.selectbox("Ranking", methods, format_func=METHOD_TITLES.get, key="dubious-method",
                      on_change=follow_selection,
-                     help="  \n".join(f"**{METHOD_TITLES[m]}**: {d}" for m, d in dubious.METHODS.items()))
+                     help="  \n".join(f"**{METHOD_TITLES[m]}**: {dubious.METHODS[m]}" for m in methods))
 r = ranking(*stamp, split, method)
 images, _ = data.split(split)
 marks = label_marks.load_marks()
@@ -258,11 +260,8 @@ with right:
                    type="primary" if current == mark else "secondary", width="stretch")
     cols[3].button("Clear", key="dubious-mark-clear", on_click=label_marks.set_mark, args=(split, index, None),
                    disabled=current is None, width="stretch")
-    try:
-        nearest_training_images(images[index], resources.active_model(), summary=True,
-                                exclude=index if split == "train" else None)
-    except ModelStoreError as e:
-        st.info(f"Nearest training images need a model: {e}")
+    ranks_under_each_method(result, split, index, lambda m: ranking(*stamp, split, m))
+    alike_by_label(images[index], given, suggested, exclude=index if split == "train" else None)
 
 # --------------------------------------------------------------------------- marks, export, retraining
 

@@ -147,6 +147,25 @@ def test_damaged_or_mislabelled_result_files_are_not_offered(small_result, monke
     other = dubious.save(replace(result, fingerprint="another-copy-of-mnist"))
     os.replace(other, good.parent / f"oof-{result.fingerprint}-otherdata000.npz")  # named for this data, is not
     assert dubious.available(result.fingerprint) == [good]
+    reasons = dict((p.name, why) for p, why in dubious.damaged(result.fingerprint))
+    assert "damaged" in reasons[f"oof-{result.fingerprint}-damaged00000.npz"]
+    assert "another copy" in reasons[f"oof-{result.fingerprint}-otherdata000.npz"]
+    assert good.name not in reasons
+
+
+def test_results_made_before_the_neighbours_offer_only_the_rankings_they_can():
+    result, wrong = synthetic_result()
+    older = replace(result, train=replace(result.train, neighbours=None), test=replace(result.test, neighbours=None))
+    assert dubious.methods_of(result) == list(dubious.METHODS)
+    assert "neighbours" not in dubious.methods_of(older) and "self_confidence" in dubious.methods_of(older)
+    with pytest.raises(ValueError, match="compute it again"):
+        dubious.rank(older, "train", "combined")
+
+
+def test_the_combined_ranking_is_the_same_every_time():
+    result, _ = synthetic_result(seed=5)
+    a, b = dubious.rank(result, "train", "combined"), dubious.rank(result, "train", "combined")
+    assert np.array_equal(a.order, b.order) and np.array_equal(a.score, b.score)
 
 
 # --------------------------------------------------------------------------- rankings
@@ -165,9 +184,11 @@ def synthetic_result(n: int = 400, folds: int = 5, seed: int = 0) -> tuple[dubio
     labels[wrong] = (truth[wrong] + 3) % 10
     votes = np.repeat(truth[:, None], folds, axis=1).astype(np.int8)
     votes[wrong[:2], :2] = labels[wrong[:2], None]  # two wrong ones are half-memorised
+    neighbours = np.full((n, 10), 0.02, np.float32)  # most nearest images carry the true digit
+    neighbours[np.arange(n), truth] = 0.82
     train = dubious.Evidence(labels=labels.astype(np.uint8), probs=probs, votes=votes,
-                             folds=np.arange(n, dtype=np.int8) % folds)
-    test = dubious.Evidence(labels=labels.astype(np.uint8), probs=probs, votes=votes)
+                             folds=np.arange(n, dtype=np.int8) % folds, neighbours=neighbours)
+    test = dubious.Evidence(labels=labels.astype(np.uint8), probs=probs, votes=votes, neighbours=neighbours)
     return dubious.Result(dubious.Settings(), "synthetic", train=train, test=test), wrong
 
 

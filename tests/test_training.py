@@ -148,3 +148,22 @@ def test_listing_the_presets_needs_no_tensorflow():
     code = "import sys; import digitlab.models, digitlab.store; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_extra_images_are_drawn_once_and_again_when_anything_they_depend_on_changes(isolated_dirs):
+    from digitlab.training_data import Extras, cache_key, cached_extra_training_data
+
+    x = np.zeros((40, 28, 28), np.uint8)
+    x[:, 4:24, 12:16] = 255  # forty 1s
+    y = np.ones(40, np.uint8)
+    extras = Extras(styles=(("1 with a flag", 0.5),), non_digits=0.25)
+    first = cached_extra_training_data(extras, x, y, seed=0)
+    cached = list((isolated_dirs / "cache" / "training_data").glob("*.npz"))
+    assert len(cached) == 1 and first.counts["non-digits"] > 0
+    again = cached_extra_training_data(extras, x, y, seed=0)
+    assert np.array_equal(first.images, again.images) and first.counts == again.counts
+    key = cache_key(extras, x, y, 0)
+    assert key != cache_key(extras, x, y, 1) and key != cache_key(Extras(non_digits=0.25), x, y, 0)
+    assert key != cache_key(extras, x[:-1], y[:-1], 0)
+    cached[0].write_bytes(b"damaged")
+    assert np.array_equal(cached_extra_training_data(extras, x, y, seed=0).images, first.images)

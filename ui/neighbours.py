@@ -22,12 +22,14 @@ def _progress(job: TrainingFeatures) -> None:
 
 def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *, k: int = 8,
                             exclude: int | None = None, summary: bool = False,
-                            features: np.ndarray | None = None) -> None:
+                            features: np.ndarray | None = None, label: int | None = None) -> None:
     """Show the ``k`` training images nearest to ``image`` (uint8 or float 28×28) in the
     model's feature space, with their labels; or what is missing, or a progress bar.
-    ``features``: the image's features (F,) if the caller has them already."""
+    ``features``: the image's features (F,) if the caller has them already.
+    ``label``: only training images with this label."""
     if summary:
-        st.markdown(f"**Most alike training images** (by the active model, {loaded.run.id})")
+        what = "training images" if label is None else f"training images labelled {label}"
+        st.markdown(f"**Most alike {what}** (by the active model, {loaded.run.id})")
     job, error = resources.train_features(loaded.run.id)
     if job is None:
         st.info(f"Showing the nearest training images needs the MNIST dataset. {error}")
@@ -41,9 +43,9 @@ def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *,
     data, _ = resources.mnist()
     if features is None:
         features = loaded.classifier.features(image)[0]
-    idx = nearest(features, job.features, k=k, exclude=exclude)
+    idx = nearest(features, job.features, k=k, exclude=exclude, among=None if label is None else data.y_train == label)
     labels = data.y_train[idx]
-    if summary:
+    if summary and label is None:
         common = int(np.bincount(labels, minlength=10).argmax())
         st.caption(f"{int((labels == common).sum())} of the {len(idx)} are labelled {common}.")
     # One picture, not k: each st.image is another element to draw and another request, on every stroke.

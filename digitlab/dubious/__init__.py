@@ -46,14 +46,16 @@ models and the data alone.
 """
 
 from digitlab.data import SPLITS
-from digitlab.dubious.cache import available, file_name, is_shipped, load, read, save
+from digitlab.dubious.cache import available, damaged, file_name, is_shipped, load, read, save
 from digitlab.dubious.folds import compute, ensure, fold_assignment
-from digitlab.dubious.ranking import Ranking, rank, ranking_csv, top_sheet
+from digitlab.dubious import evidence
+from digitlab.dubious.ranking import Ranking, methods_of, rank, ranking_csv, top_sheet
 from digitlab.dubious.settings import (CSV_HEADER, DEFAULT_METHOD, DEFAULT_MINUTES, FOLD_EPOCHS, FOLD_PRESET,
                                        METHODS, Evidence, Result, Settings, default_epochs)
 
 __all__ = [
     "SPLITS", "CSV_HEADER", "DEFAULT_METHOD", "DEFAULT_MINUTES", "FOLD_EPOCHS", "FOLD_PRESET", "METHODS",
     "Evidence", "Result", "Settings", "default_epochs", "compute", "ensure", "fold_assignment",
-    "available", "file_name", "is_shipped", "load", "read", "save", "Ranking", "rank", "ranking_csv", "top_sheet",
+    "available", "damaged", "file_name", "is_shipped", "load", "read", "save", "Ranking", "rank", "ranking_csv", "top_sheet",
+    "evidence", "methods_of",
 ]

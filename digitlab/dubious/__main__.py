@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(e, 1)
 
     force = getattr(args, "force", False)
+    for path, problem in cache.damaged(mnist.fingerprint):
+        print(f"warning: skipped {path}: {problem}", file=sys.stderr)
     cached = None if force else cache.load(settings, mnist.fingerprint)
     if cached is None:
         print(f"computing out-of-fold probabilities: {settings.describe()}", file=sys.stderr, flush=True)

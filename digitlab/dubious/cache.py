@@ -47,14 +47,24 @@ def save(result: Result, folder: Path | None = None) -> Path:
     # The fields, not whatever meta says, decide what the file claims to be.
     meta = {**result.meta, "settings": asdict(result.settings.resolved()), "fingerprint": result.fingerprint,
             "format": FORMAT_VERSION}
-    train, test = result.train, result.test
-    return write_npz_atomic(
-        folder / file_name(result.settings, result.fingerprint), compressed=True, meta=np.array(json.dumps(meta)),
-        train_labels=train.labels.astype(np.uint8), train_probs=train.probs.astype(np.float16),
-        train_folds=train.folds.astype(np.int8), train_votes=train.votes.astype(np.int8),
-        test_labels=test.labels.astype(np.uint8), test_probs=test.probs.astype(np.float16),
-        test_votes=test.votes.astype(np.int8),
-    )
+    arrays = {}
+    for split in SPLITS:
+        e = result.split(split)
+        arrays |= {f"{split}_labels": e.labels.astype(np.uint8), f"{split}_probs": e.probs.astype(np.float16),
+                   f"{split}_votes": e.votes.astype(np.int8)}
+        optional = {"folds": (e.folds, np.int8), "plain_probs": (e.plain_probs, np.float16),
+                    "neighbours": (e.neighbours, np.float16)}
+        arrays |= {f"{split}_{name}": a.astype(dtype) for name, (a, dtype) in optional.items() if a is not None}
+    return write_npz_atomic(folder / file_name(result.settings, result.fingerprint), compressed=True,
+                            meta=np.array(json.dumps(meta)), **arrays)
+
+
+def _distribution(p: np.ndarray | None) -> np.ndarray | None:
+    """float16 rows sum to 1 only within ~1e-3; cleanlab expects real distributions: float32, renormalised."""
+    if p is None:
+        return None
+    p = p.astype(np.float32)
+    return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
 
 
 def read(path: Path) -> Result:
@@ -66,10 +76,12 @@ def read(path: Path) -> Result:
         settings = Settings(**meta["settings"])
         evidence = {}
         for split in SPLITS:
-            # float16 rows sum to 1 only within ~1e-3; cleanlab expects real distributions.
-            p = arrays[f"{split}_probs"].astype(np.float32)
-            evidence[split] = Evidence(labels=arrays[f"{split}_labels"], probs=p / np.maximum(p.sum(1, keepdims=True), 1e-12),
-                                       votes=arrays[f"{split}_votes"], folds=arrays.get(f"{split}_folds"))
+            neighbours = arrays.get(f"{split}_neighbours")
+            evidence[split] = Evidence(
+                labels=arrays[f"{split}_labels"], probs=_distribution(arrays[f"{split}_probs"]),
+                votes=arrays[f"{split}_votes"], folds=arrays.get(f"{split}_folds"),
+                plain_probs=_distribution(arrays.get(f"{split}_plain_probs")),
+                neighbours=None if neighbours is None else neighbours.astype(np.float32))
     except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
         raise ValueError(f"{path} is not a readable dubious-labels result ({e})") from e
     return Result(settings=settings, fingerprint=meta["fingerprint"], train=evidence["train"],
@@ -109,11 +121,32 @@ def available(fingerprint: str) -> list[Path]:
     return found
 
 
-@functools.lru_cache(maxsize=64)
+def damaged(fingerprint: str) -> list[tuple[Path, str]]:
+    """The result files named for this data that cannot be used, and why: for the page and the
+    command line to say so instead of skipping them in silence."""
+    out = []
+    for folder in search_folders():
+        if folder.is_dir():
+            for path in sorted(folder.glob(f"oof-{fingerprint}-*.npz")):
+                problem = _problem(str(path), path.stat().st_mtime, fingerprint)
+                if problem:
+                    out.append((path, problem))
+    return out
+
+
 def _usable(path: str, mtime: float, fingerprint: str) -> bool:
-    """Whether the file at ``path`` (as of ``mtime``) is a current-format result for this data."""
+    return _problem(path, mtime, fingerprint) is None
+
+
+@functools.lru_cache(maxsize=64)
+def _problem(path: str, mtime: float, fingerprint: str) -> str | None:
+    """Why the file at ``path`` (as of ``mtime``) is not a current-format result for this data, or None."""
     try:
         result = read(Path(path))
-    except ValueError:
-        return False
-    return result.fingerprint == fingerprint and result.meta.get("format") == FORMAT_VERSION
+    except ValueError as e:
+        return f"damaged or incomplete ({e.__cause__ or e})"
+    if result.fingerprint != fingerprint:
+        return "made from another copy of MNIST"
+    if result.meta.get("format") != FORMAT_VERSION:
+        return f"an older format ({result.meta.get('format')})"
+    return None

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from digitlab.data import Mnist
-from digitlab.dubious import cache
+from digitlab.dubious import cache, evidence
 from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
 
 ProgressFn = Callable[[float, str], None]
@@ -53,54 +53,68 @@ def compute(
     """
     import keras
 
-    from digitlab.training import TrainConfig, library_versions, predict_probabilities, train  # TensorFlow
+    from digitlab.inference import Classifier  # TensorFlow
+    from digitlab.training import TrainConfig, library_versions, train
 
     s = settings.resolved()
     n = s.subset or len(mnist.x_train)
-    x, y = mnist.x_train[:n], mnist.y_train[:n]
+    x, y = mnist.x_train[:n].astype(np.float32) / 255.0, mnist.y_train[:n]
+    x_test = mnist.x_test.astype(np.float32) / 255.0
     folds = fold_assignment(y, s.folds, s.seed)
-    train_probs = np.zeros((n, 10), np.float32)
+    train_e = {name: np.zeros((n, 10), np.float32) for name in ("probs", "plain", "neighbours")}
+    test_e = {name: np.zeros((len(x_test), 10), np.float64) for name in ("probs", "plain", "neighbours")}
     train_votes = np.zeros((n, s.folds), np.int8)
-    test_sum = np.zeros((len(mnist.x_test), 10), np.float64)
-    test_votes = np.zeros((len(mnist.x_test), s.folds), np.int8)
-    fold_accuracy, t0 = [], time.monotonic()
+    test_votes = np.zeros((len(x_test), s.folds), np.int8)
+    fold_accuracy, temperatures, t0 = [], [], time.monotonic()
     report = on_progress or (lambda fraction, message: None)
 
     for k in range(s.folds):
-        held_out = np.flatnonzero(folds == k)
+        held_out = folds == k
         config = TrainConfig(s.preset, epochs=s.epochs, batch_size=s.batch_size, seed=s.seed + k,
-                             validation_split=0.0, keep_best=False, augment=False, subset=s.subset,
-                             exclude=tuple(held_out.tolist()))
+                             validation_split=0.0, keep_best=False, augment=s.augment, subset=s.subset,
+                             exclude=tuple(np.flatnonzero(held_out).tolist()))
 
         def fold_progress(p, k=k):
-            done = (k + 0.95 * p.fraction) / s.folds
+            done = (k + 0.9 * p.fraction) / s.folds
             report(done, f"fold {k + 1}/{s.folds}: epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}")
 
-        report(k / s.folds, f"fold {k + 1}/{s.folds}: training on {n - len(held_out):,} images")
+        report(k / s.folds, f"fold {k + 1}/{s.folds}: training on {n - int(held_out.sum()):,} images")
         trained = train(config, mnist, on_progress=fold_progress, should_stop=should_stop)
-        report((k + 0.95) / s.folds, f"fold {k + 1}/{s.folds}: scoring")
-        # Every fold model predicts every training image: the held-out rows are
-        # the evidence; the others feed fold_agreement (see the package doc).
-        p = predict_probabilities(trained.model, x)
-        train_probs[held_out] = p[held_out]
-        train_votes[:, k] = p.argmax(axis=1)
-        test_sum += trained.test_probabilities
-        test_votes[:, k] = trained.test_probabilities.argmax(axis=1)
-        fold_accuracy.append(float((p[held_out].argmax(axis=1) == y[held_out]).mean()))
-        del trained
+        report((k + 0.9) / s.folds, f"fold {k + 1}/{s.folds}: scoring")
+        clf = Classifier(trained.model)
+        # Every fold model scores every training image: the held-out rows are the evidence;
+        # the others feed fold_agreement (see the package doc).
+        plain, tta = evidence.tta_probabilities(clf.probabilities, x) if s.tta else (clf.probabilities(x),) * 2
+        train_e["plain"][held_out], train_e["probs"][held_out] = plain[held_out], tta[held_out]
+        train_votes[:, k] = tta.argmax(axis=1)
+        # Neighbours among the images this model learned from (never the held-out fold itself).
+        features = clf.features(x)
+        learned = ~held_out
+        train_e["neighbours"][held_out] = evidence.neighbour_labels(features[held_out], features[learned], y[learned])
+        plain_t, tta_t = evidence.tta_probabilities(clf.probabilities, x_test) if s.tta else (clf.probabilities(x_test),) * 2
+        test_e["plain"] += plain_t
+        test_e["probs"] += tta_t
+        test_e["neighbours"] += evidence.neighbour_labels(clf.features(x_test), features[learned], y[learned])
+        test_votes[:, k] = tta_t.argmax(axis=1)
+        fold_accuracy.append(float((tta[held_out].argmax(axis=1) == y[held_out]).mean()))
+        temperatures.append(evidence.fit_temperature(tta[held_out], y[held_out]))
+        del trained, clf
         keras.backend.clear_session()  # K models' graphs would otherwise pile up
 
-    test_probs = (test_sum / s.folds).astype(np.float32)
+    test_mean = {name: (a / s.folds).astype(np.float32) for name, a in test_e.items()}
     meta = {
         "settings": asdict(s), "fingerprint": mnist.fingerprint, "format": FORMAT_VERSION,
         "created": datetime.now().isoformat(timespec="seconds"), "seconds": round(time.monotonic() - t0, 1),
-        "fold_accuracy": fold_accuracy, "test_accuracy": float((test_probs.argmax(1) == mnist.y_test).mean()),
+        "fold_accuracy": fold_accuracy, "temperatures": temperatures,
+        "test_accuracy": float((test_mean["probs"].argmax(1) == mnist.y_test).mean()),
         "versions": library_versions(),
     }
     report(1.0, "done")
     return Result(settings=s, fingerprint=mnist.fingerprint, meta=meta,
-                  train=Evidence(labels=y.copy(), probs=train_probs, votes=train_votes, folds=folds),
-                  test=Evidence(labels=mnist.y_test.copy(), probs=test_probs, votes=test_votes))
+                  train=Evidence(labels=y.copy(), probs=train_e["probs"], votes=train_votes, folds=folds,
+                                 plain_probs=train_e["plain"], neighbours=train_e["neighbours"]),
+                  test=Evidence(labels=mnist.y_test.copy(), probs=test_mean["probs"], votes=test_votes,
+                                plain_probs=test_mean["plain"], neighbours=test_mean["neighbours"]))
 
 
 def compute_and_save(settings: Settings, mnist: Mnist, *, on_progress: ProgressFn | None = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitlab.dubious.settings import CSV_HEADER, DEFAULT_METHOD, METHODS, Result
+from digitlab.dubious.settings import CSV_HEADER, DEFAULT_METHOD, METHODS, NEEDS_NEIGHBOURS, Result
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,9 @@ def rank(result: Result, split: str, method: str = DEFAULT_METHOD) -> Ranking:
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+    if method not in methods_of(result):
+        raise ValueError(f"the {method} ranking needs the neighbours' evidence, which this result lacks "
+                         "(made before it existed): compute it again")
     evidence = result.split(split)
     labels = evidence.labels.astype(np.int64)
     probs = evidence.probs
@@ -82,6 +85,13 @@ def rank(result: Result, split: str, method: str = DEFAULT_METHOD) -> Ranking:
         tie_break = quality_score("self_confidence")
         score = (disagree / votes.shape[1]).astype(np.float32)
         order = np.lexsort((np.arange(len(labels)), -tie_break, -disagree))
+    elif method in NEEDS_NEIGHBOURS:
+        rows = np.arange(len(labels))
+        share = evidence.neighbours[rows, labels]
+        if method == "combined":
+            share = np.sqrt(share * probs[rows, labels])
+        score = (1.0 - share).astype(np.float32)
+        order = np.lexsort((np.arange(len(labels)), -quality_score("self_confidence"), -score))
     elif method == "confident_learning":
         score = quality_score("normalized_margin")
         rest = np.flatnonzero(~flagged)
@@ -91,6 +101,12 @@ def rank(result: Result, split: str, method: str = DEFAULT_METHOD) -> Ranking:
         score = quality_score(method)
         order = np.argsort(-score, kind="stable")
     return Ranking(split, method, order.astype(np.int64), score, labels, suggested, flagged)
+
+
+def methods_of(result: Result) -> list[str]:
+    """The ranking methods ``result`` has the evidence for, in :data:`METHODS` order."""
+    has_neighbours = result.train.neighbours is not None and result.test.neighbours is not None
+    return [m for m in METHODS if has_neighbours or m not in NEEDS_NEIGHBOURS]
 
 
 def ranking_csv(ranking: Ranking, top: int) -> str:

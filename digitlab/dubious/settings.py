@@ -18,7 +18,11 @@ METHODS: dict[str, str] = {
     "normalized_margin": "cleanlab label quality (normalized margin)",
     "self_confidence": "1 - the probability of the given label",
     "fold_agreement": "how many fold models disagree with the given label",
+    "neighbours": "1 - the share of the given label among the nearest training images",
+    "combined": "self-confidence and neighbours together (1 - the geometric mean of the two shares)",
 }
+# The methods that need the neighbours' evidence, which results made before 2026-11-29 lack.
+NEEDS_NEIGHBOURS = ("neighbours", "combined")
 # Best of the four on flipped labels (benchmarks/label_noise.py); the others stay one click away.
 DEFAULT_METHOD = "self_confidence"
 CSV_HEADER = ("rank", "index", "given_label", "suggested_label", "score")
@@ -55,6 +59,8 @@ class Settings:
     batch_size: int | None = None
     seed: int = 0
     subset: int | None = None
+    augment: bool = False  # train each fold model with its preset's augmentation and extra images
+    tta: bool = False  # score with test-time augmentation (digitlab.dubious.evidence)
 
     @classmethod
     def for_preset(cls, preset: str = FOLD_PRESET, *, epochs: int | None = None, **rest) -> "Settings":
@@ -86,14 +92,19 @@ class Settings:
         from digitlab.models import architecture_key
 
         s = self.resolved()
-        text = json.dumps({**asdict(s), "model": architecture_key(s.preset), "format": FORMAT_VERSION},
-                          sort_keys=True)
+        spec = asdict(s)
+        for name in ("augment", "tta"):  # named only when on: keys made before they existed stay valid
+            if not spec[name]:
+                del spec[name]
+        text = json.dumps({**spec, "model": architecture_key(s.preset), "format": FORMAT_VERSION}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def describe(self) -> str:
         s = self.resolved()
         images = f"first {s.subset:,} training images" if s.subset else "all 60,000 training images"
-        return f"{s.preset}, {s.folds} folds, {s.epochs} epochs, batch {s.batch_size}, random seed {s.seed}, {images}"
+        extras = "".join([", with augmentation" if s.augment else "", ", test-time augmentation" if s.tta else ""])
+        return (f"{s.preset}, {s.folds} folds, {s.epochs} epochs, batch {s.batch_size}, random seed {s.seed}, "
+                f"{images}{extras}")
 
 
 @dataclass(frozen=True)
@@ -102,15 +113,22 @@ class Evidence:
 
     ``labels`` uint8 (n,): the labels the models were given. ``probs`` float32
     (n, 10): for training images, from the fold model that never saw the image;
-    for test images, the mean of the K fold models (none saw them). ``votes``
-    int8 (n, K): the digit each fold model predicts. ``folds`` int8 (n,), training
-    split only: the image's fold (``votes[i, folds[i]]`` is the out-of-fold vote).
+    for test images, the mean of the K fold models (none saw them); with
+    test-time augmentation when the settings ask for it. ``votes`` int8 (n, K):
+    the digit each fold model predicts. ``folds`` int8 (n,), training split only:
+    the image's fold (``votes[i, folds[i]]`` is the out-of-fold vote).
+    ``plain_probs`` float32 (n, 10): the same without test-time augmentation, and
+    ``neighbours`` float32 (n, 10): the share of each digit among the labels of
+    the image's nearest training images in the fold model's feature space
+    (``digitlab.dubious.evidence``); both None in results made before they existed.
     """
 
     labels: np.ndarray
     probs: np.ndarray
     votes: np.ndarray
     folds: np.ndarray | None = None
+    plain_probs: np.ndarray | None = None
+    neighbours: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
