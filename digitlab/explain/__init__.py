@@ -14,4 +14,8 @@ No Streamlit here: the Draw page's inside view (``ui/inside.py``) only arranges 
 
 from digitlab.explain.network import LayerInfo, Network
 
-__all__ = ["LayerInfo", "Network"]
+# The saliency the page shows and the CLI writes: the method whose most salient pixels, taken
+# away, hurt the answer most on the deletion test (benchmarks/saliency_faithfulness.py, README).
+SALIENCY_METHOD = "integrated-gradients"
+
+__all__ = ["SALIENCY_METHOD", "LayerInfo", "Network"]
