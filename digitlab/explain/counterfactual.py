@@ -98,6 +98,12 @@ def counterfactuals(margins: MarginFn, image: np.ndarray, targets, *, step: floa
         xa = x[active]
         movable = ((g > 0) & (xa < 1)) | ((g < 0) & (xa > 0))
         strength = np.where(movable, np.abs(g), 0).reshape(len(active), -1)
+        stuck = strength.max(axis=1) == 0  # no pixel can help (a flat spot): it will not get closer
+        for i, pi in zip(active[stuck], p[keep][stuck]):
+            found[i] = (pi, False)
+        active, xa, g, strength = active[~stuck], xa[~stuck], g[~stuck], strength[~stuck]
+        if len(active) == 0:
+            break
         chosen = np.argpartition(-strength, pixels - 1, axis=1)[:, :pixels]
         flat = xa.reshape(len(active), -1)
         rows = np.arange(len(active))[:, None]
