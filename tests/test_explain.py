@@ -138,7 +138,12 @@ def test_first_dense_weights_are_an_mlps_28x28_images_and_none_for_a_cnn(mlp, cn
 def test_a_softmax_hidden_layer_is_found_as_seed_002_has_it(mlp, cnn):
     from digitlab.models import softmax784
 
+    from digitlab.store import ModelStore
+
     assert Network(softmax784()).hidden_softmax() == "z"
+    store = ModelStore()
+    loaded, _ = store.load(store.save(softmax784(), {"preset": "seed002-softmax784"}).id)
+    assert Network(loaded).hidden_softmax() == "z"  # as stored and read back, too
     assert mlp.hidden_softmax() is None and cnn.hidden_softmax() is None
 
 

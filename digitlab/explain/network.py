@@ -257,11 +257,11 @@ class Network:
 
     def hidden_softmax(self) -> str | None:
         """Name of the layer the output reads when it is a Dense layer with a softmax activation
-        (seed 002's hidden units z), else None."""
-        if len(self.layers) < 2:
+        (seed 002's hidden units z; a Dropout between them is skipped, it does nothing while
+        reading), else None."""
+        if not isinstance(self.model, keras.Sequential) or len(self.layers) < 2:
             return None
-        feature = self.model.layers[-1].input
-        for layer, info in zip(self.model.layers[:-1], self.layers[:-1]):
-            if layer.output is feature and info.kind == "Dense" and info.activation == "softmax":
-                return info.name
+        before = [info for info in self.layers[:-1] if info.kind != "Dropout"]
+        if before and before[-1].kind == "Dense" and before[-1].activation == "softmax":
+            return before[-1].name
         return None
