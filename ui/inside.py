@@ -59,14 +59,28 @@ def _layers(net: Network, image: np.ndarray, loaded: resources.LoadedModel, key:
     st.markdown("#### 1. Layer by layer")
     st.caption(f"Your 28×28 goes through the {len(net.layers)} layers of model `{loaded.run.id}` from top to bottom; "
                "each line is one layer and what it made of your drawing.")
-    for view in V.layer_views(net, image):
-        st.markdown(f"{view.title}: {view.text}")
-        if view.picture is not None:
-            st.image(view.picture, caption=view.caption, width=min(view.picture.shape[1], 560))
-        if view.weights is not None:
-            st.image(view.weights, caption=view.weights_caption, width=min(view.weights.shape[1], 700))
-        if view.z01 is not None:
-            _hidden_scatter(loaded, view.z01, key)
+    views = V.layer_views(net, image)
+    i = 0
+    while i < len(views):
+        # A convolution and the pooling after it side by side (stacked on a phone): same maps, same order.
+        if views[i].picture is not None and i + 1 < len(views) and "Pooling" in views[i + 1].info.kind:
+            for column, view in zip(st.columns(2), views[i : i + 2]):
+                with column:
+                    _layer(view, loaded, key)
+            i += 2
+        else:
+            _layer(views[i], loaded, key)
+            i += 1
+
+
+def _layer(view: V.LayerView, loaded: resources.LoadedModel, key: str) -> None:
+    st.markdown(f"{view.title}: {view.text}")
+    if view.picture is not None:
+        st.image(view.picture, caption=view.caption, width=min(view.picture.shape[1], 560))
+    if view.weights is not None:
+        st.image(view.weights, caption=view.weights_caption, width=min(view.weights.shape[1], 700))
+    if view.z01 is not None:
+        _hidden_scatter(loaded, view.z01, key)
 
 
 def _hidden_scatter(loaded: resources.LoadedModel, z01: tuple[float, float], key: str) -> None:
@@ -120,7 +134,7 @@ def _changes(net: Network, image: np.ndarray, digit: int, key: str) -> None:
     st.markdown("#### 3. What would change its mind")
     st.caption("Change the 28×28 itself (the preprocessing would undo a shift; here the network gets it as it is) "
                "and watch the answer follow. How far can you turn or thin it before it reads another digit?")
-    controls, picture, chart = st.columns([4, 3, 4])
+    controls, result = st.columns(2, gap="large")
     with controls:
         degrees = st.slider("Turn (degrees, anticlockwise)", -90, 90, 0, 5, key=f"{key}-degrees")
         right = st.slider("Move right (pixels)", -8, 8, 0, key=f"{key}-right")
@@ -132,11 +146,11 @@ def _changes(net: Network, image: np.ndarray, digit: int, key: str) -> None:
     view = V.changed_view(net, image, degrees=degrees, right=right, down=down, stroke_pixels=stroke,
                           erase_fraction=erase / 100, erase_side=side or "top")
     p = view.probabilities
-    picture.image(view.picture, caption="What the network now gets", width=280)
-    with chart:
-        verdict = "still" if view.digit == digit else "now"
-        st.markdown(f"It {verdict} reads **{view.digit}** ({p[view.digit]:.0%}).")
-        st.plotly_chart(charts.probabilities(p, height=220), config={"displayModeBar": False}, key=f"{key}-changed")
+    with result:
+        verdict = "still reads" if view.digit == digit else "now reads"
+        st.markdown(f"What the network now gets: it {verdict} **{view.digit}** ({p[view.digit]:.0%}).")
+        st.image(view.picture, width=224)
+        st.plotly_chart(charts.probabilities(p, height=200), config={"displayModeBar": False}, key=f"{key}-changed")
     st.markdown(f'<div class="inside-changed" data-digit="{view.digit}" '
                 f'data-probabilities="{",".join(f"{v:.4f}" for v in p)}"></div>', unsafe_allow_html=True)
     _counterfactual(net, image, digit, key)

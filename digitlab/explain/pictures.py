@@ -20,9 +20,13 @@ MAGENTA = np.array([255, 60, 220], np.float32)  # ink it takes away
 DIGIT_GREY = 0.45  # the digit under an overlay, dimmed so the colours stand out
 
 
-def symmetric_scale(values: np.ndarray) -> float:
-    """The largest absolute value (1 if all are 0): the colour scale runs from -it to +it."""
-    m = float(np.max(np.abs(values))) if np.size(values) else 0.0
+def symmetric_scale(values: np.ndarray, percentile: float = 99.0) -> float:
+    """The colour scale of a signed map: it runs from -scale to +scale. ``scale`` is the
+    ``percentile`` of the non-zero absolute values, so that one extreme pixel does not leave
+    all the others black (those above it are drawn at full colour); 1 if all are 0."""
+    a = np.abs(np.asarray(values, np.float32)).ravel()
+    a = a[a > 0]
+    m = float(np.percentile(a, percentile)) if a.size else 0.0
     return m if m > 0 else 1.0
 
 
@@ -67,7 +71,7 @@ def colour_bar(scale: float, low: str, high: str, width: int = 280, height: int 
     img.paste(Image.fromarray(bar), (0, 0))
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=12)
-    draw.text((2, 14), f"{low} (−{scale:.2g})", fill=(30, 30, 30), font=font)
+    draw.text((2, 14), f"{low} (-{scale:.2g})", fill=(30, 30, 30), font=font)  # ASCII: the font has no "−"
     draw.text((width // 2, 14), "0", fill=(30, 30, 30), font=font, anchor="ma")
     draw.text((width - 2, 14), f"{high} (+{scale:.2g})", fill=(30, 30, 30), font=font, anchor="ra")
     return np.asarray(img)
@@ -82,12 +86,13 @@ def feature_map_sheet(maps: np.ndarray, order: np.ndarray | None = None, limit: 
                       side: int = 48) -> np.ndarray:
     """One layer's feature maps float (h, w, c) as one grey grid, uint8: the first ``limit``
     channels of ``order`` (default strongest first), each enlarged to about ``side`` pixels,
-    all on the layer's own scale (0 black, the layer's largest value white) so that a dim
-    map is a weak one."""
+    all on the layer's own scale (0 black, the top 0.5% of the layer's values white) so that
+    a dim map is a weak one."""
     maps = np.asarray(maps, np.float32)
     order = strongest_first(maps) if order is None else np.asarray(order)
     chosen = np.moveaxis(maps[:, :, order[:limit]], -1, 0)
-    top = float(chosen.max()) if chosen.size and chosen.max() > 0 else 1.0
+    top = float(np.percentile(chosen, 99.5)) if chosen.size else 0.0
+    top = top if top > 0 else (float(chosen.max()) if chosen.size and chosen.max() > 0 else 1.0)
     images = to_uint8(np.clip(chosen / top, 0, 1))
     return sheet(images, columns=min(columns, len(images)), scale=max(1, side // maps.shape[0]), gap=3)
 
