@@ -24,6 +24,10 @@ from ui import charts, explore_charts, resources
 
 NEAREST = "the closest other digit"
 SLIDERS = {"degrees": 0, "right": 0, "down": 0, "stroke_pixels": 0.0, "erase_fraction": 0}
+# The view's pictures are pixel maps: scaled, they stay sharp blocks, and never wider than a phone's screen.
+STYLE = """<style>
+div[class*="st-key-inside-"] img { image-rendering: pixelated; max-width: 100% !important; height: auto !important; }
+</style>"""
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -50,9 +54,11 @@ def inside_view(prediction: Prediction, loaded: resources.LoadedModel, key: str)
 def _views(prediction: Prediction, loaded: resources.LoadedModel, key: str) -> None:
     net = network(loaded)
     image, digit = prediction.steps.image, int(prediction.digit)
-    _layers(net, image, loaded, key)
-    _saliency(net, prediction, key)
-    _changes(net, image, digit, key)
+    st.html(STYLE)
+    with st.container(key=f"inside-{key}"):
+        _layers(net, image, loaded, key)
+        _saliency(net, prediction, key)
+        _changes(net, image, digit, key)
 
 
 def _layers(net: Network, image: np.ndarray, loaded: resources.LoadedModel, key: str) -> None:
@@ -76,9 +82,9 @@ def _layers(net: Network, image: np.ndarray, loaded: resources.LoadedModel, key:
 def _layer(view: V.LayerView, loaded: resources.LoadedModel, key: str) -> None:
     st.markdown(f"{view.title}: {view.text}")
     if view.picture is not None:
-        st.image(view.picture, caption=view.caption, width=min(view.picture.shape[1], 560))
+        st.image(view.picture, caption=view.caption, width="content")
     if view.weights is not None:
-        st.image(view.weights, caption=view.weights_caption, width=min(view.weights.shape[1], 700))
+        st.image(view.weights, caption=view.weights_caption, width="content")
     if view.z01 is not None:
         _hidden_scatter(loaded, view.z01, key)
 
@@ -119,9 +125,9 @@ def _saliency(net: Network, prediction: Prediction, key: str) -> None:
     st.markdown(f"**Red: ink that pushed towards {digit}; blue: ink that pushed against it** (towards other digits). "
                 "The stronger the colour, the more; the scale is the same both ways.")
     a, b = st.columns(2)
-    a.image(view.on_image, caption=f"On the 28×28 the model read", width=280)
-    b.image(view.on_drawing, caption="On your drawing", width=280)
-    st.image(view.bar, width=280)
+    a.image(view.on_image, caption="On the 28×28 the model read", width="content")
+    b.image(view.on_drawing, caption="On your drawing", width="content")
+    st.image(view.bar, width="content")
     st.markdown(f'<div class="inside-saliency" data-method="{method}"></div>', unsafe_allow_html=True)
 
 
@@ -134,7 +140,8 @@ def _changes(net: Network, image: np.ndarray, digit: int, key: str) -> None:
     st.markdown("#### 3. What would change its mind")
     st.caption("Change the 28×28 itself (the preprocessing would undo a shift; here the network gets it as it is) "
                "and watch the answer follow. How far can you turn or thin it before it reads another digit?")
-    controls, result = st.columns(2, gap="large")
+    # The result first: on a phone the columns stack, and it should sit right above the sliders.
+    result, controls = st.columns(2, gap="large")
     with controls:
         degrees = st.slider("Turn (degrees, anticlockwise)", -90, 90, 0, 5, key=f"{key}-degrees")
         right = st.slider("Move right (pixels)", -8, 8, 0, key=f"{key}-right")
@@ -149,8 +156,11 @@ def _changes(net: Network, image: np.ndarray, digit: int, key: str) -> None:
     with result:
         verdict = "still reads" if view.digit == digit else "now reads"
         st.markdown(f"What the network now gets: it {verdict} **{view.digit}** ({p[view.digit]:.0%}).")
-        st.image(view.picture, width=224)
-        st.plotly_chart(charts.probabilities(p, height=200), config={"displayModeBar": False}, key=f"{key}-changed")
+        picture, chart = st.columns([2, 3], vertical_alignment="center")
+        picture.image(view.picture, width=196)
+        with chart:
+            st.plotly_chart(charts.probabilities(p, height=180), config={"displayModeBar": False},
+                            key=f"{key}-changed")
     st.markdown(f'<div class="inside-changed" data-digit="{view.digit}" '
                 f'data-probabilities="{",".join(f"{v:.4f}" for v in p)}"></div>', unsafe_allow_html=True)
     _counterfactual(net, image, digit, key)
@@ -176,7 +186,7 @@ def _counterfactual(net: Network, image: np.ndarray, digit: int, key: str) -> No
         return
     p = found.probabilities
     c1, c2 = st.columns(2)
-    c1.image(picture, width=280, caption=f"green: add ink · magenta: take ink away → {found.target}")
+    c1.image(picture, width="content", caption=f"green: add ink · magenta: take ink away → {found.target}")
     c2.markdown(f"**Add ink at the green pixels** (and take it away at the magenta ones), **and it reads "
                 f"{found.target}** ({p[found.target]:.0%}; {digit} {p[digit]:.0%}).  \n"
                 f"Ink added: {found.added:.1f} pixels' worth; taken away: {found.removed:.1f}, "
