@@ -56,6 +56,20 @@ def test_opened_it_shows_the_layers_the_saliency_and_the_sliders_which_change_th
 
 
 @pytest.mark.trained_model
+def test_it_stays_open_for_the_next_drawing_after_clear():
+    at = drawn_seven()
+    open_inside(at)
+    at.button(key="clear").click().run()
+    assert marker(at, "inside-changed") is None  # nothing drawn, nothing to look inside
+    one = canvas_state(stroke_picture([(0.5, 0.1), (0.5, 0.9)]))
+    one["drawing"]["raw"]["objects"].append({"type": "path", "n": 2})  # not the drawing from before Clear
+    at.session_state["canvas"] = one
+    at.run()
+    assert not at.exception, at.exception
+    assert at.toggle(key="draw-inside").value is True and 'data-digit="1"' in marker(at, "inside-changed")
+
+
+@pytest.mark.trained_model
 def test_every_saliency_method_can_be_shown():
     at = drawn_seven()
     open_inside(at)

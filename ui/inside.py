@@ -43,8 +43,12 @@ def network(loaded: resources.LoadedModel) -> Network:
 def inside_view(prediction: Prediction, loaded: resources.LoadedModel, key: str) -> None:
     """The toggle, and the three views when it is on (``prediction`` must hold a digit)."""
     st.subheader("Inside the network")
+    # The toggle is not on the page while the canvas is empty (after Clear), and Streamlit then
+    # forgets its state: a plain session key remembers it, so the view stays open for the next drawing.
+    remembered = f"{key}-inside-open"
     if not st.toggle("See inside the network: every layer, the pixels that decided, what would change its mind",
-                     key=f"{key}-inside"):
+                     value=st.session_state.get(remembered, False), key=f"{key}-inside",
+                     on_change=lambda: st.session_state.update({remembered: st.session_state[f"{key}-inside"]})):
         st.caption("How the model gets from your 28×28 to its answer, layer by layer, for this very drawing.")
         return
     _views(prediction, loaded, key)
