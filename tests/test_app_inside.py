@@ -6,6 +6,7 @@ import keras
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from digitlab.explain import SALIENCY_METHOD
 from digitlab.store import ModelStore
 
 from conftest import ROOT, stroke_picture
@@ -45,7 +46,7 @@ def test_opened_it_shows_the_layers_the_saliency_and_the_sliders_which_change_th
     open_inside(at)
     texts = " ".join(m.value for m in at.markdown)
     assert "conv2d" in texts and "Conv2D" in texts and "Dense" in texts  # every layer, by name and kind
-    assert 'data-method="integrated-gradients"' in marker(at, "inside-saliency")
+    assert f'data-method="{SALIENCY_METHOD}"' in marker(at, "inside-saliency")
     before = marker(at, "inside-changed")
     assert 'data-digit="7"' in before
     at.slider(key="draw-degrees").set_value(90).run()

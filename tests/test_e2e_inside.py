@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from digitlab.explain import SALIENCY_METHOD
+
 from browser import DIGIT_STROKES, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.trained_model]
@@ -37,7 +39,7 @@ def test_draw_a_seven_open_the_inside_view_and_a_slider_moves_the_probabilities(
 
     page.locator(".inside-changed").wait_for(state="attached", timeout=60_000)
     page.get_by_text("Each square is one filter's map").first.wait_for()  # the convolutions' feature maps
-    assert page.locator(".inside-saliency").get_attribute("data-method") == "integrated-gradients"
+    assert page.locator(".inside-saliency").get_attribute("data-method") == SALIENCY_METHOD
     page.get_by_text("Red: ink that pushed towards 7").wait_for()
     for name in ("Turn (degrees, anticlockwise)", "Move right (pixels)", "Move down (pixels)",
                  "Thinner ← stroke → thicker (pixels)", "Rub out (% of the digit)"):

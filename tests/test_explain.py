@@ -14,7 +14,8 @@ from digitlab.explain import corruptions as C
 from digitlab.explain import pictures as P
 from digitlab.explain.counterfactual import counterfactuals, smallest_change
 from digitlab.explain.saliency import (METHODS, available, delete_random_ink, delete_top, deletion_count, grad_cam,
-                                       gradient_times_input, integrated_gradients, occlusion, saliency)
+                                       gradient_times_input, integrated_gradients, occlusion, saliency,
+                                       smoothgrad_times_input)
 from digitlab.preprocess import preprocess
 from digitlab.stroke_digits import plain, render
 
@@ -184,6 +185,18 @@ def test_gradient_times_input_is_the_gradient_on_the_ink(mlp):
     g = gradient_times_input(lambda images, t: mlp.gradients(images, t), x, 5)
     _, grad = mlp.gradients(x, 5)
     np.testing.assert_allclose(g, x * grad[0], atol=1e-6)
+
+
+def test_smoothgrad_is_the_gradient_for_a_linear_model_and_repeatable(mlp):
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    net = Network(model)
+    x = drawn(2)
+    s = smoothgrad_times_input(net.gradients, x, 2)
+    # A linear logit has the same gradient everywhere: the noise changes nothing.
+    np.testing.assert_allclose(s, x * model.layers[-1].get_weights()[0][:, 2].reshape(28, 28), atol=1e-6)
+    a, b = smoothgrad_times_input(mlp.gradients, x, 2), smoothgrad_times_input(mlp.gradients, x, 2)
+    np.testing.assert_array_equal(a, b)  # seeded: the same drawing gives the same map
+    assert a.dtype == np.float32 and np.all(a[x == 0] == 0)
 
 
 def test_occlusion_of_a_pixel_the_model_ignores_is_zero():

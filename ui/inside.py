@@ -122,8 +122,9 @@ def _saliency(net: Network, prediction: Prediction, key: str) -> None:
     labels = {METHODS[m]: m for m in available(net)}
     label = st.selectbox("Method", list(labels), index=list(labels.values()).index(SALIENCY_METHOD),
                          key=f"{key}-method",
-                         help="Integrated gradients is the default: rubbing out its 39 reddest pixels lowers the "
-                              "answer more than the other methods' (the deletion test, README).")
+                         help=f"The default, {METHODS[SALIENCY_METHOD]}, is the most faithful measured: rubbing out "
+                              "its 39 reddest pixels lowers the answer at least as much as any other method's "
+                              "(the deletion test, README).")
     method = labels[label]
     view = V.saliency_view(net, prediction.steps, digit, method)
     st.markdown(f"**Red: ink that pushed towards {digit}; blue: ink that pushed against it** (towards other digits). "
