@@ -29,8 +29,9 @@ from browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, str
 
 
 def open_inside(page, box: dict) -> dict:
-    """Draw a 1, open the inside view, wait for it, clear: it stays open for the next drawings."""
-    draw_strokes(page, DIGIT_STROKES[1], box)
+    """Draw a 7, open the inside view, wait for it, clear: it stays open for the next drawings.
+    (Not a 1: a drawing identical to the one before Clear would be taken for the stale one.)"""
+    draw_strokes(page, DIGIT_STROKES[7], box)
     wait_for_answer(page, timeout=120)
     page.get_by_text("See inside the network").click()
     page.locator(".inside-changed").wait_for(state="attached", timeout=60_000)
@@ -66,6 +67,8 @@ def run(url: str, n: int, seed: int, started: float | None, inside: bool = False
             else:
                 drawn += 1
                 right += wait_for_answer(page, strokes=len(DIGIT_STROKES[digit])) == str(digit)
+                if inside:  # the view really was there, for this drawing
+                    page.locator(".inside-changed").wait_for(state="attached", timeout=30_000)
             box = clear(page)
         lat = np.array(latencies)
         print(f"{len(lat)} strokes: mouse-up -> new prediction p50 {np.percentile(lat, 50):.0f} ms, "
