@@ -82,10 +82,10 @@ def layer_views(net: Network, image: np.ndarray) -> list[LayerView]:
             fired = int((a > 0).sum()) if info.activation in ("relu", None) else None
             if info.name == hidden_softmax:
                 text = (f"{a.size} units that share out one unit of activation between them (a softmax): "
-                        f"z[0] = {a[0]:.4f}, z[1] = {a[1]:.4f}; most fire {_fired(a)}.")
+                        f"z[0] = {a[0]:.4f}, z[1] = {a[1]:.4f}; the strongest {_fired(a)}.")
             elif fired is not None:
-                text = f"{a.size} units, each adding up its whole input with its own weights: {fired} fired for " \
-                       f"your drawing; most {_fired(a)}."
+                text = (f"{a.size} units, each adding up its whole input with its own weights: {fired} fired for "
+                        f"your drawing; the strongest {_fired(a)}.")
             else:
                 text = f"{a.size} units ({info.activation}): red positive, blue negative; strongest {_fired(np.abs(a))}."
             view = dict(picture=P.unit_strip(a, per_row=32 if a.size <= 256 else 64),
