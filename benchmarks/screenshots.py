@@ -5,9 +5,10 @@
 Starts the app, draws a small 7 in a corner through the real canvas, opens the
 preprocessing steps, and saves draw-desktop.png, draw-phone.png (the answer) and
 draw-phone-steps.png (the steps). Then opens the inside view ("See inside the
-network") for a 7 and saves inside-desktop.png (the whole view) and, on a phone,
-inside-phone-layers.png, inside-phone-saliency.png and inside-phone-changes.png
-(with the drawing turned by the slider and the smallest change found).
+network") for a 7, turns it with a slider, finds the smallest change to another
+digit, and saves inside-desktop.png (the whole page) and, on a phone,
+inside-phone-layers.png, inside-phone-saliency.png, inside-phone-changes.png and
+inside-phone-counterfactual.png.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def open_inside(page, url: str) -> None:
 
 
 def scroll_to(page, text: str) -> None:
-    page.get_by_text(text, exact=False).first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    # To the top, then a little back: the app's header bar covers the first 60 pixels.
+    page.get_by_text(text, exact=False).first.evaluate(
+        "el => { el.scrollIntoView({block: 'start'});"
+        "        const main = document.querySelector('[data-testid=stMain]'); if (main) main.scrollBy(0, -70); }")
     page.wait_for_timeout(800)
 
 
@@ -92,7 +96,8 @@ def inside_view(url: str, out: Path) -> None:
         open_inside(page, url)
         turn_and_find(page)
         for name, heading in (("layers", "1. Layer by layer"), ("saliency", "2. Which pixels decided"),
-                              ("changes", "3. What would change its mind")):
+                              ("changes", "3. What would change its mind"),
+                              ("counterfactual", "The smallest change that makes it read another digit")):
             scroll_to(page, heading)
             page.screenshot(path=str(out / f"inside-phone-{name}.png"))
             print(f"saved {out / f'inside-phone-{name}.png'}")

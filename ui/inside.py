@@ -193,7 +193,7 @@ def _counterfactual(net: Network, image: np.ndarray, digit: int, key: str) -> No
     c1, c2 = st.columns(2)
     c1.image(picture, width="content", caption=f"green: add ink · magenta: take ink away → {found.target}")
     c2.markdown(f"**Add ink at the green pixels** (and take it away at the magenta ones), **and it reads "
-                f"{found.target}**: {found.target} {p[found.target]:.0%}, {digit} {p[digit]:.0%}.  \n"
+                f"{found.target}** ({found.target}: {p[found.target]:.0%}, {digit}: {p[digit]:.0%}).  \n"
                 f"Ink added: {found.added:.1f} pixels' worth; taken away: {found.removed:.1f} "
                 f"(a whole digit holds about 100), in {found.steps} small steps.")
     c2.caption(f"Would you still read it as a {digit}? If so, the network weighs evidence differently from you: "

@@ -190,17 +190,18 @@ def delete_random_ink(image: np.ndarray, rng: np.random.Generator, fraction: flo
 
 # --------------------------------------------------------------- by name
 
-# name -> what it is, for tables and the page. "logit"/"probability": the score differentiated.
+# name -> a short label for the page (details: each function's docstring). The gradient methods
+# differentiate the logit unless they say otherwise; integrated gradients and SmoothGrad take 32 steps/copies.
 METHODS: dict[str, str] = {
-    "integrated-gradients": "integrated gradients of the logit, blank baseline, 32 steps",
-    "integrated-gradients-probability": "integrated gradients of the probability, blank baseline, 32 steps",
-    "gradient-x-input": "gradient of the logit times the ink",
-    "smoothgrad-x-input": "SmoothGrad of the logit (32 noisy copies) times the ink",
+    "integrated-gradients": "integrated gradients",
+    "integrated-gradients-probability": "integrated gradients of the probability",
+    "gradient-x-input": "gradient × input",
+    "smoothgrad-x-input": "SmoothGrad × input",
     "occlusion-1": "occlusion of single pixels",
-    "occlusion-2": "occlusion of 2x2 squares",
-    "occlusion-3": "occlusion of 3x3 squares",
-    "grad-cam": "Grad-CAM on the last convolution (CNNs only)",
-    "grad-cam-ink": "Grad-CAM kept only on the ink (CNNs only)",
+    "occlusion-2": "occlusion of 2×2 squares",
+    "occlusion-3": "occlusion of 3×3 squares",
+    "grad-cam": "Grad-CAM (last convolution)",
+    "grad-cam-ink": "Grad-CAM kept on the ink",
 }
 
 
