@@ -477,3 +477,37 @@ def test_a_map_goes_back_onto_the_drawing_over_the_digits_box():
     t, l, b, r = steps.box
     assert back.shape == steps.ink.shape and back.dtype == np.float32
     assert np.all(back[t:b, l:r] == 1) and back.sum() == (b - t) * (r - l)
+
+
+# ------------------------------------------------------------------ every preset
+
+
+@pytest.mark.parametrize("preset", ["seed000-mlp784", "seed001-mlp1024", "seed002-softmax784",
+                                    "seed003-mlp512-rmsprop", "default", "cnn-padded"])
+def test_every_presets_network_can_be_looked_inside(preset):
+    # Untrained, built from the preset: what matters is that every view works for every architecture.
+    from digitlab.explain import SALIENCY_METHOD
+    from digitlab.explain import views as V
+    from digitlab.models import get_preset
+
+    keras.utils.set_random_seed(0)
+    net = Network(get_preset(preset).build())
+    steps = preprocess(render(plain(7)))
+    layer_views = V.layer_views(net, steps.image)
+    assert [v.info for v in layer_views] == net.layers
+    kinds = net.kinds()
+    assert any(v.picture is not None for v in layer_views)
+    if "Conv2D" in kinds:
+        assert sum(v.picture is not None for v in layer_views if v.info.kind == "Conv2D") == \
+            sum(1 for i in net.layers if i.kind == "Conv2D")
+    else:
+        assert any(v.weights is not None for v in layer_views)  # an MLP's first-layer weights
+    assert (net.hidden_softmax() is not None) == (preset == "seed002-softmax784")
+    assert any(v.z01 is not None for v in layer_views) == (preset == "seed002-softmax784")
+    digit = int(net.probabilities(steps.image).argmax())
+    s = V.saliency_view(net, steps, digit, SALIENCY_METHOD)
+    assert s.on_image.shape == (280, 280, 3) and s.on_drawing.shape == (*steps.ink.shape, 3)
+    changed = V.changed_view(net, steps.image, degrees=30, erase_fraction=0.3)
+    assert changed.probabilities.shape == (10,) and changed.picture.dtype == np.uint8
+    cf = V.counterfactual_view(net, steps.image, digit, (digit + 1) % 10)
+    assert cf.found is not None and cf.found.target == (digit + 1) % 10

@@ -154,8 +154,9 @@ def onto_drawing(values: np.ndarray, steps) -> np.ndarray:
     part = np.asarray(values, np.float32)[top : top + h, left : left + w]
     b_top, b_left, b_bottom, b_right = steps.box
     out = np.zeros(steps.ink.shape, np.float32)
+    size = (b_right - b_left, b_bottom - b_top)
     out[b_top:b_bottom, b_left:b_right] = np.asarray(
-        Image.fromarray(np.ascontiguousarray(part)).resize((b_right - b_left, b_bottom - b_top), Image.Resampling.NEAREST))
+        Image.fromarray(np.ascontiguousarray(part)).resize(size, Image.Resampling.NEAREST))
     return out
 
 

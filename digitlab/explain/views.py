@@ -87,7 +87,8 @@ def layer_views(net: Network, image: np.ndarray) -> list[LayerView]:
                 text = (f"{a.size} units, each adding up its whole input with its own weights: {fired} fired for "
                         f"your drawing; the strongest {_fired(a)}.")
             else:
-                text = f"{a.size} units ({info.activation}): red positive, blue negative; strongest {_fired(np.abs(a))}."
+                text = (f"{a.size} units ({info.activation}): red positive, blue negative; "
+                        f"the strongest {_fired(np.abs(a))}.")
             view = dict(picture=P.unit_strip(a, per_row=32 if a.size <= 256 else 64),
                         caption="Each square is one unit, in order, row by row: brighter = fired more.")
             if weights is not None and weights[0] == info.name:
@@ -104,7 +105,8 @@ def layer_views(net: Network, image: np.ndarray) -> list[LayerView]:
             views.append(LayerView(info, title, "The answer: ten probabilities that add up to 1 (the chart above); "
                                    + ", ".join(f"{d}: {a[d]:.1%}" for d in top) + "."))
         elif info.kind == "Flatten":
-            views.append(LayerView(info, title, f"The same {a.size} numbers laid out in one row, for the dense layers."))
+            views.append(LayerView(info, title,
+                                   f"The same {a.size} numbers laid out in one row, for the dense layers."))
         elif info.kind == "Dropout":
             views.append(LayerView(info, title, "Does nothing while reading; in training it silenced random units, "
                                                 "so that none is relied on alone."))
