@@ -8,7 +8,9 @@ stroke from its mouse-up event to the changed answer, both in the browser's
 own clock. Also prints the time from `streamlit run` to the first answer, and
 how many of the hand-made digits (random size, place, pen) were read right.
 With --while-training PRESET a background training job (the one the sidebar
-starts) runs during the measurement, and is cancelled afterwards.
+starts) runs during the measurement, and is cancelled afterwards. With --inside
+the inside view ("See inside the network") is opened first and stays open, so
+every stroke also recomputes it (after the answer, on the same server).
 """
 
 from __future__ import annotations
@@ -24,7 +26,17 @@ from tests.browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_ap
                            stroke_latency_ms, wait_for_answer, watch_answers)
 
 
-def run(url: str, n: int, seed: int, started: float | None) -> None:
+def open_inside(page, box: dict) -> dict:
+    """Draw a 7, open the inside view, wait for it, clear: it stays open for the next drawings.
+    (Not a 1: a drawing identical to the one before Clear would be taken for the stale one.)"""
+    draw_strokes(page, DIGIT_STROKES[7], box)
+    wait_for_answer(page, timeout=120)
+    page.get_by_text("See inside the network").click()
+    page.locator(".inside-changed").wait_for(state="attached", timeout=60_000)
+    return clear(page)
+
+
+def run(url: str, n: int, seed: int, started: float | None, inside: bool = False) -> None:
     rng = np.random.default_rng(seed)
     with chromium() as page:
         box = open_app(page, url)
@@ -33,6 +45,9 @@ def run(url: str, n: int, seed: int, started: float | None) -> None:
             wait_for_answer(page, timeout=120)
             print(f"streamlit run -> first answer on screen: {time.monotonic() - started:.1f} s")
             box = clear(page)
+        if inside:
+            box = open_inside(page, box)
+            print("with the inside view open")
         watch_answers(page)
         latencies, right, drawn, lost = [], 0, 0, 0
         while len(latencies) < n:
@@ -50,6 +65,8 @@ def run(url: str, n: int, seed: int, started: float | None) -> None:
             else:
                 drawn += 1
                 right += wait_for_answer(page, strokes=len(DIGIT_STROKES[digit])) == str(digit)
+                if inside:  # the view really was there, for this drawing
+                    page.locator(".inside-changed").wait_for(state="attached", timeout=30_000)
             box = clear(page)
         lat = np.array(latencies)
         print(f"{len(lat)} strokes: mouse-up -> new prediction p50 {np.percentile(lat, 50):.0f} ms, "
@@ -63,6 +80,7 @@ def main() -> None:
     ap.add_argument("--url", help="an app that is already running")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--while-training", metavar="PRESET", help="measure while this preset trains in the background")
+    ap.add_argument("--inside", action="store_true", help="with the inside view open (recomputed on every stroke)")
     args = ap.parse_args()
     if args.while_training:
         from digitlab import jobs
@@ -75,11 +93,11 @@ def main() -> None:
         print(f"measuring while {args.while_training} trains in the background")
     try:
         if args.url:
-            run(args.url, args.n, args.seed, None)
+            run(args.url, args.n, args.seed, None, args.inside)
         else:
             started = time.monotonic()
             with streamlit_server() as url:
-                run(url, args.n, args.seed, None if args.while_training else started)
+                run(url, args.n, args.seed, None if args.while_training else started, args.inside)
     finally:
         if args.while_training:
             jobs.cancel()

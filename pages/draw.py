@@ -13,6 +13,7 @@ from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from ui import charts, resources
 from ui.canvas import drawing_canvas
+from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
@@ -105,6 +106,7 @@ def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
         show_steps(prediction)
     st.subheader("Training images it finds most alike")
     nearest_training_images(prediction.steps.image, loaded, features=prediction.features)
+    inside_view(prediction, loaded, key)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,0 +1,97 @@
+"""Explain how a model reads image files: the model's input and a saliency map per image, as .npz.
+
+    python -m digitlab.explain [--model ID] --out DIR IMAGE...
+
+For each image, preprocessed as the Draw page does (MNIST-style 28x28), writes
+``DIR/<image stem>.npz`` holding
+
+- ``input``: float32, exactly the array the model takes for this image,
+  without the batch axis (for every preset (28, 28), ink in [0, 1], 0 = background);
+- ``saliency``: float32 (28, 28), the evidence for the predicted digit at each
+  input pixel, higher = more for it (< 0: against it), by
+  :data:`digitlab.explain.SALIENCY_METHOD`, the most faithful method on the
+  deletion test (``benchmarks/saliency_faithfulness.py``, README);
+
+and prints one JSON line per image, in the order given:
+``{"file", "digit", "npz", "layers": [{"name", "shape"}]}`` where ``npz`` is
+the path written and ``layers`` every layer of the model with its output shape
+without the batch axis (the same for every image).
+
+A picture the preprocessing refuses as no digit (blank, a dot, a speck) has no
+input for the model, so nothing is written for it: its line has
+``"digit": null`` and ``"npz": null`` (and still the layers); that is not an
+error. A file that cannot be read is reported on stderr, the others are still
+explained, and the exit code is 1. An unknown ``--model``: exit code 2. Two
+images with the same stem write the same file: the later one wins, with a
+warning on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from digitlab.images import BadImage, read_image
+from digitlab.store import ModelStore, ModelStoreError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m digitlab.explain", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", help="model id in model_store/ (default: the active model)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the .npz files (made if missing)")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG/... files of single digits")
+    args = parser.parse_args(argv)
+
+    store = ModelStore()
+    try:
+        if args.model:
+            model, _ = store.load(args.model)
+        else:
+            model, _, warning = store.load_active()
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr)
+    except ModelStoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    # After the model: a bad --model fails fast, without TensorFlow's start-up.
+    from digitlab.explain import SALIENCY_METHOD, Network
+    from digitlab.explain.saliency import saliency
+    from digitlab.inference import NORMALISE_STROKES
+    from digitlab.preprocess import preprocess
+
+    network = Network(model)
+    layers = [info.as_json() for info in network.layers]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    written: dict[Path, str] = {}
+    for path in args.images:
+        try:
+            picture = read_image(path)
+        except (BadImage, OSError) as e:
+            print(f"error: {path}: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        steps = preprocess(picture, normalise_strokes=NORMALISE_STROKES)  # as digitlab.predict does
+        digit, npz = None, None
+        if steps.is_digit:
+            image = steps.image.astype(np.float32)
+            digit = int(network.probabilities(image).argmax())
+            target = out / f"{Path(path).stem}.npz"
+            if target in written:
+                print(f"warning: {path} replaces {target} written for {written[target]}", file=sys.stderr)
+            np.savez(target, input=network.model_input(image).astype(np.float32),
+                     saliency=saliency(network, image, digit, SALIENCY_METHOD).astype(np.float32))
+            written[target] = path
+            npz = str(target)
+        print(json.dumps({"file": path, "digit": digit, "npz": npz, "layers": layers}), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
