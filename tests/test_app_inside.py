@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from digitlab.explain import SALIENCY_METHOD
 from digitlab.store import ModelStore
 
-from conftest import ROOT, stroke_picture
-from test_app_draw import canvas_state
+from tests.helpers import ROOT, stroke_picture
+from tests.test_app_draw import canvas_state
 
 SEVEN = [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]
 

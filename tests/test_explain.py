@@ -19,7 +19,7 @@ from digitlab.explain.saliency import (METHODS, available, delete_random_ink, de
 from digitlab.preprocess import preprocess
 from digitlab.stroke_digits import plain, render
 
-from conftest import stroke_picture
+from tests.helpers import stroke_picture
 
 
 def tiny_mlp(seed: int = 0, hidden: int = 16) -> keras.Model:

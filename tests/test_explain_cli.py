@@ -15,7 +15,7 @@ from PIL import Image
 from digitlab.preprocess import preprocess
 from digitlab.store import ModelStore
 
-from conftest import ROOT, stroke_picture, tiny_model
+from tests.helpers import ROOT, stroke_picture, tiny_model
 
 SEVEN = [(0.25, 0.25), (0.75, 0.25), (0.45, 0.85)]
 ONE = [(0.5, 0.1), (0.5, 0.9)]
