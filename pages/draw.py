@@ -88,9 +88,10 @@ def show_naive(picture: np.ndarray, prediction: Prediction) -> None:
     naive = naive_resize(picture)
     digit, confidence, _ = clf.classify_image(naive)
     a, b = st.columns(2)
-    a.image(enlarge(prediction.steps.image, 6), caption=f"MNIST-style: {prediction.digit} ({prediction.confidence:.0%})")
+    read_as = int(prediction.probabilities.argmax())
+    a.image(enlarge(prediction.steps.image, 6), caption=f"MNIST-style: {read_as} ({prediction.confidence:.0%})")
     b.image(enlarge(naive, 6), caption=f"Whole canvas squashed to 28×28: {digit} ({confidence:.0%})")
-    if digit != prediction.digit:
+    if digit != read_as:
         st.caption("Without cropping and centring, the model reads something else.")
 
 
@@ -154,7 +155,7 @@ with draw_tab:
     with right:
         show_answer(prediction, drawing.strokes)
         show_own_digits(prediction, "draw")
-    if prediction is not None and prediction.digit is not None:
+    if prediction is not None and prediction.steps.is_digit:  # a drawing the model refused too: look inside
         show_details(drawing.picture, prediction, "draw")
 
 with upload_tab:
@@ -171,5 +172,5 @@ with upload_tab:
             a.image(to_uint8(photo), caption=upload.name, width="stretch")
             with b:
                 show_answer(p)
-            if p.digit is not None:
+            if p.steps.is_digit:
                 show_details(photo, p, "upload")

@@ -57,7 +57,8 @@ def inside_view(prediction: Prediction, loaded: resources.LoadedModel, key: str)
 @st.fragment
 def _views(prediction: Prediction, loaded: resources.LoadedModel, key: str) -> None:
     net = network(loaded)
-    image, digit = prediction.steps.image, int(prediction.digit)
+    # Its best guess, also for a drawing in which it sees no digit.
+    image, digit = prediction.steps.image, int(prediction.probabilities.argmax())
     st.html(STYLE)
     with st.container(key=f"inside-{key}"):
         _layers(net, image, loaded, key)
@@ -116,7 +117,7 @@ def _hidden_scatter(loaded: resources.LoadedModel, z01: tuple[float, float], key
 
 
 def _saliency(net: Network, prediction: Prediction, key: str) -> None:
-    digit = int(prediction.digit)
+    digit = int(prediction.probabilities.argmax())  # its best guess (also when it sees no digit)
     st.markdown("#### 2. Which pixels decided")
     # Labels as the options (no format_func), so that the widget's value is what the page shows.
     labels = {METHODS[m]: m for m in available(net)}
