@@ -201,13 +201,6 @@ class DigitAccuracy(keras.metrics.Metric):
         self.count.assign(0.0)
 
 
-def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """uint8 or float images (N, 28, 28) -> float32 probabilities (N, 10)."""
-    x = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
-    out = [np.asarray(model(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
-
-
 def library_versions() -> dict[str, str]:
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
@@ -266,7 +259,9 @@ def train(
 
     if on_progress:
         on_progress(Progress(c.epochs, c.epochs, batches, batches, train_seconds, {}, reporter.history, "evaluating"))
-    probs = predict_probabilities(model, mnist.x_test)
+    from digitlab.inference import Classifier  # the same answers as the app's, test-time augmentation and all
+
+    probs = Classifier(model).probabilities(mnist.x_test)
     pred = probs.argmax(axis=1)
     info = {
         "preset": c.preset,

@@ -424,7 +424,7 @@ def test_cli_compute_waits_for_no_one_while_a_training_runs(mnist):
     assert not list((Path(os.environ["DIGITLAB_CACHE"]) / "dubious").glob("oof-*"))
 
 
-def wait_for_end(timeout: float = 300.0) -> dict:
+def wait_for_end(timeout: float = 600.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = jobs.status()

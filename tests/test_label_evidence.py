@@ -10,7 +10,9 @@ def test_tta_variants_keep_shape_and_range_and_start_with_the_image():
     x = np.zeros((3, 28, 28), np.float32)
     x[:, 8:20, 12:16] = 1.0
     variants = evidence.tta_variants(x)
-    assert len(variants) == 1 + len(evidence.TTA_SHIFTS) + len(evidence.TTA_DEGREES)
+    from digitlab.inference import TTA_SHIFTS
+
+    assert len(variants) == 1 + len(TTA_SHIFTS) + len(evidence.TTA_DEGREES)
     assert np.array_equal(variants[0], x)
     for v in variants:
         assert v.shape == x.shape and v.dtype == np.float32 and 0 <= v.min() and v.max() <= 1

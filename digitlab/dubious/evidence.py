@@ -28,9 +28,9 @@ from scipy import ndimage
 
 Probabilities = Callable[[np.ndarray], np.ndarray]  # float32 (N, 28, 28) in [0, 1] -> float32 (N, 10)
 
-# The transforms of test-time augmentation: (rows, columns) shifts and rotations in degrees, each a
-# change a writer makes without meaning another digit (the training's own augmentation is wider).
-TTA_SHIFTS = ((0, 1), (0, -1), (1, 0), (-1, 0))
+# The transforms of test-time augmentation: the app's one-pixel shifts (digitlab.inference) and two
+# rotations, each a change a writer makes without meaning another digit (the training's own
+# augmentation is wider).
 TTA_DEGREES = (-7.0, 7.0)
 NEIGHBOURS = 10  # the training images that vote on an image's label, by cosine similarity
 TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(4.0), 41))  # the grid fit_temperature searches
@@ -38,6 +38,8 @@ TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(4.0), 41))  # the grid fi
 
 def tta_variants(images: np.ndarray) -> list[np.ndarray]:
     """float32 (N, 28, 28) -> the images themselves, then each shifted and rotated version (same shape)."""
+    from digitlab.inference import TTA_SHIFTS  # deferred: it loads TensorFlow, which ranking needs not
+
     x = np.asarray(images, np.float32)
     out = [x]
     out += [np.roll(x, shift, axis=(1, 2)) for shift in TTA_SHIFTS]
