@@ -62,8 +62,8 @@ def main() -> None:
         result = train(TrainConfig(variant, epochs=args.epochs), mnist)
         info = result.info
         print(f"\n{name}: MNIST test {info['test_accuracy']:.2%}, training {info['training_seconds']:.0f} s "
-              f"+ {info['preparation_seconds']:.0f} s drawing extras ({time.monotonic() - t0:.0f} s in all); "
-              f"extras {info['extra_training_images']}")
+              f"+ {info['drawing_seconds']:.0f} s drawing extras ({time.monotonic() - t0:.0f} s in all); "
+              f"extras {info['beyond_mnist']}")
         classifier = Classifier(result.model)
         print(" held-out writers:")
         pen_digits.report(classifier, held_out)

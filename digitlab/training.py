@@ -270,10 +270,10 @@ def train(
         "excluded_indices": list(c.exclude),
         "train_images": int(len(x_tr)),
         "validation_images": int(len(va)),
-        "extra_images": 0 if extra is None else int(len(extra[0])),
-        "extra_training_images": made,
-        "extras": preset.extras.spec() if made else None,
-        "preparation_seconds": round(prepared_in, 1),
+        "own_digits": 0 if extra is None else int(len(extra[0])),  # the user's saved drawings, if asked for
+        "beyond_mnist": made,  # pen digits, styles, non-digits: how many of each (digitlab.training_data)
+        "beyond_mnist_recipe": preset.extras.spec() if made else None,
+        "drawing_seconds": round(prepared_in, 1),  # to draw them; 0 when they were cached
         "history": reporter.history,
         "best_epoch": reporter.best_epoch if c.keep_best else c.epochs,
         "test_accuracy": float((pred == mnist.y_test).mean()),

@@ -77,7 +77,7 @@ def test_excluded_images_are_not_trained_on(mnist):
 def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mnist):
     with_extras = train(TrainConfig("cnn", epochs=1, subset=1200), mnist).info
     tr, va = split_indices(1200, PRESETS["cnn"].validation_split, 0)
-    made = with_extras["extra_training_images"]
+    made = with_extras["beyond_mnist"]
     extras = PRESETS["cnn"].extras
     # A subset gets its share of the pen digits, and non-digits as a share of its images.
     assert abs(made["pen digits"] - extras.pen_digits * 7494 * len(tr) / 60000) <= 2
@@ -86,7 +86,7 @@ def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mn
     assert with_extras["validation_images"] == len(va)  # the validation images stay MNIST's own
     assert 0.0 <= with_extras["history"][0]["accuracy"] <= 1.0  # accuracy over the digits only
     plain = train(TrainConfig("cnn", epochs=1, subset=1200, augment=False), mnist).info
-    assert plain["extra_training_images"] == {} and plain["train_images"] == len(tr)
+    assert plain["beyond_mnist"] == {} and plain["train_images"] == len(tr)
 
 
 def test_non_digits_are_taught_a_flat_answer_and_digits_their_label():
