@@ -1,7 +1,7 @@
 """How well do the dubious-label rankings find labels we broke on purpose?
 
     python -m benchmarks.label_noise [--noise 0.01] [--realistic 0.003] [--preset P ... --epochs E ...]
-                                     [--augment] [--tta] [--reference default]
+                                     [--augment] [--tta] [--reference default] [--subset N]
 
 Two kinds of broken labels, in one noisy copy of MNIST (disjoint images):
 
@@ -122,6 +122,7 @@ def main() -> None:
     ap.add_argument("--realistic", type=float, default=0.003, help="fraction flipped where a person could err")
     ap.add_argument("--reference", default="default", help="model that says which digits are least typical")
     ap.add_argument("--seed", type=int, default=0, help="random seed: which labels are flipped, and how")
+    ap.add_argument("--subset", type=int, help="only the first N training images (a quicker comparison)")
     ap.add_argument("--mnist")
     args = ap.parse_args()
     epochs = args.epochs or [None] * len(args.preset)
@@ -129,19 +130,20 @@ def main() -> None:
         ap.error("give one --epochs value per --preset")
 
     mnist = load_mnist(args.mnist)
-    reference = reference_probabilities(args.reference, mnist.x_train)
-    labels, real = plausible_flips(mnist.y_train, reference, args.realistic, args.seed)
+    n = args.subset or len(mnist.y_train)  # only these are ranked, so only these are flipped
+    reference = reference_probabilities(args.reference, mnist.x_train[:n])
+    labels, real = plausible_flips(mnist.y_train[:n], reference, args.realistic, args.seed)
     labels, randomly = flip_labels(labels, args.noise, args.seed + 1, avoid=real)
-    noisy: Mnist = replace(mnist, y_train=labels)
+    noisy: Mnist = replace(mnist, y_train=np.concatenate([labels, mnist.y_train[n:]]))
     rows = np.arange(len(labels))
     clean_unambiguous = np.flatnonzero(~np.isin(rows, np.concatenate([real, randomly]))
-                                       & (reference[rows, mnist.y_train] >= UNAMBIGUOUS))
+                                       & (reference[rows, mnist.y_train[:n]] >= UNAMBIGUOUS))
     print(f"flipped {len(randomly)} training labels at random and {len(real)} where a person could err "
           f"(reference model {args.reference}; seed {args.seed})", flush=True)
 
     for preset, e in zip(args.preset, epochs):
         settings = dubious.Settings.for_preset(preset, folds=args.folds, epochs=e, augment=args.augment,
-                                               tta=args.tta)
+                                               tta=args.tta, subset=args.subset)
         print(f"\n{settings.describe()}", flush=True)
         t0, last = time.monotonic(), [0.0]
 

@@ -79,7 +79,7 @@ class Progress:
     elapsed: float  # seconds since training started
     logs: dict[str, float] = field(default_factory=dict)  # latest batch metrics
     history: list[dict[str, float]] = field(default_factory=list)  # finished epochs
-    phase: str = "training"  # "training", then "evaluating"
+    phase: str = "training"  # "preparing" (drawing the extra images), "training", then "evaluating"
 
     @property
     def fraction(self) -> float:
@@ -234,7 +234,11 @@ def train(
     if c.augment and preset.extras:
         # Made from the training split's own images: the validation images stay untouched.
         t0 = time.monotonic()
+        if on_progress:  # drawing them takes about a minute when they are not cached
+            on_progress(Progress(1, c.epochs, 0, 0, 0.0, phase="preparing"))
         added = cached_extra_training_data(preset.extras, x_tr, y_tr, c.seed)
+        if should_stop and should_stop():
+            raise Cancelled("training was cancelled")
         x_tr, y_tr, made = np.concatenate([x_tr, added.images]), np.concatenate([y_tr, added.labels]), added.counts
         prepared_in = time.monotonic() - t0
     if extra is not None and len(extra[0]):

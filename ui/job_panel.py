@@ -44,7 +44,9 @@ def _accuracy_curves(history: list[dict]) -> go.Figure:
 def _running(status: dict, key: str) -> None:
     cancelling = status["state"] == State.CANCELLING
     st.markdown(f"**{status.get('title', 'A job')}** {'(cancelling…)' if cancelling else ''}")
-    if status.get("kind") == "train":
+    if status.get("kind") == "train" and not status.get("epochs"):  # loading MNIST, drawing the extra images
+        st.progress(0.0, text=f"starting… {status.get('message', '')}")
+    elif status.get("kind") == "train":
         st.progress(float(status.get("fraction", 0.0)), text=f"epoch {status.get('epoch', 0)}/"
                     f"{status.get('epochs', '?')} · batch {status.get('batch', 0)}/{status.get('batches', '?')}")
         st.caption(f'<span class="job-times">{duration(status.get("elapsed"))} elapsed · '

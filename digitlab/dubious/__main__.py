@@ -39,6 +39,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         q.add_argument("--seed", type=int, default=d.seed,
                        help="random seed of the folds and the fold models' training; default: %(default)s")
         q.add_argument("--subset", type=int, help="only the first N training images (quick tries)")
+        q.add_argument("--augment", action=argparse.BooleanOptionalAction, default=d.augment,
+                       help="train the fold models with their preset's augmentation; default: %(default)s")
+        q.add_argument("--tta", action=argparse.BooleanOptionalAction, default=d.tta,
+                       help="score with test-time augmentation (shifts, small rotations); default: %(default)s")
         q.add_argument("--mnist", help="path to mnist.npz (else $DIGITLAB_MNIST, else Keras' cache)")
 
     c = sub.add_parser("compute", help="build or refresh the cached out-of-fold probabilities")
@@ -81,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from digitlab.jobs.lock import TrainingBusy
 
     settings = Settings.for_preset(args.preset, epochs=args.epochs, folds=args.folds, batch_size=args.batch_size,
-                                   seed=args.seed, subset=args.subset)
+                                   seed=args.seed, subset=args.subset, augment=args.augment, tta=args.tta)
     try:
         settings.resolved()  # bad settings are refused before MNIST is read
         mnist = load_mnist(args.mnist)

@@ -61,6 +61,9 @@ def train(params: dict, report: Report, should_stop: ShouldStop) -> dict:
         extra = (images, labels)
 
     def on_progress(p) -> None:
+        if p.phase == "preparing":
+            report(0.0, "drawing the extra training images (pen digits, styles, non-digits)", phase=p.phase)
+            return
         # Every epoch's end is written at once: it adds a point to the curves.
         report(p.fraction, f"epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}", phase=p.phase,
                force=p.phase != "training" or p.batch == p.batches, epoch=p.epoch, epochs=p.epochs,
