@@ -7,7 +7,8 @@ mass is at the centre. :func:`preprocess` does the same and keeps every step,
 so the app can show a learner why an off-centre or small digit still works.
 
 Images in and out are "ink maps": float32, 0 = background, 1 = full ink, which
-is MNIST's own polarity (white digit on black).
+is MNIST's own polarity (white digit on black); :mod:`digitlab.ink` makes them
+from any picture (a canvas drawing, a photo on uneven paper).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+
+from digitlab.ink import INK_THRESHOLD, ink_and_paper, reduce_if_huge, to_ink
 
 FIT_SIZE = 20
 OUT_SIZE = 28
@@ -28,39 +31,14 @@ MNIST_CENTRE = (14.0, 14.0)
 # side (about 2.9 px of 20), also from benchmarks/mnist_stats.py.
 MNIST_STROKE_FRACTION = 0.143
 
-INK_THRESHOLD = 0.2  # what counts as ink when finding the bounding box
-MIN_CONTRAST = 0.15  # darkest ink minus background; below this the image is blank
 MIN_SIZE_FRACTION = 0.04  # a box smaller than this part of the image is a speck
 MIN_LENGTH_TO_WIDTH = 2.0  # a digit is several strokes wide; a dot is about one
 # A mark apart from the rest, no longer than this many stroke widths and with less than this
 # share of the ink, is a stray dot (a tap of a finger, a speck on a scan), not part of the digit.
 STRAY_DOT_TO_WIDTH = 1.6
 STRAY_DOT_SHARE = 0.1
-MAX_WORK_SIDE = 560  # huge uploads are reduced first: detail past this is noise
 STROKE_WIDTH_SIDE = 300  # pen widths of bigger pictures (photos) are measured on a reduced copy
 
-# Photos and scans (anything but the canvas's transparent sheet). The paper's own light is
-# estimated on a copy reduced to PAPER_GRID pixels across its longer side, with ink taken out by
-# a grey closing (a max then a min filter) of PAPER_WINDOW pixels there: wide enough to remove a
-# marker stroke a sixth of the picture wide, narrow beside the shading of a page, and a closing
-# keeps a shadow's edge where it is (it only fills dark marks smaller than its window). Dividing
-# by it evens out uneven light and shadows; measured by benchmarks/photos.py.
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # luminance weights, ITU-R BT.601 (as PIL's "L")
-PHOTO_MIN_SIDE = 100  # smaller pictures (an MNIST image, an icon) are taken as they are
-PAPER_GRID = 128
-PAPER_WINDOW = 21
-# What is ink: darker than the paper by more than its grain. The grain is the spread of the
-# paper's darkness (median absolute deviation, most pixels being paper) times this.
-PAPER_NOISE_SIGMAS = 4.0
-# Ruled or squared paper: a dark line crossing (nearly) the whole picture is a printed line, not
-# the digit; people leave a margin around what they write. Looked for up to a few degrees from
-# the horizontal and the vertical (a photo is rarely square to the page), in bands of 3 pixels.
-PRINTED_LINE_SPAN = 0.85
-LINE_TILT_DEGREES = 4.0
-LINE_BAND = 3
-# A separate mark that touches the photo's edge and is this faint on average (a stroke of the pen
-# is about 1 after stretching) is what a shadow's edge or the page's rim leaves, not ink.
-EDGE_MARK_INK = 0.5
 
 
 @dataclass(frozen=True)
@@ -89,215 +67,6 @@ class Preprocessed:
     @property
     def is_digit(self) -> bool:
         return self.problem is None
-
-
-def to_ink(image: np.ndarray | Image.Image) -> np.ndarray:
-    """Any greyscale, RGB or RGBA picture -> ink map, float32 (H, W) in [0, 1].
-
-    See :func:`ink_and_paper`, which also returns the paper's estimated light.
-    """
-    return ink_and_paper(image)[0]
-
-
-def ink_and_paper(image: np.ndarray | Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """Any greyscale, RGB or RGBA picture -> (ink map float32 (H, W) in [0, 1], paper or None).
-
-    RGBA with a transparent background (the drawing canvas): ink is the alpha,
-    and there is no paper. Small pictures (an MNIST image): the luminance,
-    inverted when the background (the median of the border) is light, the
-    background level subtracted and the darkest ink stretched to 1. Photos and
-    scans: see :func:`photo_ink`.
-    """
-    a = np.asarray(image)
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[:, :, 0]
-    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)):
-        raise ValueError(f"expected a greyscale, RGB or RGBA image, got shape {a.shape}")
-    if a.size == 0:
-        raise ValueError("the image is empty (0 pixels)")
-    a = a.astype(np.float32)
-    if a.max() > 1.0:
-        a /= 255.0
-
-    if a.ndim == 3 and a.shape[2] == 4:
-        alpha = a[:, :, 3]
-        # Strokes on a transparent sheet: the alpha channel is the drawing.
-        if np.mean(alpha > 0.99) < 0.5:
-            return np.clip(alpha, 0.0, 1.0), None
-        a = a[:, :, :3] * alpha[:, :, None] + (1.0 - alpha[:, :, None])  # over white
-    if min(a.shape[:2]) >= PHOTO_MIN_SIDE:
-        return photo_ink(a)
-    if a.ndim == 3:
-        a = a[:, :, :3] @ LUMA
-
-    background = float(np.median(_border(a)))
-    ink = 1.0 - a if background > 0.5 else a
-    floor = 1.0 - background if background > 0.5 else background
-    peak = float(ink.max())
-    if peak - floor < MIN_CONTRAST:
-        return np.zeros_like(ink), None
-    return np.clip((ink - floor) / (peak - floor), 0.0, 1.0), None
-
-
-def _border(a: np.ndarray) -> np.ndarray:
-    k = max(1, min(a.shape) // 50)
-    return np.concatenate([a[:k].ravel(), a[-k:].ravel(), a[:, :k].ravel(), a[:, -k:].ravel()])
-
-
-def _coarse(channel: np.ndarray) -> np.ndarray:
-    """``channel`` (H, W) reduced to PAPER_GRID pixels across its longer side (box filter)."""
-    h, w = channel.shape
-    scale = PAPER_GRID / max(h, w)
-    size = (max(4, round(w * scale)), max(4, round(h * scale)))
-    return np.asarray(Image.fromarray(channel.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX))
-
-
-def has_dark_ink(luma: np.ndarray) -> bool:
-    """Whether the marks on ``luma`` (H, W) are darker than the paper (pen on paper) or lighter
-    (chalk on a board, an MNIST-style image).
-
-    Not by the median brightness: a shadow over half a page makes the paper dark there. On a
-    coarse copy, each pixel is compared with the median around it (a median ignores marks that
-    cover less than half of its window, whatever their side, and keeps a shadow's edge); marks
-    stand out on one side, darker or lighter, by more than the grain.
-    """
-    small = _coarse(luma)
-    around = small - ndimage.median_filter(small, size=PAPER_WINDOW, mode="nearest")
-    grain = 1.4826 * float(np.median(np.abs(around)))
-    darker = np.clip(-around - 3 * grain, 0, None).sum()
-    lighter = np.clip(around - 3 * grain, 0, None).sum()
-    return bool(darker >= lighter)
-
-
-def paper_light(channel: np.ndarray, dark_ink: bool) -> np.ndarray:
-    """The paper's brightness under the marks: float32 (H, W) in (0, 1], same shape as ``channel``.
-
-    Estimated on a copy PAPER_GRID pixels across: a grey closing (for dark
-    ink; an opening for light ink on a dark board) removes the marks, a blur
-    smooths it, and it is scaled back up.
-    """
-    h, w = channel.shape
-    small = _coarse(channel)
-    morph = ndimage.grey_closing if dark_ink else ndimage.grey_opening
-    light = ndimage.gaussian_filter(morph(small, size=PAPER_WINDOW, mode="nearest"), 1.0, mode="nearest")
-    big = Image.fromarray(light.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR)
-    return np.clip(np.asarray(big, dtype=np.float32), 1e-3, 1.0)
-
-
-def photo_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A photo or scan, float32 (H, W) or (H, W, 3) in [0, 1] -> (ink map (H, W), paper (H, W)).
-
-    1. Dark ink on light paper, or light on dark (:func:`has_dark_ink`).
-    2. The paper's light, per colour channel (:func:`paper_light`), divided out: uneven light and
-       shadows are gone.
-    3. Darkness is the largest drop below the paper in any channel, so blue, red and pencil ink
-       count as well as black.
-    4. What is darker than the paper by less than its grain is not ink; the rest is stretched so
-       the typical dark stroke is 1 (the 90th percentile of what is left: a few dark blots do not
-       make the rest faint).
-    5. Printed lines across the whole picture (ruled or squared paper) are taken out, and so are
-       faint marks at the picture's edge (:func:`without_edge_marks`).
-    """
-    channels = rgb[:, :, None] if rgb.ndim == 2 else rgb
-    luma = channels[:, :, 0] if channels.shape[2] == 1 else channels @ LUMA
-    dark_ink = has_dark_ink(luma)
-    drops, papers = [], []
-    for k in range(channels.shape[2]):
-        c = channels[:, :, k]
-        paper = paper_light(c, dark_ink)
-        papers.append(paper)
-        drops.append(1.0 - c / paper if dark_ink else (c - paper) / np.maximum(1.0 - paper, 1e-3))
-    darkness = np.max(drops, axis=0)
-    paper = np.stack(papers, axis=-1) @ LUMA if len(papers) == 3 else papers[0]
-    centre = float(np.median(darkness))
-    grain = 1.4826 * float(np.median(np.abs(darkness - centre)))  # the MAD as a standard deviation
-    floor = centre + max(PAPER_NOISE_SIGMAS * grain, 0.02)
-    marks = darkness[darkness > floor]
-    if marks.size == 0 or float(np.percentile(marks, 90)) - floor < MIN_CONTRAST:
-        return np.zeros_like(darkness), paper.astype(np.float32)
-    level = float(np.percentile(marks, 90))
-    ink = np.clip((darkness - floor) / (level - floor), 0.0, 1.0).astype(np.float32)
-    return without_edge_marks(without_printed_lines(ink)), paper.astype(np.float32)
-
-
-def without_edge_marks(ink: np.ndarray) -> np.ndarray:
-    """``ink`` (H, W) without faint separate marks that touch the picture's edge.
-
-    What is left of a shadow's edge, the rim of the page or a fold runs into the edge of a photo,
-    and is fainter than the pen (under EDGE_MARK_INK on average, where a stroke is about 1); a
-    digit is framed inside the picture. The biggest mark always stays.
-    """
-    labels, n = ndimage.label(ink > INK_THRESHOLD, structure=np.ones((3, 3)))
-    if n < 2:
-        return ink
-    index = np.arange(1, n + 1)
-    masses = np.asarray(ndimage.sum(ink, labels, index))
-    means = np.asarray(ndimage.mean(ink, labels, index))
-    edge = np.zeros(n + 1, bool)
-    edge[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = True
-    faint = [k for k in index if edge[k] and means[k - 1] < EDGE_MARK_INK and k - 1 != masses.argmax()]
-    if not faint:
-        return ink
-    out = ink.copy()
-    out[np.isin(labels, faint)] = 0.0
-    return out
-
-
-def without_printed_lines(ink: np.ndarray) -> np.ndarray:
-    """``ink`` (H, W) without the printed lines of ruled or squared paper.
-
-    A line is a band :data:`LINE_BAND` pixels wide, tilted at most
-    :data:`LINE_TILT_DEGREES` from the horizontal (or the vertical), with ink in
-    at least PRINTED_LINE_SPAN of the columns (rows) it crosses: people leave a
-    margin around what they write, so no digit's bar spans the whole picture.
-    The band's ink is erased except where a stroke crosses it (ink just above
-    and just below).
-    """
-    mask = ink > INK_THRESHOLD
-    if not mask.any():
-        return ink
-    out = ink
-    for horizontal in (True, False):
-        m = mask if horizontal else mask.T
-        for top, tilt in _line_bands(m):
-            out = out.copy() if out is ink else out
-            view = out if horizontal else out.T
-            rows, cols = view.shape
-            x = np.arange(cols)
-            y0 = np.floor(top + x * tilt).astype(int) - 1  # the band, a pixel wider on each side
-            y1 = y0 + LINE_BAND + 2
-            above, below = m[np.clip(y0 - 2, 0, rows - 1), x], m[np.clip(y1 + 1, 0, rows - 1), x]
-            for dy in range(LINE_BAND + 2):
-                y = y0 + dy
-                ok = (y >= 0) & (y < rows) & ~(above & below)
-                view[y[ok], x[ok]] = 0.0
-    return out
-
-
-def _line_bands(mask: np.ndarray) -> list[tuple[float, float]]:
-    """(row where the band starts at column 0, rise per column) of every near-horizontal printed
-    line in bool ``mask`` (H, W)."""
-    ys, xs = np.nonzero(mask)
-    w = mask.shape[1]
-    found: list[tuple[float, float]] = []
-    if np.unique(xs).size < PRINTED_LINE_SPAN * w:
-        return found  # too few columns hold ink for any line to cross them (most pictures)
-    candidates = []  # (columns covered, top, tilt) of every band that crosses the picture, at any tilt
-    for degrees in np.arange(-LINE_TILT_DEGREES, LINE_TILT_DEGREES + 1e-6, 0.5):
-        tilt = float(np.tan(np.radians(degrees)))
-        offset = ys - xs * tilt  # the row each pixel's line starts at, at this tilt
-        low = float(np.floor(offset.min()))
-        band = ((offset - low) // LINE_BAND).astype(np.int64)
-        seen = np.zeros((int(band.max()) + 1) * w, bool)
-        seen[band * w + xs] = True
-        covered = seen.reshape(-1, w).sum(axis=1)
-        candidates += [(int(covered[b]), low + b * LINE_BAND, tilt)
-                       for b in np.flatnonzero(covered >= PRINTED_LINE_SPAN * w)]
-    # The best-covered tilt of each line wins; its neighbours at other tilts are the same line.
-    for _, top, tilt in sorted(candidates, reverse=True):
-        if all(abs(top - t) > 2 * LINE_BAND for t, _ in found):
-            found.append((top, tilt))
-    return found
 
 
 def ink_box(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, int, int, int] | None:
@@ -410,22 +179,6 @@ def centre_by_mass(fitted: np.ndarray, size: int = OUT_SIZE, centre: tuple[float
     return out
 
 
-def _reduce_if_huge(picture: np.ndarray | Image.Image) -> np.ndarray:
-    """A picture (any of :func:`to_ink`'s inputs) reduced so its longer side is at most MAX_WORK_SIDE."""
-    a = np.asarray(picture)
-    longer = max(a.shape[:2])
-    if longer <= MAX_WORK_SIDE:
-        return a
-    scale = MAX_WORK_SIDE / longer
-    size = (max(1, round(a.shape[1] * scale)), max(1, round(a.shape[0] * scale)))
-    if a.dtype == np.uint8:
-        return np.asarray(Image.fromarray(a).resize(size, Image.Resampling.BOX))
-    channels = a[:, :, None] if a.ndim == 2 else a
-    out = [np.asarray(Image.fromarray(channels[:, :, k].astype(np.float32), mode="F").resize(size, Image.Resampling.BOX))
-           for k in range(channels.shape[2])]
-    return np.stack(out, axis=-1) if a.ndim == 3 else out[0]
-
-
 def preprocess(
     image: np.ndarray | Image.Image, *, normalise_strokes: bool = False, drop_stray_dots: bool = True
 ) -> Preprocessed:
@@ -437,7 +190,7 @@ def preprocess(
     ``drop_stray_dots``: leave stray dots out (:func:`without_stray_dots`); off
     only to measure what that is worth.
     """
-    ink, paper = ink_and_paper(_reduce_if_huge(image))
+    ink, paper = ink_and_paper(reduce_if_huge(image))
     digit = without_stray_dots(ink) if drop_stray_dots else ink
     box = ink_box(digit)
     if box is None:

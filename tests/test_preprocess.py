@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from digitlab.canvas_like import Style, redraw
-from digitlab.preprocess import MNIST_CENTRE, naive_resize, preprocess, to_ink, without_stray_dots
+from digitlab.ink import to_ink
+from digitlab.preprocess import MNIST_CENTRE, naive_resize, preprocess, without_stray_dots
 from digitlab.stroke_digits import render
 from scipy import ndimage
 
@@ -205,7 +206,7 @@ def test_printed_lines_are_removed_but_the_digit_crossing_them_kept():
     ink = np.zeros((200, 300), np.float32)
     ink[40:42, :] = ink[100:102, :] = ink[160:162, :] = 1.0  # ruled lines
     ink[60:150, 140:146] = 1.0  # a 1 crossing the middle line
-    from digitlab.preprocess import without_printed_lines
+    from digitlab.ink import without_printed_lines
 
     out = without_printed_lines(ink)
     assert out[40:42].max() == 0 and out[160:162].max() == 0

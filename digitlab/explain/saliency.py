@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage
 
-from digitlab.preprocess import INK_THRESHOLD
+from digitlab.ink import INK_THRESHOLD
 
 SIDE = 28
 BACKGROUND = 0.0  # ink maps: 0 is the background (MNIST's polarity)
