@@ -27,10 +27,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+from benchmarks import each_model
 from digitlab.inference import Classifier
 from digitlab.non_digits import KINDS, random_drawing
 from digitlab.preprocess import preprocess
-from digitlab.store import ModelStore
 from digitlab.stroke_digits import jitter, mnist_style
 
 CONFIDENT = 0.7
@@ -107,11 +107,8 @@ def main() -> None:
     drawn = draw(args.per_kind, args.seed)
     print(f"{len(drawn.kinds) + sum(drawn.refused.values()):,} non-digit drawings, {args.per_kind} per kind "
           f"(seed {args.seed}); refused by the preprocessing: {sum(drawn.refused.values())}")
-    store = ModelStore()
-    for model_id in args.model or [store.active_id()]:
-        model, run = store.load(model_id)
-        print(f"\nmodel {model_id} ({run.info.get('preset')}):")
-        report(Classifier(model), drawn)
+    for _, classifier in each_model(args.model):
+        report(classifier, drawn)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+from benchmarks import each_model
 from digitlab import pendigits
 from digitlab.inference import UNSURE_BELOW, Classifier
-from digitlab.store import ModelStore
 
 
 @dataclass
@@ -78,11 +78,8 @@ def main() -> None:
     drawn = draw(args.split, args.copies, args.seed)
     print(f"pendigits {args.split} split: {len(set(drawn.writers))} writers, {len(drawn.labels):,} drawings "
           f"({args.copies} per sample, seed {args.seed}). {pendigits.CREDIT}")
-    store = ModelStore()
-    for model_id in args.model or [store.active_id()]:
-        model, run = store.load(model_id)
-        print(f"\nmodel {model_id} ({run.info.get('preset')}):")
-        report(Classifier(model), drawn)
+    for _, classifier in each_model(args.model):
+        report(classifier, drawn)
 
 
 if __name__ == "__main__":

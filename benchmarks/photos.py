@@ -23,11 +23,10 @@ import numpy as np
 from PIL import Image
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
+from benchmarks import each_model
 from digitlab import pendigits
-from digitlab.inference import Classifier
 from digitlab.photo_like import CONDITIONS, photo, phone_photo, with_tilt
 from digitlab.pictures import fit_square
-from digitlab.store import ModelStore
 
 
 PHONE = "phone photo (all at random)"
@@ -62,11 +61,7 @@ def main() -> None:
     sets = photos(args.n, args.seed, args.conditions)
     print(f"{args.n} pendigits test-split digits per condition, photographed (seed {args.seed}; "
           f"{time.monotonic() - t0:.0f} s to make). {pendigits.CREDIT}")
-    store = ModelStore()
-    for model_id in args.model or [store.active_id()]:
-        model, run = store.load(model_id)
-        classifier = Classifier(model)
-        print(f"\nmodel {model_id} ({run.info.get('preset')}):")
+    for _, classifier in each_model(args.model):
         print(f"  {'condition':30} {'right':>7} {'refused':>8} {'not sure':>9} {'ms/photo':>9}")
         everything = []
         for name, (pictures, labels) in sets.items():
