@@ -118,12 +118,27 @@ def saved_digits(stamp: float, model_id: str) -> tuple[int, int, bytes]:
     return len(images), right, own_digits.to_npz_bytes(images, labels)
 
 
-def show_own_digits(prediction: Prediction | None, key: str) -> None:
+def _label_by_hand(hand_key: str, drawing_id: str) -> None:
+    st.session_state[hand_key] = drawing_id
+
+
+def show_own_digits(prediction: Prediction | None, key: str, drawing_id: str) -> None:
+    """The label box and Save; ``drawing_id`` changes when a new drawing (or photo) begins.
+
+    The box follows the model's latest answer, stroke after stroke, until the user picks a
+    label by hand for this drawing: a widget keeps its first value otherwise, and a 4 read as
+    6 after its first stroke was saved as a 6.
+    """
+    label_key, hand_key = f"{key}-label", f"{key}-label-by-hand"
     with st.container(border=True):
         st.markdown("**Your own digits**")
         if prediction is not None and prediction.digit is not None:
+            if st.session_state.get(hand_key) != drawing_id:
+                st.session_state[label_key] = prediction.digit
             a, b = st.columns([2, 1], vertical_alignment="bottom")
-            label = a.selectbox("This digit really is a", range(10), index=prediction.digit, key=f"{key}-label")
+            label = a.selectbox("This digit really is a", range(10), key=label_key,
+                                on_change=_label_by_hand, args=(hand_key, drawing_id),
+                                help="The model's answer until you pick another: save what you meant to draw.")
             if b.button("Save it", key=f"{key}-save"):
                 own_digits.save(prediction.steps.image, label)
                 st.toast(f"Saved your {label}.")
@@ -154,7 +169,7 @@ with draw_tab:
     prediction = classify(drawing.picture)
     with right:
         show_answer(prediction, drawing.strokes)
-        show_own_digits(prediction, "draw")
+        show_own_digits(prediction, "draw", f"drawing-{drawing.number}")
     if prediction is not None and prediction.steps.is_digit:  # a drawing the model refused too: look inside
         show_details(drawing.picture, prediction, "draw")
 
@@ -172,5 +187,6 @@ with upload_tab:
             a.image(to_uint8(photo), caption=upload.name, width="stretch")
             with b:
                 show_answer(p)
+                show_own_digits(p, "upload", f"upload-{upload.file_id}")
             if p.steps.is_digit:
                 show_details(photo, p, "upload")

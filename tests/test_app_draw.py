@@ -75,3 +75,30 @@ def test_sidebar_lists_the_shipped_model(app):
     assert picker.value == "default"
     assert any("test accuracy" in c.value for c in app.sidebar.caption)
 
+
+
+@pytest.mark.trained_model
+def test_the_label_box_follows_each_new_answer_until_changed_by_hand(app):
+    seven = [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.5, 0.1), (0.5, 0.9)]))
+    app.run()
+    assert app.selectbox(key="draw-label").value == 1
+    second = canvas_state(stroke_picture(seven))
+    second["drawing"]["raw"]["objects"].append({"type": "path", "n": 2})
+    app.session_state["canvas"] = second
+    app.run()
+    assert ">7<" in answers(app)[0] and app.selectbox(key="draw-label").value == 7  # not the first stroke's 1
+    app.selectbox(key="draw-label").set_value(9).run()
+    third = canvas_state(stroke_picture([(0.5, 0.1), (0.5, 0.9)]))
+    third["drawing"]["raw"]["objects"].extend([{"type": "path", "n": 2}, {"type": "path", "n": 3}])
+    app.session_state["canvas"] = third
+    app.run()
+    assert app.selectbox(key="draw-label").value == 9  # the user's choice outlives a new stroke
+    app.button(key="draw-save").click().run()
+    assert not app.exception, app.exception
+    from digitlab import own_digits
+    assert own_digits.load()[1].tolist() == [9]
+    app.button(key="clear").click().run()
+    app.session_state["canvas"] = canvas_state(stroke_picture(seven))
+    app.run()
+    assert app.selectbox(key="draw-label").value == 7  # a new drawing: the box follows the model again

@@ -64,10 +64,12 @@ class Drawing:
     """What the canvas holds: an RGBA uint8 (side, side, 4) picture and its number of strokes.
 
     ``picture`` is None before the canvas has sent anything and just after Clear.
+    ``number`` counts the drawings begun in this session: it changes on Clear.
     """
 
     picture: np.ndarray | None
     strokes: int
+    number: int = 0
 
 
 def drawing_canvas(pen: int, side: int) -> Drawing:
@@ -92,5 +94,5 @@ def drawing_canvas(pen: int, side: int) -> Drawing:
         st.session_state["canvas-stale"] = canvas.json_data
         st.rerun()
     if canvas.json_data is not None and canvas.json_data == st.session_state.get("canvas-stale"):
-        return Drawing(None, 0)
-    return Drawing(canvas.image_data, len((canvas.json_data or {}).get("objects", [])))
+        return Drawing(None, 0, clears)
+    return Drawing(canvas.image_data, len((canvas.json_data or {}).get("objects", [])), clears)
