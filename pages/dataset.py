@@ -104,7 +104,7 @@ with detail_col:
         p = loaded.classifier.probabilities(image[None])[0]
         guess = int(p.argmax())
         verdict = "right" if guess == label else "**wrong**"
-        st.markdown(f"Model `{loaded.run.id}` reads **{guess}** ({p[guess]:.0%}): {verdict}.")
+        st.markdown(f"Model *{loaded.run.label}* reads **{guess}** ({p[guess]:.0%}): {verdict}.")
         st.plotly_chart(charts.probabilities(p, height=220), config={"displayModeBar": False}, key="dataset-probs")
         if st.button(f"How model {loaded.run.id} was trained →", key="dataset-to-training"):
             state["training-goto"] = loaded.run.id
@@ -162,7 +162,7 @@ progress.empty()
 
 on_map = split == explore.MAP_SPLIT
 near = explore.map_neighbours(coords, index, k=8) if on_map else None
-title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.id}" if explore.uses_model(view) and mapper else "")
+title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.label}" if explore.uses_model(view) and mapper else "")
 st.plotly_chart(explore_charts.data_map(coords, data.y_test, selected=index if on_map else None, neighbours=near,
                                         title=title),
                 on_select=pick_from_map, selection_mode="points", key="dataset-map-chart")

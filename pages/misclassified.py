@@ -49,7 +49,7 @@ y = data.y_test.astype(np.int64)
 pred = probs.argmax(axis=1)
 conf = probs.max(axis=1)
 wrong = int((pred != y).sum())
-st.markdown(f'Model `{run.id}` ({run.preset}) reads <span class="mis-count">{wrong}</span> '
+st.markdown(f'Model *{run.label}* reads <span class="mis-count">{wrong}</span> '
             f"of the 10,000 test images wrong ({1 - wrong / len(y):.2%} right).", unsafe_allow_html=True)
 
 cm_col, pr_col = st.columns([1, 1], gap="large")
@@ -108,21 +108,21 @@ others = [r for r in resources.runs() if r.id != run.id and "error" not in r.inf
 if not others:
     st.info("Only one model is stored. Train another from the sidebar (Retrain) to see which mistakes they share.")
 else:
-    other = st.selectbox("Other model", [r.id for r in others], key="misclassified-other",
-                         format_func={r.id: r.label for r in others}.get)
+    names = {r.id: r.label for r in others}
+    other = st.selectbox("Other model", list(names), key="misclassified-other", format_func=names.get)
     try:
         other_pred = resources.test_predictions(other, data)
     except ModelStoreError as e:
-        st.error(f"Cannot compare with {other}: {e}")
+        st.error(f"Cannot compare with {names[other]}: {e}")
     else:
         cmp = metrics.compare_errors(y, pred, other_pred)
         m1, m2, m3 = st.columns(3)
         m1.metric("Wrong for both", len(cmp.shared), help=f"{len(cmp.same_answer)} of them with the same wrong answer")
-        m2.metric(f"Only {run.id} wrong", len(cmp.only_a))
-        m3.metric(f"Only {other} wrong", len(cmp.only_b))
+        m2.metric("Only the active one wrong", len(cmp.only_a))
+        m3.metric("Only the other one wrong", len(cmp.only_b))
         for title, idx, answers in ((f"wrong for both ({len(cmp.same_answer)} with the same answer)", cmp.shared, pred),
-                                    (f"only `{run.id}` (active) is wrong", cmp.only_a, pred),
-                                    (f"only `{other}` is wrong", cmp.only_b, other_pred)):
+                                    (f"only *{run.label}* (active) is wrong", cmp.only_a, pred),
+                                    (f"only *{names[other]}* is wrong", cmp.only_b, other_pred)):
             st.markdown(f"**{len(idx)} {title}**" + (f", first {COMPARE_SHOWN} shown" if len(idx) > COMPARE_SHOWN else ""))
             if len(idx):
                 shown = idx[:COMPARE_SHOWN]

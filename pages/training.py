@@ -75,7 +75,7 @@ st.subheader("Settings and results")
 st.dataframe([explore.run_summary(r.id, r.info) for r in selected], hide_index=True, key="training-table")
 for r in selected:
     info = r.info
-    with st.expander(f"{r.id}: {info.get('description', '')}"):
+    with st.expander(f"{r.label}: {info.get('description', '')}"):
         summary = explore.run_summary(r.id, info)
         st.markdown(f"**Test accuracy** {summary['test accuracy']} · kept epoch {summary['kept epoch']} · "
                     f"{info.get('train_images') or '?'} training images, {info.get('validation_images') or 0} "

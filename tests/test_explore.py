@@ -284,3 +284,19 @@ def test_one_stroke_call_gives_the_same_probabilities_and_features_as_two(shippe
     np.testing.assert_allclose(prediction.probabilities, shipped_classifier.probabilities(image)[0], atol=1e-5)
     np.testing.assert_allclose(prediction.features, shipped_classifier.features(image)[0], rtol=1e-4, atol=1e-5)
     assert prediction.digit == 7 and prediction.features.shape == (256,)
+
+
+def test_accuracy_verdict_ignores_seed_noise_and_flags_a_worse_model():
+    assert metrics.accuracy_verdict(0.9961, 0.8761) == "worse"
+    assert metrics.accuracy_verdict(0.9800, 0.9850) == "better"
+    assert metrics.accuracy_verdict(0.9800, 0.9795) == "same"  # 5 of 10,000 digits: noise
+    assert metrics.accuracy_verdict(0.9800, 0.9785) == "worse"
+
+
+def test_counts_are_said_in_words():
+    assert metrics.count_words(1, "image") == "1 image"
+    assert metrics.count_words(0, "image") == "0 images"
+    assert metrics.count_words(1196, "image") == "1,196 images"
+    assert metrics.count_words(2, "digit", "digits") == "2 digits"
+    assert metrics.first_of(60, 1196) == "first 60 of 1,196"
+    assert metrics.first_of(12, 12, "images") == "all 12 images"
