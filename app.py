@@ -21,8 +21,9 @@ pages = st.navigation(
 )
 
 from ui import retrain  # noqa: E402 - after set_page_config
-from ui.sidebar import model_picker  # noqa: E402
+from ui.sidebar import model_picker, welcome  # noqa: E402
 
+welcome()
 model_picker()
 retrain.sidebar()
 pages.run()

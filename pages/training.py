@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from digitlab import explore, jobs
-from ui import explore_charts, resources
+from ui import explore_charts, job_panel, resources
 
 state = st.session_state
 
@@ -29,9 +29,8 @@ def live_training() -> None:
         return
     history = status.get("history") or []
     with st.container(border=True):
-        st.markdown(f'<span class="training-live">Training <b>{status.get("preset", "?")}</b> now</span>: epoch '
-                    f'{status.get("epoch", 0)}/{status.get("epochs", "?")}, batch {status.get("batch", 0)}/'
-                    f'{status.get("batches", "?")}', unsafe_allow_html=True)
+        st.markdown(f'<span class="training-live">Training <b>{status.get("preset", "?")}</b> now</span>: '
+                    f'{job_panel.progress_words(status)}', unsafe_allow_html=True)
         if history:
             live = explore_charts.Curves(f"training now ({status.get('preset', '?')})", history, live=True)
             overlay = [curves_of(r) for r in runs if r.id in state.get("training-runs", [])]
