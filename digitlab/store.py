@@ -65,14 +65,15 @@ def readable_name(run_id: str, info: dict) -> str:
     """A name a person can tell models apart by, e.g. "cnn · 29 Nov 22:02 · 99.61% · quick try".
 
     Preset, when training began, MNIST test accuracy, and "quick try" when it learned from
-    a subset of the training images; "Shipped" for the model in the repository. Ids (folder
+    a subset of the training images; "Shipped" and no date for the model in the repository. Ids (folder
     names such as ``20261129-184544-seed003-mlp5``) stay the app's internal handle.
     """
     if "error" in info:
         return f"{run_id} (damaged run.json)"
     parts = [canonical_preset(info.get("preset")) or "?"]
     try:
-        parts.append(datetime.fromisoformat(info["started"]).strftime("%-d %b %H:%M"))
+        if run_id != SHIPPED_ID:  # "Shipped" tells it apart; a picker in the sidebar is narrow
+            parts.append(datetime.fromisoformat(info["started"]).strftime("%-d %b %H:%M"))
     except (KeyError, TypeError, ValueError):
         pass  # an old or hand-made run.json: the other parts still tell it apart
     acc = info.get("test_accuracy")

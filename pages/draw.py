@@ -58,6 +58,20 @@ def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
     st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
 
 
+def show_compact_answer(prediction: Prediction | None, strokes: int) -> None:
+    """The answer in one line ("7 · 98% sure"), for phones: ui.style hides it on wider screens."""
+    if prediction is None or prediction.steps.problem == "empty":
+        text = "Draw a digit below"
+    elif prediction.digit is None or prediction.no_digit_seen:
+        text = "No digit seen: draw a whole digit, bigger"
+    else:
+        d = prediction.digit
+        sure = (f"{prediction.confidence:.0%} sure, or maybe {prediction.runner_up}" if prediction.unsure
+                else f"{prediction.confidence:.0%} sure")
+        text = f'<b style="font-size:2.2rem;line-height:1">{d}</b>&nbsp; {sure}'
+    st.markdown(f'<div class="answer-compact" data-strokes="{strokes}">{text}</div>', unsafe_allow_html=True)
+
+
 def show_steps(prediction: Prediction) -> None:
     """Every preprocessing step, so a learner sees why size and place do not matter."""
     s = prediction.steps
@@ -164,9 +178,15 @@ draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
 with draw_tab:
     left, right = st.columns([5, 6])
     with left:
-        pen = st.slider("Pen width", 6, 40, 18, key="pen")
-        drawing = drawing_canvas(pen, CANVAS_SIDE)
+        # On a phone the columns stack and the answer would come below the canvas, off-screen:
+        # a one-line answer above the canvas, shown on narrow screens only (ui.style).
+        compact, canvas_slot, under = st.empty(), st.container(), st.container()
+        pen = under.slider("Pen width", 6, 40, 18, key="pen")
+        with canvas_slot:
+            drawing = drawing_canvas(pen, CANVAS_SIDE)
     prediction = classify(drawing.picture)
+    with compact:
+        show_compact_answer(prediction, drawing.strokes)
     with right:
         show_answer(prediction, drawing.strokes)
         show_own_digits(prediction, "draw", f"drawing-{drawing.number}")

@@ -158,6 +158,7 @@ def test_readable_name_says_preset_date_accuracy_and_quick_try():
 
 
 def test_readable_name_of_the_shipped_model_and_of_damaged_or_sparse_runs():
-    assert readable_name(SHIPPED_ID, {"preset": "cnn", "test_accuracy": 0.9961}).startswith("Shipped: cnn")
+    assert readable_name(SHIPPED_ID, {"preset": "cnn", "test_accuracy": 0.9961, "started": "2026-11-29T22:02:00"}) \
+        == "Shipped: cnn · 99.61%"
     assert readable_name("abc", {"error": "run.json unreadable"}) == "abc (damaged run.json)"
     assert readable_name("abc", {"started": "not a date"}) == "? · accuracy ?"
