@@ -98,13 +98,15 @@ def test_training_page_shows_the_shipped_run_and_overlays_another(monkeypatch):
                                       "test_accuracy": 0.5, "config": {"epochs": 3}, "started": "2026-01-01T00:00:00"})
     at = open_page("pages/training.py")
     assert at.multiselect(key="training-runs").value == [SHIPPED_ID]
-    table = at.dataframe[0].value
-    shipped = store.get(SHIPPED_ID).info
-    assert list(table["run"]) == [SHIPPED_ID] and table["test accuracy"][0] == f"{shipped['test_accuracy']:.2%}"
+    table = at.dataframe[0].value  # one column per run, named readably
+    shipped = store.get(SHIPPED_ID)
+    assert list(table.columns) == [shipped.label] and list(table.loc["run"]) == [SHIPPED_ID]
+    assert table.loc["test accuracy"].iloc[0] == f"{shipped.info['test_accuracy']:.2%}"
+    assert table.loc["MNIST images used"].iloc[0] == "all 60,000"
     at.multiselect(key="training-runs").select(other.id).run()
     assert not at.exception, at.exception
-    assert list(at.dataframe[0].value["run"]) == [SHIPPED_ID, other.id]
-    assert any(f"No validation curve for {other.id}" in c for c in texts(at.caption))
+    assert list(at.dataframe[0].value.loc["run"]) == [SHIPPED_ID, other.id]
+    assert any(f"No validation curve for {other.label}" in c for c in texts(at.caption))
 
 
 def test_training_page_with_nothing_chosen_asks_for_a_run():

@@ -265,6 +265,8 @@ def test_kept_epoch_and_run_summary_of_the_shipped_run():
     row = explore.run_summary("default", SHIPPED_RUN)  # the shipped run.json still says "default"
     assert row["preset"] == "cnn" and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
     assert row["batch size"] == 256 and row["final val loss"] is not None and row["augment"] is True
+    assert row["MNIST images used"] == "all 60,000"
+    assert explore.run_summary("x", {"config": {"subset": 5000}})["MNIST images used"] == "first 5,000 (quick try)"
 
 
 def test_kept_epoch_of_a_keep_best_run_and_of_a_run_without_history():
@@ -300,3 +302,20 @@ def test_counts_are_said_in_words():
     assert metrics.count_words(2, "digit", "digits") == "2 digits"
     assert metrics.first_of(60, 1196) == "first 60 of 1,196"
     assert metrics.first_of(12, 12, "images") == "all 12 images"
+
+
+def test_log_axis_ticks_are_numbers_one_two_five():
+    from ui.explore_charts import log_ticks
+
+    ticks = log_ticks(0.03, 0.9)
+    assert [t for t in ticks if 0.03 <= t <= 0.9] == [0.05, 0.1, 0.2, 0.5]
+    narrow = [t for t in log_ticks(0.021, 0.048) if 0.021 <= t <= 0.048]
+    assert narrow == [0.03, 0.04]  # every 1-9 when 1-2-5 gives fewer than three
+    with pytest.raises(ValueError):
+        log_ticks(0, 1)
+
+
+def test_epoch_ticks_are_whole_and_few():
+    from ui.explore_charts import epoch_step
+
+    assert [epoch_step(n) for n in (3, 10, 20, 30, 60, 100)] == [1, 1, 2, 5, 10, 10]
