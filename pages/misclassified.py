@@ -8,7 +8,7 @@ import streamlit as st
 from digitlab import explore, metrics
 from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
-from ui import charts, explore_charts, resources
+from ui import charts, explore_charts, resources, style
 
 PER_PAGE, COLUMNS = 60, 10
 ANY = "any"
@@ -26,6 +26,7 @@ def cell_clicked() -> None:
         true, predicted = (int(v) for v in points[0]["customdata"][:2])
         state["misclassified-true"], state["misclassified-pred"] = true, predicted
         state["misclassified-page"] = 1
+        state["misclassified-scroll"] = True  # the images are below the matrix, often off-screen
 
 
 def open_in_dataset(index: int) -> None:
@@ -87,8 +88,13 @@ else:
     state["misclassified-page"] = min(max(int(state.get("misclassified-page", 1)), 1), pages)
     c.number_input(f"Page (of {pages})", 1, pages, key="misclassified-page")
     on_page = explore.page_items(chosen, int(state["misclassified-page"]) - 1, PER_PAGE)
-    order = "right answers, least sure first" if diagonal else "mistakes, most confidently wrong first"
-    st.markdown(f'<span class="mis-shown">{len(chosen)}</span> {order} ({what}).', unsafe_allow_html=True)
+    noun, order = ("right answer", "least sure first") if diagonal else ("mistake", "most confidently wrong first")
+    n = len(chosen)
+    number, nouns = metrics.count_words(n, noun).split(" ", 1)
+    st.markdown(f'<div class="mis-list scroll-target"><span class="mis-shown">{number}</span> {nouns}, {order} '
+                f"({what}).</div>", unsafe_allow_html=True)
+    if state.pop("misclassified-scroll", False):
+        style.scroll_into_view(".mis-list")
     colours = [(120, 220, 120) if pred[i] == y[i] else (255, 150, 120) for i in on_page]
     st.image(captioned_sheet(data.x_test[on_page], [caption(i) for i in on_page], COLUMNS, colours=colours),
              caption="under each: true digit as the model's answer, and its confidence")

@@ -36,17 +36,23 @@ def with_mnist(monkeypatch, mnist):
 @pytest.mark.trained_model
 def test_dataset_page_jumps_to_train_500_and_filters_by_label(with_mnist, mnist):
     at = open_page("pages/dataset.py")
-    assert "train images #0 to #99 (60,000 in all), row by row" in image_captions(at)  # the grid, one image
+    assert any("train images #0 to #99 (60,000 in all), row by row" in c for c in texts(at.caption))  # the grid
     at.number_input(key="dataset-index").set_value(500).run()
     assert not at.exception, at.exception
     chosen = next(m.value for m in at.markdown if "dataset-chosen" in m.value)
     assert "<b>#500</b>" in chosen and f"label <b>{mnist.y_train[500]}</b>" in chosen
     assert at.number_input(key="dataset-page").value == 500 // 100 + 1  # the grid turned to its page
-    assert any(f"Model `{SHIPPED_ID}` reads" in m.value for m in at.markdown)
+    assert any(f"Model *{ModelStore().get(SHIPPED_ID).label}* reads" in m.value for m in at.markdown)
+    assert any("never saw it" in c for c in texts(at.caption))  # why Dubious labels may disagree
 
     at.selectbox(key="dataset-label").set_value(7).run()
     assert not at.exception, at.exception
     assert at.number_input(key="dataset-page").max == -(-int((mnist.y_train == 7).sum()) // 100)
+    # A jump to an image the filter hides turns the filter off, and says so.
+    other = int(np.flatnonzero(mnist.y_train != 7)[0])
+    at.number_input(key="dataset-index").set_value(other).run()
+    assert at.selectbox(key="dataset-label").value == "all digits"
+    assert any(f"#{other:,} is labelled {mnist.y_train[other]}" in i for i in texts(at.info))
 
 def test_dataset_page_without_mnist_says_what_to_do(without_mnist):
     at = open_page("pages/dataset.py")

@@ -8,6 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from digitlab.metrics import count_words
+from digitlab.pictures import sheet
+
 DIGITS = [str(d) for d in range(10)]
 # Ten distinguishable colours, one per digit (plotly's "D3" / Tableau set).
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -22,7 +25,7 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, si
     a thousand right answers. Streamlit does not report clicks on a heatmap,
     so each cell also carries an invisible square scatter point the size of
     the cell: the points are what gets clicked; their customdata is
-    [true, predicted, count]. The figure has a fixed size (show it with
+    [true, predicted, count, the count in words]. The figure has a fixed size (show it with
     ``width="content"``) so that points and cells line up.
     """
     cm = np.asarray(cm)
@@ -37,8 +40,9 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, si
         marker=dict(symbol="square", size=cell - 2, color="rgba(0,0,0,0)"),
         # A list, not an array: plotly would send a 2-D array as a typed array and
         # Streamlit would hand each point's row back as a dict, not a list.
-        customdata=np.stack([t.ravel(), p.ravel(), cm.ravel()], axis=1).tolist(),
-        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}: %{customdata[2]} images"
+        customdata=[[int(a), int(b), int(n), count_words(int(n), "image")]
+                    for a, b, n in zip(t.ravel(), p.ravel(), cm.ravel())],
+        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}: %{customdata[3]}"
                       "<extra>click to show them</extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
     ))
@@ -52,6 +56,42 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, si
                      fixedrange=True)
     fig.update_yaxes(title="true label", type="category", autorange="reversed", categoryorder="array",
                      categoryarray=DIGITS, fixedrange=True)
+    return fig
+
+
+def thumbnails(images: np.ndarray, indices: np.ndarray, labels: np.ndarray, *, columns: int = 10,
+               selected: int | None = None, width: int = 500, gap: int = 2) -> go.Figure:
+    """A grid of uint8 (N, 28, 28) ``images`` (dataset numbers ``indices``, ``labels``), row by row;
+    clicking one selects it (customdata [index, label]); ``selected``, an index, is outlined.
+
+    One picture for the whole grid (quick to draw) and, as in :func:`confusion_matrix`, an
+    invisible point on each image: the points are what gets hovered and clicked. Sized for
+    ``width`` pixels; narrower, the grid shrinks and stays square-celled.
+    """
+    images = np.asarray(images)
+    side = images.shape[1] + gap
+    grid = sheet(images, columns=columns, scale=1, gap=gap)
+    pos = np.arange(len(images))
+    cx, cy = gap + (pos % columns) * side + (side - gap) / 2, gap + (pos // columns) * side + (side - gap) / 2
+    cell_px = width / columns
+    fig = go.Figure(go.Image(z=np.stack([grid] * 3, axis=-1), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=cx, y=cy, mode="markers", customdata=[[int(i), int(y)] for i, y in zip(indices, labels)],
+        marker=dict(symbol="square", size=cell_px * 0.8, color="rgba(0,0,0,0)"),
+        hovertemplate="#%{customdata[0]:,} · label %{customdata[1]}<extra>click to look closely</extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
+    ))
+    where = np.flatnonzero(np.asarray(indices) == selected) if selected is not None else []
+    if len(where):
+        x, y = cx[where[0]], cy[where[0]]
+        half = side / 2
+        fig.add_shape(type="rect", x0=x - half, x1=x + half, y0=y - half, y1=y + half,
+                      line=dict(color="#ff8c00", width=3))
+    height = round(width * grid.shape[0] / grid.shape[1])
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), clickmode="event+select", dragmode=False,
+                      showlegend=False, plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(visible=False, range=[0, grid.shape[1]], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[grid.shape[0], 0], fixedrange=True, scaleanchor="x")
     return fig
 
 

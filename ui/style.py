@@ -1,6 +1,8 @@
-"""Page-wide CSS the app adds once per run: things Streamlit has no option for."""
+"""Page-wide CSS the app adds once per run, and scrolling to a place: things Streamlit has no option for."""
 
 from __future__ import annotations
+
+import json
 
 import streamlit as st
 
@@ -21,6 +23,8 @@ CSS = f"""
   content: "Menu"; font-size: 0.875rem; margin-left: 0.25rem;
 }}
 [data-testid="stExpandSidebarButton"] {{ width: auto; }}
+/* What scroll_into_view brings up stops below Streamlit's header bar, not under it. */
+.scroll-target {{ scroll-margin-top: 4.5rem; }}
 </style>
 """
 
@@ -28,3 +32,18 @@ CSS = f"""
 def page_css() -> None:
     """Add :data:`CSS` to the page (an ``st.html`` of styles only takes no room)."""
     st.html(CSS)
+
+
+def scroll_into_view(selector: str) -> None:
+    """Scroll the page, once, so that the element ``selector`` comes to the top (give it the
+    class ``scroll-target`` to keep it clear of the header). For a result that appears far from
+    the click that asked for it. The script is new on every call (a counter), so it runs each time.
+    """
+    st.session_state["scrolls"] = st.session_state.get("scrolls", 0) + 1
+    # The element may be drawn after this script: look for it for up to 2 s.
+    st.html(f"""<script>/* {st.session_state['scrolls']} */
+      (() => {{ let tries = 0; const go = () => {{
+        const el = document.querySelector({json.dumps(selector)});
+        if (!el) {{ if (tries++ < 40) setTimeout(go, 50); return; }}
+        el.scrollIntoView({{block: "start", behavior: "smooth"}});
+      }}; go(); }})();</script>""", unsafe_allow_javascript=True)
