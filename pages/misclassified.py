@@ -62,13 +62,14 @@ with cm_col:
                     on_select=cell_clicked, selection_mode="points", config={"displayModeBar": False},
                     width="content")
 with pr_col:
-    st.markdown("**Precision and recall of each digit**")
+    st.markdown("**What each digit loses: precision and recall, as errors**")
     scores = metrics.class_scores(y, pred)
     st.plotly_chart(explore_charts.class_scores(scores.precision, scores.recall), config={"displayModeBar": False},
                     key="misclassified-scores")
     worst = int(np.argmin(scores.recall))
-    st.caption(f"Precision: of the images the model calls d, how many are d. Recall: of the d's, how many it "
-               f"finds. Lowest recall here: **{worst}** ({scores.recall[worst]:.2%}).")
+    st.caption(f"Recall: of the d's, how many the model finds; the orange bar is the rest, the d's it missed. "
+               f"Precision: of the images it calls d, how many are d; the blue bar is the rest. The axis starts at "
+               f"0, so the bars compare honestly. Lowest recall here: **{worst}** ({scores.recall[worst]:.2%}).")
 
 st.subheader("The images")
 a, b, c = st.columns(3)

@@ -12,7 +12,7 @@ state = st.session_state
 
 
 def curves_of(run) -> explore_charts.Curves:
-    return explore_charts.Curves(run.id, run.info.get("history") or [], explore.kept_epoch(run.info))
+    return explore_charts.Curves(run.label, run.info.get("history") or [], explore.kept_epoch(run.info))
 
 
 @st.fragment(run_every=2)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ROOT, app_env, chromium, exceptions, streamlit_server
+from tests.browser import ROOT, app_env, chromium, chromium_browser, exceptions, streamlit_server
 from tests.helpers import mnist_path
 
 
@@ -141,3 +141,26 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
     page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=60_000)
     page.get_by_text("Shipped: cnn · ").first.wait_for(timeout=30_000)  # the model's readable name
     assert not exceptions(page), exceptions(page)
+
+
+@pytest.mark.mnist
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_on_a_phone_the_first_tap_on_a_cell_shows_its_images(app_url):
+    cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
+    np.fill_diagonal(cm, 0)
+    true, predicted = (int(v) for v in np.unravel_index(cm.argmax(), cm.shape))
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        page.goto(app_url)
+        page.get_by_text("Draw a digit").first.wait_for(timeout=90_000)
+        page.get_by_test_id("stExpandSidebarButton").click()  # the page menu: ">> Menu"
+        page.locator("[data-testid=stSidebarNav] a", has_text="Misclassified").click()
+        page.get_by_role("heading", name="Misclassified", exact=True).wait_for(timeout=60_000)
+        if page.get_by_test_id("stSidebarCollapseButton").is_visible():
+            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+        area = page.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first.bounding_box()
+        page.touchscreen.tap(area["x"] + (predicted + 0.5) * area["width"] / 10,
+                             area["y"] + (true + 0.5) * area["height"] / 10)
+        page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
+        expect(page.locator(".mis-list")).to_be_in_viewport(timeout=10_000)

@@ -91,25 +91,30 @@ def thumbnails(images: np.ndarray, indices: np.ndarray, labels: np.ndarray, *, c
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), clickmode="event+select", dragmode=False,
                       showlegend=False, plot_bgcolor="rgba(0,0,0,0)")
     fig.update_xaxes(visible=False, range=[0, grid.shape[1]], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[grid.shape[0], 0], fixedrange=True, scaleanchor="x")
+    fig.update_yaxes(visible=False, range=[grid.shape[0], 0], fixedrange=True, scaleanchor="x", constrain="domain",
+                     constraintoward="top")  # narrower than `width`: the grid stays at the top
     return fig
 
 
 def class_scores(precision: np.ndarray, recall: np.ndarray, height: int = 300) -> go.Figure:
-    """Grouped bars: each digit's precision and recall."""
+    """Grouped bars per digit, from 0: the share of its images missed (1 - recall) and of the
+    images called it wrongly (1 - precision).
+
+    The errors, not precision and recall themselves: those are all near 100%, and an axis from 0
+    hid their differences while one cut at 97.5% made half a point look like a chasm.
+    """
+    precision, recall = np.asarray(precision, float), np.asarray(recall, float)
     fig = go.Figure([
-        go.Bar(x=DIGITS, y=precision, name="precision", marker_color="#4c78a8",
-               hovertemplate="digit %{x}: precision %{y:.2%}<extra>of the images called %{x}, how many are</extra>"),
-        go.Bar(x=DIGITS, y=recall, name="recall", marker_color="#f58518",
-               hovertemplate="digit %{x}: recall %{y:.2%}<extra>of the %{x}s, how many were found</extra>"),
+        go.Bar(x=DIGITS, y=1 - recall, name="missed (1 − recall)", marker_color="#f58518", customdata=recall,
+               hovertemplate="digit %{x}: %{y:.2%} of the %{x}s missed<extra>recall %{customdata:.2%}</extra>"),
+        go.Bar(x=DIGITS, y=1 - precision, name="called it wrongly (1 − precision)", marker_color="#4c78a8",
+               customdata=precision,
+               hovertemplate="digit %{x}: %{y:.2%} of the images called %{x} are not<extra>precision "
+                             "%{customdata:.2%}</extra>"),
     ])
-    # The axis starts at 0: one cut at 97.5% made a 0.5-point difference look like a chasm. The
-    # numbers, written in the bars, carry the small differences instead.
-    fig.update_traces(texttemplate="%{y:.1%}", textposition="inside", textangle=-90, insidetextanchor="end",
-                      textfont=dict(size=10, color="white"))
-    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      yaxis=dict(range=[0, 1.0], tickformat=".0%", dtick=0.25), uniformtext=dict(minsize=8),
-                      xaxis=dict(type="category", title="digit"), legend=dict(orientation="h", y=1.1))
+    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      yaxis=dict(rangemode="tozero", tickformat=".1%", title="share wrong"),
+                      xaxis=dict(type="category", title="digit"), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
 
 

@@ -1,4 +1,5 @@
-"""Page-wide CSS the app adds once per run, and scrolling to a place: things Streamlit has no option for."""
+"""Page-wide CSS and scripts the app adds once per run, and scrolling to a place: things
+Streamlit has no option for."""
 
 from __future__ import annotations
 
@@ -29,9 +30,29 @@ CSS = f"""
 """
 
 
+# On a touch screen plotly answers the first tap on a chart with its hover label only; the click
+# (a cell of the confusion matrix, a thumbnail, a dot on the map) came with the second tap. Its
+# click uses the point the last hover found, and a tap has no hover before it: give it one.
+FIRST_TAP_CLICKS = """
+<script>
+(() => {
+  if (window.digitlabFirstTap) return;  // once per browser tab
+  window.digitlabFirstTap = true;
+  document.addEventListener("touchstart", (e) => {
+    const drag = e.target.closest && e.target.closest(".js-plotly-plot .nsewdrag");
+    if (!drag || e.touches.length !== 1) return;
+    const t = e.touches[0];
+    drag.dispatchEvent(new MouseEvent("mousemove", {clientX: t.clientX, clientY: t.clientY, bubbles: true}));
+  }, {capture: true, passive: true});
+})();
+</script>
+"""
+
+
 def page_css() -> None:
-    """Add :data:`CSS` to the page (an ``st.html`` of styles only takes no room)."""
+    """Add :data:`CSS` and :data:`FIRST_TAP_CLICKS` to the page (neither takes room)."""
     st.html(CSS)
+    st.html(FIRST_TAP_CLICKS, unsafe_allow_javascript=True)
 
 
 def scroll_into_view(selector: str) -> None:
