@@ -99,22 +99,28 @@ def show_steps(prediction: Prediction) -> None:
 
 
 def show_naive(picture: np.ndarray, prediction: Prediction) -> None:
+    """The whole canvas squashed to 28×28, beside the MNIST-style 28×28 (same size), and what each is read as."""
     naive = naive_resize(picture)
     digit, confidence, _ = clf.classify_image(naive)
-    a, b = st.columns(2)
     read_as = int(prediction.probabilities.argmax())
-    a.image(enlarge(prediction.steps.image, 6), caption=f"MNIST-style: {read_as} ({prediction.confidence:.0%})")
-    b.image(enlarge(naive, 6), caption=f"Whole canvas squashed to 28×28: {digit} ({confidence:.0%})")
+    st.image(fit_square(naive, 224), caption=f"Whole canvas squashed to 28×28: read as {digit} ({confidence:.0%})")
     if digit != read_as:
-        st.caption("Without cropping and centring, the model reads something else.")
+        # Neutral on purpose: either one may be the right reading (a user's 1 squashed can win).
+        st.caption(f"Without cropping and centring, the same drawing is read as {digit}, not {read_as}: the "
+                   "preprocessing changed the answer.")
+    else:
+        st.caption(f"Squashed, it is still read as {digit}; the MNIST-style version is usually read more surely.")
 
 
 def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
     st.subheader("What the model saw")
-    a, b = st.columns([1, 3])
-    a.image(fit_square(prediction.steps.image, 224), caption="the 28×28 it classified")
-    with b:
-        if st.toggle("Compare with a naive resize", key=f"{key}-naive"):
+    naive_on = st.toggle("Compare with a naive resize", key=f"{key}-naive")
+    a, b, _ = st.columns([1, 1, 1])
+    a.image(fit_square(prediction.steps.image, 224),
+            caption=f"The 28×28 it classified (MNIST-style): read as {int(prediction.probabilities.argmax())} "
+                    f"({prediction.confidence:.0%})")
+    if naive_on:
+        with b:
             show_naive(picture, prediction)
     # A toggle, not an expander: an expander's content is made (4 pictures) on every stroke even when closed.
     if st.toggle("How your drawing became 28×28", key=f"{key}-steps"):

@@ -102,3 +102,15 @@ def test_the_label_box_follows_each_new_answer_until_changed_by_hand(app):
     app.session_state["canvas"] = canvas_state(stroke_picture(seven))
     app.run()
     assert app.selectbox(key="draw-label").value == 7  # a new drawing: the box follows the model again
+
+
+@pytest.mark.trained_model
+def test_the_naive_resize_is_shown_beside_the_mnist_style_one_and_said_neutrally(app):
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    app.toggle(key="draw-naive").set_value(True).run()
+    assert not app.exception, app.exception
+    captions = [c for image in app.get("image") for c in image.captions]
+    assert any(c.startswith("The 28×28 it classified (MNIST-style): read as 7") for c in captions)
+    assert any(c.startswith("Whole canvas squashed to 28×28: read as") for c in captions)
+    assert not any("reads something else" in c.value for c in app.caption)
