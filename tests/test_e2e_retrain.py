@@ -23,7 +23,9 @@ def app(tmp_path_factory):
 
 def progress_text(page) -> str:
     loc = page.locator("[data-testid=stSidebar]").get_by_text(re.compile(r"epoch \d+/\d+ · batch \d+"))
-    loc.first.wait_for(timeout=60_000)
+    # The first training on a fresh cache makes the cnn's extra images first ("starting…"): over
+    # a minute when the machine's two cores are busy.
+    loc.first.wait_for(timeout=300_000)
     return loc.first.inner_text()
 
 
@@ -35,7 +37,7 @@ def open_form(sidebar) -> None:
 
 
 def set_epochs(sidebar, n: int) -> None:
-    box = sidebar.get_by_label("Epochs")
+    box = sidebar.get_by_role("spinbutton", name="Epochs")
     box.fill(str(n))
     box.press("Enter")
     sidebar.page.wait_for_function(
@@ -58,6 +60,7 @@ def test_retrain_cancel_retrain_compare_activate(app):
             sidebar.get_by_text(re.compile("already running: preset cnn-padded.*from train_model.py")).wait_for()
         sidebar.get_by_role("button", name="Retrain").click()  # the preselected preset
         sidebar.get_by_text(f"Training {DEFAULT_PRESET}").wait_for(timeout=60_000)
+        sidebar.get_by_text("starting…").wait_for(timeout=30_000)  # not "epoch 0/? · batch 0/?"
         first = progress_text(page)
         page.wait_for_function(
             "(t) => { const el = [...document.querySelectorAll('[data-testid=stSidebar] *')]"

@@ -114,7 +114,8 @@ def class_scores(precision: np.ndarray, recall: np.ndarray, height: int = 300) -
     ])
     fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=40, b=10),
                       yaxis=dict(rangemode="tozero", tickformat=".1%", title="share wrong"),
-                      xaxis=dict(type="category", title="digit"), legend=dict(orientation="h", y=1.02, yanchor="bottom"))
+                      xaxis=dict(type="category", title="digit"),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
 
 

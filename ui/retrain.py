@@ -93,7 +93,8 @@ def settings_form() -> None:
                   help="For a fast look at training; the model will be weaker.")
     n_own = own_digits.count()
     include_own = _kept(st.toggle, f"Include my own digits ({n_own} saved)", key="rt-own", default=False,
-                        disabled=n_own == 0, help="Adds the drawings you saved on the Draw page to the training images.")
+                        disabled=n_own == 0,
+                        help="Adds the drawings you saved on the Draw page to the training images.")
 
     if st.button("Retrain", type="primary", key="rt-start", width="stretch"):
         config = TrainConfig(preset_name, epochs=int(epochs), batch_size=int(batch), seed=int(seed),
