@@ -15,6 +15,7 @@ from ui import charts, resources
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
+from ui.sidebar import WELCOME_WORDS
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
@@ -69,7 +70,8 @@ def show_compact_answer(prediction: Prediction | None, strokes: int) -> None:
         sure = (f"{prediction.confidence:.0%} sure, or maybe {prediction.runner_up}" if prediction.unsure
                 else f"{prediction.confidence:.0%} sure")
         text = f'<b style="font-size:2.2rem;line-height:1">{d}</b>&nbsp; {sure}'
-    st.markdown(f'<div class="answer-compact" data-strokes="{strokes}">{text}</div>', unsafe_allow_html=True)
+    st.markdown(f'<div class="answer-compact narrow-only" data-strokes="{strokes}">{text}</div>',
+                unsafe_allow_html=True)
 
 
 def show_steps(prediction: Prediction) -> None:
@@ -179,6 +181,9 @@ def classify(picture: np.ndarray | None) -> Prediction | None:
 
 
 st.title("Draw a digit")
+# The sidebar's welcome, for phones, where the sidebar starts closed.
+st.markdown(f'<div class="narrow-only"><b>Welcome to Digit Lab</b>: {WELCOME_WORDS} <b>» Menu</b>, top left: the '
+            "other pages and the model.</div>", unsafe_allow_html=True)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
 
 with draw_tab:

@@ -9,7 +9,8 @@ from digitlab.store import ModelStoreError
 from ui import resources
 
 
-WELCOME = "**Welcome to Digit Lab**: draw a digit and see how a neural network reads it, and why."
+WELCOME_WORDS = "draw a digit and see how a neural network reads it, and why."
+WELCOME = f"**Welcome to Digit Lab**: {WELCOME_WORDS}"
 
 # (page title as in app.py, what it is for); the menu above lists the same pages.
 PAGE_GUIDE = (

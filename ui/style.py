@@ -12,12 +12,13 @@ NARROW_MAX_PX = 640
 
 CSS = f"""
 <style>
-/* The one-line answer above the canvas (pages/draw.py) is for phones, where the full answer is
-   below the canvas, off-screen; wider screens have the full answer beside the canvas. */
+/* For phones only (class narrow-only): the one-line answer above the canvas (pages/draw.py), where
+   the full answer is below the canvas, off-screen; the welcome, whose sidebar starts closed there.
+   Wider screens have the full answer beside the canvas and the sidebar open. */
 .answer-compact {{ font-size: 1.1rem; min-height: 2.6rem; display: flex; align-items: center; }}
 @media (min-width: {NARROW_MAX_PX + 1}px) {{
-  div[data-testid="stElementContainer"]:has(.answer-compact),
-  .answer-compact {{ display: none; }}
+  div[data-testid="stElementContainer"]:has(.narrow-only),
+  .narrow-only {{ display: none; }}
 }}
 /* The page menu hides behind a bare ">>" when the sidebar is closed (always, on a phone). */
 [data-testid="stExpandSidebarButton"]::after {{
