@@ -285,7 +285,7 @@ def test_one_stroke_call_gives_the_same_probabilities_and_features_as_two(shippe
     image = prediction.steps.image
     np.testing.assert_allclose(prediction.probabilities, shipped_classifier.probabilities(image)[0], atol=1e-5)
     np.testing.assert_allclose(prediction.features, shipped_classifier.features(image)[0], rtol=1e-4, atol=1e-5)
-    assert prediction.digit == 7 and prediction.features.shape == (256,)
+    assert prediction.digit == 7 and prediction.features.shape == (512,)  # the shipped cnn's dense 512
 
 
 def test_accuracy_verdict_ignores_seed_noise_and_flags_a_worse_model():
