@@ -20,9 +20,11 @@ pages = st.navigation(
     ]
 )
 
-from ui import retrain  # noqa: E402 - after set_page_config
-from ui.sidebar import model_picker  # noqa: E402
+from ui import retrain, style  # noqa: E402 - after set_page_config
+from ui.sidebar import model_picker, welcome  # noqa: E402
 
+style.page_css()
+welcome()
 model_picker()
 retrain.sidebar()
 pages.run()

@@ -1,6 +1,6 @@
 """Screenshots of the Draw page with a digit drawn, desktop and phone-sized.
 
-    python -m benchmarks.screenshots [--out docs] [--only draw|inside]
+    python -m benchmarks.screenshots [--out docs] [--only draw|inside|pages]
 
 Starts the app, draws a small 7 in a corner through the real canvas, opens the
 preprocessing steps, and saves draw-desktop.png, draw-phone.png (the answer) and
@@ -8,7 +8,9 @@ draw-phone-steps.png (the steps). Then opens the inside view ("See inside the
 network") for a 7, turns it with a slider, finds the smallest change to another
 digit, and saves inside-desktop.png (the whole page) and, on a phone,
 inside-phone-layers.png, inside-phone-saliency.png, inside-phone-changes.png and
-inside-phone-counterfactual.png.
+inside-phone-counterfactual.png. Last, every other page as it first opens, desktop and
+phone: dataset-, misclassified-, training- and dubious-desktop.png / -phone.png (needs MNIST),
+and first-visit-desktop.png / -phone.png (the Draw page before any drawing).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tests.browser import DIGIT_STROKES, chromium, draw_strokes, open_app, streamlit_server, wait_for_answer
+from tests.browser import (DIGIT_STROKES, chromium, chromium_browser, draw_strokes, open_app, streamlit_server,
+                           wait_for_answer)
 
 INSIDE_TOGGLE = "See inside the network"
 
@@ -101,18 +104,58 @@ def inside_view(url: str, out: Path) -> None:
             print(f"saved {out / f'inside-phone-{name}.png'}")
 
 
+PAGES = ("Dataset", "Misclassified", "Training", "Dubious labels")
+VIEWPORTS = {"desktop": ((1400, 900), False), "phone": ((390, 844), True)}
+
+
+def go_to(page, url: str, title: str, phone: bool) -> None:
+    """From the home page to ``title`` by the sidebar's page menu, as a visitor does; on a phone
+    the menu is opened first and closed after."""
+    page.goto(url)
+    page.get_by_text("Draw a digit").first.wait_for(timeout=90_000)
+    if phone:
+        page.get_by_test_id("stExpandSidebarButton").click()
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+    if phone:
+        page.wait_for_timeout(1000)
+        close = page.get_by_test_id("stSidebarCollapseButton")
+        if close.is_visible():
+            close.locator("button").click()
+
+
+def every_page(url: str, out: Path) -> None:
+    """The first screen of each page as a visitor first sees it, desktop and phone."""
+    for name, (viewport, phone) in VIEWPORTS.items():
+        with chromium_browser() as browser:
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, has_touch=phone,
+                                    is_mobile=phone)
+            open_app(page, url)
+            page.wait_for_timeout(1500)
+            shots = {"first-visit": None, **{title: title for title in PAGES}}
+            for shot, title in shots.items():
+                if title:
+                    go_to(page, url, title, phone)
+                    page.wait_for_timeout(5000)  # charts and thumbnails drawn
+                file = out / f"{shot.split()[0].lower()}-{name}.png"
+                page.screenshot(path=str(file), timeout=120_000)
+                print(f"saved {file}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="docs")
-    ap.add_argument("--only", choices=["draw", "inside"], help="only these screenshots")
+    ap.add_argument("--only", choices=["draw", "inside", "pages"], help="only these screenshots")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(exist_ok=True)
     with streamlit_server() as url:
-        if args.only != "inside":
+        if args.only in (None, "draw"):
             draw_page(url, out)
-        if args.only != "draw":
+        if args.only in (None, "inside"):
             inside_view(url, out)
+        if args.only in (None, "pages"):
+            every_page(url, out)
 
 
 if __name__ == "__main__":

@@ -260,10 +260,13 @@ def run_summary(run_id: str, info: dict) -> dict:
     history = info.get("history") or []
     last = history[-1] if history else {}
     acc = info.get("test_accuracy")
+    subset = config.get("subset")
     return {
         "run": run_id,
         "preset": canonical_preset(info.get("preset")) or "?",
         "test accuracy": f"{acc:.2%}" if isinstance(acc, float) else "?",
+        # What a quick try is: it learned from a part of MNIST only (the validation images come out of it).
+        "MNIST images used": f"first {subset:,} (quick try)" if subset else "all 60,000",
         "kept epoch": kept_epoch(info),
         "epochs": config.get("epochs", len(history)),
         "batch size": config.get("batch_size"),

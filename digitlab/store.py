@@ -57,10 +57,32 @@ class StoredRun:
 
     @property
     def label(self) -> str:
-        """One line for a picker: id, preset, test accuracy."""
-        acc = self.info.get("test_accuracy")
-        acc_text = f"{acc:.2%}" if isinstance(acc, float) else "?"
-        return f"{self.id} ({self.preset}, test {acc_text})"
+        """How the app names it wherever models are listed: :func:`readable_name`."""
+        return readable_name(self.id, self.info)
+
+
+def readable_name(run_id: str, info: dict) -> str:
+    """A name a person can tell models apart by, e.g. "cnn · 29 Nov 22:02 · 99.61% · quick try".
+
+    Preset, when training began, MNIST test accuracy, and "quick try" when it learned from
+    a subset of the training images; "Shipped" and no date for the model in the repository. Ids (folder
+    names such as ``20261129-184544-seed003-mlp5``) stay the app's internal handle.
+    """
+    if "error" in info:
+        return f"{run_id} (damaged run.json)"
+    parts = [canonical_preset(info.get("preset")) or "?"]
+    try:
+        if run_id != SHIPPED_ID:  # "Shipped" tells it apart; a picker in the sidebar is narrow
+            parts.append(datetime.fromisoformat(info["started"]).strftime("%-d %b %H:%M"))
+    except (KeyError, TypeError, ValueError):
+        pass  # an old or hand-made run.json: the other parts still tell it apart
+    acc = info.get("test_accuracy")
+    parts.append(f"{acc:.2%}" if isinstance(acc, (int, float)) else "accuracy ?")
+    config = info.get("config")
+    if isinstance(config, dict) and config.get("subset"):
+        parts.append("quick try")
+    name = " · ".join(parts)
+    return f"Shipped: {name}" if run_id == SHIPPED_ID else name
 
 
 class ModelStore:

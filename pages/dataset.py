@@ -6,12 +6,16 @@ import numpy as np
 import streamlit as st
 
 from digitlab import explore
-from digitlab.pictures import captioned_sheet, fit_square, sheet
+from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources
 
 PER_PAGE, COLUMNS = 100, 10
 ALL = "all digits"
+# Why this page and Dubious labels may read a training image differently (#500: 3 here, 2 there).
+TRAINED_ON_IT = ("This model learned from the training images, this one with its label among them: it has "
+                 "seen it, and tends to agree with its label. Dubious labels asks models that never saw it "
+                 "(each trained without the fold that holds it), so there it may be read otherwise.")
 
 st.title("Dataset")
 data = resources.mnist_or_stop()
@@ -32,17 +36,23 @@ def filtered() -> np.ndarray:
 
 
 def show_page_of_index() -> None:
-    """After a jump: the grid turns to the page holding the image (all digits if the filter hides it)."""
+    """After a jump: the grid turns to the page holding the image. If the label filter hides it,
+    the filter goes back to all digits, and the page says so."""
     page = explore.page_of(filtered(), state["dataset-index"], PER_PAGE)
     if page is None:
+        _, labels = data.split(state["dataset-split"])
+        index = int(state["dataset-index"])
+        state["dataset-notice"] = (f"#{index:,} is labelled {labels[index]}, so the filter “labelled "
+                                   f"{state['dataset-label']}” was hiding it: the grid shows all digits again.")
         state["dataset-label"] = ALL
         page = explore.page_of(filtered(), state["dataset-index"], PER_PAGE)
     state["dataset-page"] = (page or 0) + 1
 
 
-def pick_from_page(key: str) -> None:
-    if state.get(key) is not None:
-        state["dataset-index"] = int(state[key])
+def pick_from_grid(key: str) -> None:
+    points = (state.get(key) or {}).get("selection", {}).get("points") or []
+    if points:  # a second click on the chosen one unselects it: it stays chosen
+        state["dataset-index"] = int(points[0]["customdata"][0])
 
 
 def pick_from_map() -> None:
@@ -80,17 +90,19 @@ with grid_col:
     st.number_input(f"Page (of {pages:,})", 1, pages, key="dataset-page")
     page = int(state["dataset-page"]) - 1
     on_page = explore.page_items(shown, page, PER_PAGE)
+    if notice := state.pop("dataset-notice", None):
+        st.info(notice)
     if len(on_page) == 0:
         st.info("No images match this filter.")
     else:
-        st.image(sheet(images[on_page], columns=COLUMNS, scale=2), width="stretch",
-                 caption=f"{split} images #{on_page[0]:,} to #{on_page[-1]:,} ({len(shown):,} "
-                         f"{'in all' if state['dataset-label'] == ALL else 'labelled ' + str(state['dataset-label'])}),"
-                         " row by row")
-        key = f"dataset-pick-{split}-{state['dataset-label']}-{page}"
-        st.selectbox("Look closely at one from this page", on_page.tolist(), index=None, key=key,
-                     format_func=lambda i: f"#{i} (label {labels[i]})", placeholder="pick an image",
-                     on_change=pick_from_page, args=(key,))
+        # The key names the page: a selection made on another page is not this one's.
+        key = f"dataset-grid-{split}-{state['dataset-label']}-{page}"
+        st.plotly_chart(explore_charts.thumbnails(images[on_page], on_page, labels[on_page], columns=COLUMNS,
+                                                  selected=index), key=key, on_select=lambda: pick_from_grid(key),
+                        selection_mode="points", config={"displayModeBar": False})
+        st.caption(f"{split} images #{on_page[0]:,} to #{on_page[-1]:,} ({len(shown):,} "
+                   f"{'in all' if state['dataset-label'] == ALL else 'labelled ' + str(state['dataset-label'])}), "
+                   "row by row. Click one to look at it closely; the chosen one is outlined.")
 
 with detail_col:
     image, label = images[index], int(labels[index])
@@ -100,13 +112,17 @@ with detail_col:
     big.image(fit_square(image, 280), caption=f"{split} #{index}, labelled {label} (each pixel a 10×10 block)")
     with pix:
         st.plotly_chart(charts.pixels(image, height=330), config={"displayModeBar": False}, key="dataset-pixels")
+    reading = ""
     if loaded is not None:
         p = loaded.classifier.probabilities(image[None])[0]
         guess = int(p.argmax())
+        reading = f"; the model reads {guess} ({p[guess]:.0%})"
         verdict = "right" if guess == label else "**wrong**"
-        st.markdown(f"Model `{loaded.run.id}` reads **{guess}** ({p[guess]:.0%}): {verdict}.")
+        st.markdown(f"Model *{loaded.run.label}* reads **{guess}** ({p[guess]:.0%}): {verdict}.")
+        if split == "train":
+            st.caption(TRAINED_ON_IT)
         st.plotly_chart(charts.probabilities(p, height=220), config={"displayModeBar": False}, key="dataset-probs")
-        if st.button(f"How model {loaded.run.id} was trained →", key="dataset-to-training"):
+        if st.button("How this model was trained →", key="dataset-to-training"):
             state["training-goto"] = loaded.run.id
             st.switch_page("pages/training.py")
 
@@ -117,7 +133,8 @@ with st.expander("Images per digit in each split"):
 
 st.subheader("Map of the test set")
 st.caption("Each dot is one of the 10,000 test images, placed so that images the method finds alike are close. "
-           "Hover for its number; click one to look at it above. The map is computed once per model and kept.")
+           "Hover for its number; click one to look at it, here under the map and in the panel at the top. "
+           "The map is computed once per model and kept.")
 # The map may use another stored model than the active one (seed 002's own view, say).
 mapper = loaded
 if loaded is not None:
@@ -162,11 +179,16 @@ progress.empty()
 
 on_map = split == explore.MAP_SPLIT
 near = explore.map_neighbours(coords, index, k=8) if on_map else None
-title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.id}" if explore.uses_model(view) and mapper else "")
+title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.label}" if explore.uses_model(view) and mapper else "")
 st.plotly_chart(explore_charts.data_map(coords, data.y_test, selected=index if on_map else None, neighbours=near,
                                         title=title),
                 on_select=pick_from_map, selection_mode="points", key="dataset-map-chart")
 if on_map:
+    # The chosen image again, here: after a click on the map, the panel at the top is off-screen.
+    small, words = st.columns([1, 5], vertical_alignment="center")
+    small.image(fit_square(data.x_test[index], 112))
+    words.markdown(f'<div class="map-chosen">The chosen dot: test <b>#{index:,}</b>, labelled <b>{label}</b>'
+                   f"{reading}. It is the ★ on the map.</div>", unsafe_allow_html=True)
     st.markdown(f"**The 8 images nearest to test #{index} on this map** (ringed), nearest first")
     st.image(captioned_sheet(data.x_test[near], [f"#{i} · {data.y_test[i]}" for i in near], columns=8),
              caption="number · label")

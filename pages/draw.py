@@ -15,6 +15,7 @@ from ui import charts, resources
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
+from ui.sidebar import WELCOME_WORDS
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
@@ -58,6 +59,21 @@ def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
     st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
 
 
+def show_compact_answer(prediction: Prediction | None, strokes: int) -> None:
+    """The answer in one line ("7 · 98% sure"), for phones: ui.style hides it on wider screens."""
+    if prediction is None or prediction.steps.problem == "empty":
+        text = "Draw a digit below"
+    elif prediction.digit is None or prediction.no_digit_seen:
+        text = "No digit seen: draw a whole digit, bigger"
+    else:
+        d = prediction.digit
+        sure = (f"{prediction.confidence:.0%} sure, or maybe {prediction.runner_up}" if prediction.unsure
+                else f"{prediction.confidence:.0%} sure")
+        text = f'<b style="font-size:2.2rem;line-height:1">{d}</b>&nbsp; {sure}'
+    st.markdown(f'<div class="answer-compact narrow-only" data-strokes="{strokes}">{text}</div>',
+                unsafe_allow_html=True)
+
+
 def show_steps(prediction: Prediction) -> None:
     """Every preprocessing step, so a learner sees why size and place do not matter."""
     s = prediction.steps
@@ -85,22 +101,28 @@ def show_steps(prediction: Prediction) -> None:
 
 
 def show_naive(picture: np.ndarray, prediction: Prediction) -> None:
+    """The whole canvas squashed to 28×28, beside the MNIST-style 28×28 (same size), and what each is read as."""
     naive = naive_resize(picture)
     digit, confidence, _ = clf.classify_image(naive)
-    a, b = st.columns(2)
     read_as = int(prediction.probabilities.argmax())
-    a.image(enlarge(prediction.steps.image, 6), caption=f"MNIST-style: {read_as} ({prediction.confidence:.0%})")
-    b.image(enlarge(naive, 6), caption=f"Whole canvas squashed to 28×28: {digit} ({confidence:.0%})")
+    st.image(fit_square(naive, 224), caption=f"Whole canvas squashed to 28×28: read as {digit} ({confidence:.0%})")
     if digit != read_as:
-        st.caption("Without cropping and centring, the model reads something else.")
+        # Neutral on purpose: either one may be the right reading (a user's 1 squashed can win).
+        st.caption(f"Without cropping and centring, the same drawing is read as {digit}, not {read_as}: the "
+                   "preprocessing changed the answer.")
+    else:
+        st.caption(f"Squashed, it is still read as {digit}; the MNIST-style version is usually read more surely.")
 
 
 def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
     st.subheader("What the model saw")
-    a, b = st.columns([1, 3])
-    a.image(fit_square(prediction.steps.image, 224), caption="the 28×28 it classified")
-    with b:
-        if st.toggle("Compare with a naive resize", key=f"{key}-naive"):
+    naive_on = st.toggle("Compare with a naive resize", key=f"{key}-naive")
+    a, b, _ = st.columns([1, 1, 1])
+    a.image(fit_square(prediction.steps.image, 224),
+            caption=f"The 28×28 it classified (MNIST-style): read as {int(prediction.probabilities.argmax())} "
+                    f"({prediction.confidence:.0%})")
+    if naive_on:
+        with b:
             show_naive(picture, prediction)
     # A toggle, not an expander: an expander's content is made (4 pictures) on every stroke even when closed.
     if st.toggle("How your drawing became 28×28", key=f"{key}-steps"):
@@ -118,12 +140,27 @@ def saved_digits(stamp: float, model_id: str) -> tuple[int, int, bytes]:
     return len(images), right, own_digits.to_npz_bytes(images, labels)
 
 
-def show_own_digits(prediction: Prediction | None, key: str) -> None:
+def _label_by_hand(hand_key: str, drawing_id: str) -> None:
+    st.session_state[hand_key] = drawing_id
+
+
+def show_own_digits(prediction: Prediction | None, key: str, drawing_id: str) -> None:
+    """The label box and Save; ``drawing_id`` changes when a new drawing (or photo) begins.
+
+    The box follows the model's latest answer, stroke after stroke, until the user picks a
+    label by hand for this drawing: a widget keeps its first value otherwise, and a 4 read as
+    6 after its first stroke was saved as a 6.
+    """
+    label_key, hand_key = f"{key}-label", f"{key}-label-by-hand"
     with st.container(border=True):
         st.markdown("**Your own digits**")
         if prediction is not None and prediction.digit is not None:
+            if st.session_state.get(hand_key) != drawing_id:
+                st.session_state[label_key] = prediction.digit
             a, b = st.columns([2, 1], vertical_alignment="bottom")
-            label = a.selectbox("This digit really is a", range(10), index=prediction.digit, key=f"{key}-label")
+            label = a.selectbox("This digit really is a", range(10), key=label_key,
+                                on_change=_label_by_hand, args=(hand_key, drawing_id),
+                                help="The model's answer until you pick another: save what you meant to draw.")
             if b.button("Save it", key=f"{key}-save"):
                 own_digits.save(prediction.steps.image, label)
                 st.toast(f"Saved your {label}.")
@@ -144,17 +181,26 @@ def classify(picture: np.ndarray | None) -> Prediction | None:
 
 
 st.title("Draw a digit")
+# The sidebar's welcome, for phones, where the sidebar starts closed.
+st.markdown(f'<div class="narrow-only"><b>Welcome to Digit Lab</b>: {WELCOME_WORDS} <b>» Menu</b>, top left: the '
+            "other pages and the model.</div>", unsafe_allow_html=True)
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
 
 with draw_tab:
     left, right = st.columns([5, 6])
     with left:
-        pen = st.slider("Pen width", 6, 40, 18, key="pen")
-        drawing = drawing_canvas(pen, CANVAS_SIDE)
+        # On a phone the columns stack and the answer would come below the canvas, off-screen:
+        # a one-line answer above the canvas, shown on narrow screens only (ui.style).
+        compact, canvas_slot, under = st.empty(), st.container(), st.container()
+        pen = under.slider("Pen width", 6, 40, 18, key="pen")
+        with canvas_slot:
+            drawing = drawing_canvas(pen, CANVAS_SIDE)
     prediction = classify(drawing.picture)
+    with compact:
+        show_compact_answer(prediction, drawing.strokes)
     with right:
         show_answer(prediction, drawing.strokes)
-        show_own_digits(prediction, "draw")
+        show_own_digits(prediction, "draw", f"drawing-{drawing.number}")
     if prediction is not None and prediction.steps.is_digit:  # a drawing the model refused too: look inside
         show_details(drawing.picture, prediction, "draw")
 
@@ -172,5 +218,6 @@ with upload_tab:
             a.image(to_uint8(photo), caption=upload.name, width="stretch")
             with b:
                 show_answer(p)
+                show_own_digits(p, "upload", f"upload-{upload.file_id}")
             if p.steps.is_digit:
                 show_details(photo, p, "upload")

@@ -29,6 +29,7 @@ COLUMNS = 10
 SHORTCUT = ("train", 500)  # a famous one, as a navigation shortcut only: its rank comes from the models
 SPLIT_NAMES = {"train": "Training set (60,000)", "test": "Test set (10,000)"}
 MARK_BUTTONS = {"label wrong": "❌ Label wrong", "ambiguous": "❓ Ambiguous", "label fine": "✅ Label fine"}
+TILE_COLUMNS = 8  # ten to a row shrank the tiles, and their captions, below reading size
 
 st.title("Dubious labels")
 st.caption("Some MNIST labels are wrong, and some digits could be two things. Models that never saw an image "
@@ -207,9 +208,9 @@ with left:
     rows = r.rows(start, start + PER_PAGE)
     shown = [i for _, i, _, _, _ in rows]
     captions = [f"{rk}: {g}→{s}" for rk, _, g, s, _ in rows]
-    tiles = labelled_tiles(images[shown], captions, scale=3, band=14,
-                                   highlight=[k for k, i in enumerate(shown) if i == index])
-    st.image(sheet(tiles, columns=COLUMNS, scale=1),
+    tiles = labelled_tiles(images[shown], captions, scale=3, band=20,
+                           highlight=[k for k, i in enumerate(shown) if i == index])
+    st.image(sheet(tiles, columns=TILE_COLUMNS, scale=1),
              caption=f"Ranks {start + 1:,}–{start + len(rows):,}, left to right: rank: given label→most likely "
                      "digit (the one shown on the right is highlighted). Pick one in the table below.",
              width="stretch")
@@ -254,12 +255,13 @@ with right:
 
     current = label_marks.mark_of(marks, split, index)
     st.markdown(f'Your mark: <span class="dubious-mark">{current or "none"}</span>', unsafe_allow_html=True)
-    cols = st.columns(4)
+    # Two by two: four in a row were cut to "Lab…", "Am…", "Lab…" at 1400 px.
+    cols = [c for _ in range(2) for c in st.columns(2)]
     for col, (mark, label) in zip(cols, MARK_BUTTONS.items()):
         col.button(label, key=f"dubious-mark-{mark}", on_click=label_marks.set_mark, args=(split, index, mark),
                    type="primary" if current == mark else "secondary", width="stretch")
-    cols[3].button("Clear", key="dubious-mark-clear", on_click=label_marks.set_mark, args=(split, index, None),
-                   disabled=current is None, width="stretch")
+    cols[3].button("Clear the mark", key="dubious-mark-clear", on_click=label_marks.set_mark,
+                   args=(split, index, None), disabled=current is None, width="stretch")
     ranks_under_each_method(result, split, index, lambda m: ranking(*stamp, split, m))
     alike_by_label(images[index], given, suggested, exclude=index if split == "train" else None)
 
@@ -307,9 +309,9 @@ if training_allowed():
                 st.rerun()
         same = [run for run in resources.runs() if run.preset == preset and "test_accuracy" in run.info]
         if same:
-            columns = ["run", "images left out", "random seed", "epochs", "test accuracy"]
-            st.dataframe(pd.DataFrame([explore.run_summary(run.id, run.info) for run in same])[columns],
-                         hide_index=True, key="dubious-rt-runs")
+            columns = ["model", "images left out", "random seed", "epochs", "test accuracy"]
+            st.dataframe(pd.DataFrame([{"model": run.label, **explore.run_summary(run.id, run.info)}
+                                       for run in same])[columns], hide_index=True, key="dubious-rt-runs")
 
 with st.expander("How this ranking was made"):
     meta = result.meta
@@ -320,10 +322,16 @@ with st.expander("How this ranking was made"):
         f"({where}).\n"
         f"- Each fold model's accuracy on the fold it never saw: {accs}. Their average on the test set: "
         f"{meta.get('test_accuracy', 0):.2%}.\n"
-        "- **confident_learning** and **normalized_margin** come from [cleanlab](https://github.com/cleanlab/cleanlab); "
-        "**self_confidence** is 1 − the probability of the given label; **fold_agreement** counts the fold models "
-        "that predict another digit (for training images: the one that never saw it, plus those that were "
-        "trained on it and still could not learn its label).\n"
+        "- **Out-of-fold**: the training images are cut into folds, and each fold is scored by a model trained "
+        "on all the others, one that never saw those images, so it cannot just repeat their labels.\n"
+        f"- **{METHOD_TITLES['self_confidence']}**: how unlikely the out-of-fold model finds the given label "
+        "(1 − its probability).\n"
+        f"- **{METHOD_TITLES['fold_agreement']}**: how many of the fold models read another digit than the "
+        "given label (for a training image, the one that never saw it and those that trained on it and "
+        "still could not learn its label).\n"
+        f"- **{METHOD_TITLES['confident_learning']}** and **{METHOD_TITLES['normalized_margin']}** come from "
+        "[cleanlab](https://github.com/cleanlab/cleanlab): how far the given label's probability falls "
+        "below the best other digit's, judged against how sure the models are of each digit on average.\n"
         "- The ranking comes from the models and the data alone: nothing in Digit Lab lists known errors.")
     st.markdown("**Compute again** with other settings (the result is kept beside this one):")
     compute_section("again")

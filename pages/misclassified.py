@@ -8,7 +8,7 @@ import streamlit as st
 from digitlab import explore, metrics
 from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
-from ui import charts, explore_charts, resources
+from ui import charts, explore_charts, resources, style
 
 PER_PAGE, COLUMNS = 60, 10
 ANY = "any"
@@ -26,6 +26,7 @@ def cell_clicked() -> None:
         true, predicted = (int(v) for v in points[0]["customdata"][:2])
         state["misclassified-true"], state["misclassified-pred"] = true, predicted
         state["misclassified-page"] = 1
+        state["misclassified-scroll"] = True  # the images are below the matrix, often off-screen
 
 
 def open_in_dataset(index: int) -> None:
@@ -49,7 +50,7 @@ y = data.y_test.astype(np.int64)
 pred = probs.argmax(axis=1)
 conf = probs.max(axis=1)
 wrong = int((pred != y).sum())
-st.markdown(f'Model `{run.id}` ({run.preset}) reads <span class="mis-count">{wrong}</span> '
+st.markdown(f'Model *{run.label}* reads <span class="mis-count">{wrong}</span> '
             f"of the 10,000 test images wrong ({1 - wrong / len(y):.2%} right).", unsafe_allow_html=True)
 
 cm_col, pr_col = st.columns([1, 1], gap="large")
@@ -61,13 +62,14 @@ with cm_col:
                     on_select=cell_clicked, selection_mode="points", config={"displayModeBar": False},
                     width="content")
 with pr_col:
-    st.markdown("**Precision and recall of each digit**")
+    st.markdown("**What each digit loses: precision and recall, as errors**")
     scores = metrics.class_scores(y, pred)
     st.plotly_chart(explore_charts.class_scores(scores.precision, scores.recall), config={"displayModeBar": False},
                     key="misclassified-scores")
     worst = int(np.argmin(scores.recall))
-    st.caption(f"Precision: of the images the model calls d, how many are d. Recall: of the d's, how many it "
-               f"finds. Lowest recall here: **{worst}** ({scores.recall[worst]:.2%}).")
+    st.caption(f"Recall: of the d's, how many the model finds; the orange bar is the rest, the d's it missed. "
+               f"Precision: of the images it calls d, how many are d; the blue bar is the rest. The axis starts at "
+               f"0, so the bars compare honestly. Lowest recall here: **{worst}** ({scores.recall[worst]:.2%}).")
 
 st.subheader("The images")
 a, b, c = st.columns(3)
@@ -87,8 +89,13 @@ else:
     state["misclassified-page"] = min(max(int(state.get("misclassified-page", 1)), 1), pages)
     c.number_input(f"Page (of {pages})", 1, pages, key="misclassified-page")
     on_page = explore.page_items(chosen, int(state["misclassified-page"]) - 1, PER_PAGE)
-    order = "right answers, least sure first" if diagonal else "mistakes, most confidently wrong first"
-    st.markdown(f'<span class="mis-shown">{len(chosen)}</span> {order} ({what}).', unsafe_allow_html=True)
+    noun, order = ("right answer", "least sure first") if diagonal else ("mistake", "most confidently wrong first")
+    n = len(chosen)
+    number, nouns = metrics.count_words(n, noun).split(" ", 1)
+    st.markdown(f'<div class="mis-list scroll-target"><span class="mis-shown">{number}</span> {nouns}, {order} '
+                f"({what}).</div>", unsafe_allow_html=True)
+    if state.pop("misclassified-scroll", False):
+        style.scroll_into_view(".mis-list")
     colours = [(120, 220, 120) if pred[i] == y[i] else (255, 150, 120) for i in on_page]
     st.image(captioned_sheet(data.x_test[on_page], [caption(i) for i in on_page], COLUMNS, colours=colours),
              caption="under each: true digit as the model's answer, and its confidence")
@@ -108,21 +115,21 @@ others = [r for r in resources.runs() if r.id != run.id and "error" not in r.inf
 if not others:
     st.info("Only one model is stored. Train another from the sidebar (Retrain) to see which mistakes they share.")
 else:
-    other = st.selectbox("Other model", [r.id for r in others], key="misclassified-other",
-                         format_func={r.id: r.label for r in others}.get)
+    names = {r.id: r.label for r in others}
+    other = st.selectbox("Other model", list(names), key="misclassified-other", format_func=names.get)
     try:
         other_pred = resources.test_predictions(other, data)
     except ModelStoreError as e:
-        st.error(f"Cannot compare with {other}: {e}")
+        st.error(f"Cannot compare with {names[other]}: {e}")
     else:
         cmp = metrics.compare_errors(y, pred, other_pred)
         m1, m2, m3 = st.columns(3)
         m1.metric("Wrong for both", len(cmp.shared), help=f"{len(cmp.same_answer)} of them with the same wrong answer")
-        m2.metric(f"Only {run.id} wrong", len(cmp.only_a))
-        m3.metric(f"Only {other} wrong", len(cmp.only_b))
+        m2.metric("Only the active one wrong", len(cmp.only_a))
+        m3.metric("Only the other one wrong", len(cmp.only_b))
         for title, idx, answers in ((f"wrong for both ({len(cmp.same_answer)} with the same answer)", cmp.shared, pred),
-                                    (f"only `{run.id}` (active) is wrong", cmp.only_a, pred),
-                                    (f"only `{other}` is wrong", cmp.only_b, other_pred)):
+                                    (f"only *{run.label}* (active) is wrong", cmp.only_a, pred),
+                                    (f"only *{names[other]}* is wrong", cmp.only_b, other_pred)):
             st.markdown(f"**{len(idx)} {title}**" + (f", first {COMPARE_SHOWN} shown" if len(idx) > COMPARE_SHOWN else ""))
             if len(idx):
                 shown = idx[:COMPARE_SHOWN]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from digitlab import explore, jobs
-from ui import explore_charts, resources
+from ui import explore_charts, job_panel, resources
 
 state = st.session_state
 
 
 def curves_of(run) -> explore_charts.Curves:
-    return explore_charts.Curves(run.id, run.info.get("history") or [], explore.kept_epoch(run.info))
+    return explore_charts.Curves(run.label, run.info.get("history") or [], explore.kept_epoch(run.info))
 
 
 @st.fragment(run_every=2)
@@ -29,13 +30,13 @@ def live_training() -> None:
         return
     history = status.get("history") or []
     with st.container(border=True):
-        st.markdown(f'<span class="training-live">Training <b>{status.get("preset", "?")}</b> now</span>: epoch '
-                    f'{status.get("epoch", 0)}/{status.get("epochs", "?")}, batch {status.get("batch", 0)}/'
-                    f'{status.get("batches", "?")}', unsafe_allow_html=True)
+        st.markdown(f'<span class="training-live">Training <b>{status.get("preset", "?")}</b> now</span>: '
+                    f'{job_panel.progress_words(status)}', unsafe_allow_html=True)
         if history:
             live = explore_charts.Curves(f"training now ({status.get('preset', '?')})", history, live=True)
             overlay = [curves_of(r) for r in runs if r.id in state.get("training-runs", [])]
-            st.plotly_chart(explore_charts.training_curves([live, *overlay], height=340), key="training-live-chart")
+            st.plotly_chart(explore_charts.training_curves([live, *overlay], height=340), key="training-live-chart",
+                            config={"displayModeBar": False})
         else:
             st.caption("The curves appear when the first epoch ends.")
 
@@ -63,22 +64,30 @@ if not chosen:
     st.stop()
 
 selected = [r for r in runs if r.id in chosen]
-st.plotly_chart(explore_charts.training_curves([curves_of(r) for r in selected]), key="training-curves")
+# No mode bar: it covered the "accuracy" title, and dragging still zooms (double-click: back).
+st.plotly_chart(explore_charts.training_curves([curves_of(r) for r in selected]), key="training-curves",
+                config={"displayModeBar": False})
 st.caption("Solid lines: the training images; dotted: the validation images held out of training (only runs with a "
            "validation split have them). ★ marks the epoch the stored model kept: the one with the lowest validation "
            "loss for keep-best runs, otherwise the last. Loss is on a log scale.")
-no_val = [r.id for r in selected if not any("val_loss" in h for h in r.info.get("history") or [])]
+no_val = [r.label for r in selected if not any("val_loss" in h for h in r.info.get("history") or [])]
 if no_val:
     st.caption(f"No validation curve for {', '.join(no_val)}: trained without a validation split.")
 
 st.subheader("Settings and results")
-st.dataframe([explore.run_summary(r.id, r.info) for r in selected], hide_index=True, key="training-table")
+# One column per run, one row per setting: seventeen columns of runs were cut off at the right.
+table = pd.DataFrame({r.label: {k: "" if v is None else str(v) for k, v in explore.run_summary(r.id, r.info).items()}
+                      for r in selected})
+st.dataframe(table, key="training-table", width="stretch", height=35 * (len(table) + 1) + 3)
 for r in selected:
     info = r.info
-    with st.expander(f"{r.id}: {info.get('description', '')}"):
+    with st.expander(f"{r.label}: {info.get('description', '')}"):
         summary = explore.run_summary(r.id, info)
+        trained_on, held_out = info.get("train_images"), info.get("validation_images") or 0
         st.markdown(f"**Test accuracy** {summary['test accuracy']} · kept epoch {summary['kept epoch']} · "
-                    f"{info.get('train_images') or '?'} training images, {info.get('validation_images') or 0} "
-                    f"validation · {summary['parameters'] or '?'} parameters")
+                    f"{summary['MNIST images used']} MNIST images: "
+                    f"{f'{trained_on:,}' if isinstance(trained_on, int) else '?'} to train on "
+                    f"(extras included), {held_out:,} for validation · "
+                    f"{summary['parameters'] or '?'} parameters")
         st.json({k: info.get(k) for k in ("config", "versions", "data_fingerprint", "started", "training_seconds")},
                 expanded=False)

@@ -75,3 +75,42 @@ def test_sidebar_lists_the_shipped_model(app):
     assert picker.value == "default"
     assert any("test accuracy" in c.value for c in app.sidebar.caption)
 
+
+
+@pytest.mark.trained_model
+def test_the_label_box_follows_each_new_answer_until_changed_by_hand(app):
+    seven = [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.5, 0.1), (0.5, 0.9)]))
+    app.run()
+    assert app.selectbox(key="draw-label").value == 1
+    second = canvas_state(stroke_picture(seven))
+    second["drawing"]["raw"]["objects"].append({"type": "path", "n": 2})
+    app.session_state["canvas"] = second
+    app.run()
+    assert ">7<" in answers(app)[0] and app.selectbox(key="draw-label").value == 7  # not the first stroke's 1
+    app.selectbox(key="draw-label").set_value(9).run()
+    third = canvas_state(stroke_picture([(0.5, 0.1), (0.5, 0.9)]))
+    third["drawing"]["raw"]["objects"].extend([{"type": "path", "n": 2}, {"type": "path", "n": 3}])
+    app.session_state["canvas"] = third
+    app.run()
+    assert app.selectbox(key="draw-label").value == 9  # the user's choice outlives a new stroke
+    app.button(key="draw-save").click().run()
+    assert not app.exception, app.exception
+    from digitlab import own_digits
+    assert own_digits.load()[1].tolist() == [9]
+    app.button(key="clear").click().run()
+    app.session_state["canvas"] = canvas_state(stroke_picture(seven))
+    app.run()
+    assert app.selectbox(key="draw-label").value == 7  # a new drawing: the box follows the model again
+
+
+@pytest.mark.trained_model
+def test_the_naive_resize_is_shown_beside_the_mnist_style_one_and_said_neutrally(app):
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    app.toggle(key="draw-naive").set_value(True).run()
+    assert not app.exception, app.exception
+    captions = [c for image in app.get("image") for c in image.captions]
+    assert any(c.startswith("The 28×28 it classified (MNIST-style): read as 7") for c in captions)
+    assert any(c.startswith("Whole canvas squashed to 28×28: read as") for c in captions)
+    assert not any("reads something else" in c.value for c in app.caption)

@@ -36,17 +36,23 @@ def with_mnist(monkeypatch, mnist):
 @pytest.mark.trained_model
 def test_dataset_page_jumps_to_train_500_and_filters_by_label(with_mnist, mnist):
     at = open_page("pages/dataset.py")
-    assert "train images #0 to #99 (60,000 in all), row by row" in image_captions(at)  # the grid, one image
+    assert any("train images #0 to #99 (60,000 in all), row by row" in c for c in texts(at.caption))  # the grid
     at.number_input(key="dataset-index").set_value(500).run()
     assert not at.exception, at.exception
     chosen = next(m.value for m in at.markdown if "dataset-chosen" in m.value)
     assert "<b>#500</b>" in chosen and f"label <b>{mnist.y_train[500]}</b>" in chosen
     assert at.number_input(key="dataset-page").value == 500 // 100 + 1  # the grid turned to its page
-    assert any(f"Model `{SHIPPED_ID}` reads" in m.value for m in at.markdown)
+    assert any(f"Model *{ModelStore().get(SHIPPED_ID).label}* reads" in m.value for m in at.markdown)
+    assert any("never saw it" in c for c in texts(at.caption))  # why Dubious labels may disagree
 
     at.selectbox(key="dataset-label").set_value(7).run()
     assert not at.exception, at.exception
     assert at.number_input(key="dataset-page").max == -(-int((mnist.y_train == 7).sum()) // 100)
+    # A jump to an image the filter hides turns the filter off, and says so.
+    other = int(np.flatnonzero(mnist.y_train != 7)[0])
+    at.number_input(key="dataset-index").set_value(other).run()
+    assert at.selectbox(key="dataset-label").value == "all digits"
+    assert any(f"#{other:,} is labelled {mnist.y_train[other]}" in i for i in texts(at.info))
 
 def test_dataset_page_without_mnist_says_what_to_do(without_mnist):
     at = open_page("pages/dataset.py")
@@ -88,7 +94,7 @@ def test_misclassified_page_compares_with_another_stored_model(with_mnist, mnist
     at.selectbox(key="misclassified-other").set_value(other.id).run()
     assert not at.exception, at.exception
     shown = {m.label: m.value for m in at.metric}
-    assert f"Only {other.id} wrong" in shown and int(shown[f"Only {other.id} wrong"]) > 1000  # untrained
+    assert int(shown["Only the other one wrong"]) > 1000  # untrained
 
 
 def test_training_page_shows_the_shipped_run_and_overlays_another(monkeypatch):
@@ -98,13 +104,15 @@ def test_training_page_shows_the_shipped_run_and_overlays_another(monkeypatch):
                                       "test_accuracy": 0.5, "config": {"epochs": 3}, "started": "2026-01-01T00:00:00"})
     at = open_page("pages/training.py")
     assert at.multiselect(key="training-runs").value == [SHIPPED_ID]
-    table = at.dataframe[0].value
-    shipped = store.get(SHIPPED_ID).info
-    assert list(table["run"]) == [SHIPPED_ID] and table["test accuracy"][0] == f"{shipped['test_accuracy']:.2%}"
+    table = at.dataframe[0].value  # one column per run, named readably
+    shipped = store.get(SHIPPED_ID)
+    assert list(table.columns) == [shipped.label] and list(table.loc["run"]) == [SHIPPED_ID]
+    assert table.loc["test accuracy"].iloc[0] == f"{shipped.info['test_accuracy']:.2%}"
+    assert table.loc["MNIST images used"].iloc[0] == "all 60,000"
     at.multiselect(key="training-runs").select(other.id).run()
     assert not at.exception, at.exception
-    assert list(at.dataframe[0].value["run"]) == [SHIPPED_ID, other.id]
-    assert any(f"No validation curve for {other.id}" in c for c in texts(at.caption))
+    assert list(at.dataframe[0].value.loc["run"]) == [SHIPPED_ID, other.id]
+    assert any(f"No validation curve for {other.label}" in c for c in texts(at.caption))
 
 
 def test_training_page_with_nothing_chosen_asks_for_a_run():

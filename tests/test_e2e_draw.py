@@ -4,17 +4,29 @@ Needs the shipped model (and MNIST for the nearest-images panel).
 """
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser import (DIGIT_STROKES, app_env, chromium, clear, draw_strokes, exceptions, open_app,
-                           streamlit_server, wait_for_answer)
+from digitlab import own_digits
+
+from tests.browser import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
+                           open_app, streamlit_server, wait_for_answer)
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    d = tmp_path_factory.mktemp("e2e-draw")
-    env = app_env(d)
-    with streamlit_server(env) as url:
+def app_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e-draw")
+
+
+@pytest.fixture(scope="module")
+def app_url(app_dir):
+    with streamlit_server(app_env(app_dir)) as url:
         yield url
+
+
+def saved_labels(app_dir) -> list[int]:
+    """The labels of the drawings the server saved, oldest first (the names say them)."""
+    folder = app_dir / "user" / "own_digits"
+    return [int(own_digits.NAME.match(p.name)["label"]) for p in sorted(folder.glob("*.png"))] if folder.is_dir() else []
 
 
 @pytest.fixture
@@ -105,3 +117,52 @@ def test_bad_upload_is_refused_with_a_message(app_url, page, tmp_path):
     fake.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
     page.locator("input[type=file]").set_input_files(str(fake))
     page.get_by_text("Cannot use digit.png").wait_for(timeout=20_000)
+
+
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_the_label_box_follows_the_last_stroke_and_save_stores_it(app_url, app_dir, page):
+    # A 4 drawn stick first: one stroke reads as another digit, two as a 4. The box used
+    # to keep the first answer, and Save stored it.
+    stick, angle = [(0.64, 0.1), (0.64, 0.92)], [(0.6, 0.1), (0.2, 0.62), (0.82, 0.62)]
+    before = len(saved_labels(app_dir))
+    box = open_app(page, app_url)
+    draw_strokes(page, [stick], box, left=0.15, top=0.1, size=0.75)
+    first = wait_for_answer(page, strokes=1)
+    assert first != "4", "the test needs a first stroke read as another digit"
+    label_box = page.get_by_role("combobox", name="This digit really is a")
+    expect(label_box).to_have_value(first, timeout=10_000)
+    draw_strokes(page, [angle], box, left=0.15, top=0.1, size=0.75)
+    assert wait_for_answer(page, strokes=2) == "4"
+    expect(label_box).to_have_value("4", timeout=10_000)
+    page.get_by_role("button", name="Save it").click()
+    page.get_by_text("Saved your 4").wait_for(timeout=20_000)
+    assert saved_labels(app_dir)[before:] == [4]
+
+
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_undo_takes_back_the_last_stroke(app_url, page):
+    box = open_app(page, app_url)
+    strokes = DIGIT_STROKES[7] + [[(0.3, 0.9), (0.9, 0.9)]]  # a 7, then a line under it
+    draw_strokes(page, strokes, box, left=0.15, top=0.1, size=0.75)
+    wait_for_answer(page, strokes=2)
+    page.get_by_role("button", name="Undo").click()
+    assert wait_for_answer(page, strokes=1) == "7"
+
+
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_on_a_phone_the_answer_is_in_view_after_drawing(app_url):
+    with chromium_browser() as browser:
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        box = open_app(phone, app_url)
+        draw_strokes(phone, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
+        assert wait_for_answer(phone, strokes=1) == "7"
+        answer = phone.locator('.answer-compact[data-strokes="1"]')
+        answer.wait_for(timeout=10_000)
+        assert "7" in answer.inner_text() and "% sure" in answer.inner_text()
+        shown = answer.bounding_box()
+        assert shown and shown["y"] >= 0 and shown["y"] + shown["height"] <= 844, shown
+        # Its canvas fits beside it: the digit and the drawing are seen together.
+        assert box["y"] + box["height"] <= 844

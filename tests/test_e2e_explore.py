@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ROOT, app_env, chromium, exceptions, streamlit_server
+from tests.browser import ROOT, app_env, chromium, chromium_browser, exceptions, streamlit_server
 from tests.helpers import mnist_path
 
 
@@ -53,6 +53,16 @@ POINT_ON_MAP_JS = """(title) => {
 }"""
 
 
+# The viewport position of the thumbnail at ``position`` on the Dataset grid, and its image index.
+THUMBNAIL_JS = """(position) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(d => d.data && d.data[0].type === 'image');
+  const trace = gd._fullData[1], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return [area.left + xa.l2p(trace.x[position]), area.top + ya.l2p(trace.y[position]), trace.customdata[position][0]];
+}"""
+SHIPPED_MAP = "model Shipped: cnn"  # the map's title names the model that made it
+
+
 def click_cell(page, chart, true: int, predicted: int) -> None:
     """Click the confusion-matrix cell (true row, predicted column) of a plotly chart."""
     area = chart.locator(".nsewdrag").first.bounding_box()
@@ -69,15 +79,21 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
     box.fill("500")
     box.press("Enter")
     page.locator(".dataset-chosen", has_text="train #500").wait_for(timeout=30_000)
-    the_map = page.locator("[data-testid=stPlotlyChart]").filter(has_text="model default")
+    # A click on a thumbnail chooses that image.
+    x, y, index = page.evaluate(THUMBNAIL_JS, 7)
+    assert index == 507
+    page.mouse.click(x, y)
+    page.locator(".dataset-chosen", has_text="train #507").wait_for(timeout=30_000)
+    the_map = page.locator("[data-testid=stPlotlyChart]").filter(has_text=SHIPPED_MAP)
     the_map.locator(".nsewdrag").first.wait_for(timeout=90_000)
     assert not exceptions(page), exceptions(page)
 
     # Clicking a dot on the map shows that test image.
     the_map.scroll_into_view_if_needed()
-    x, y, index = page.evaluate(POINT_ON_MAP_JS, "model default")
+    x, y, index = page.evaluate(POINT_ON_MAP_JS, SHIPPED_MAP)
     page.mouse.click(x, y)
     page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=30_000)
+    expect(page.locator(".map-chosen")).to_be_in_viewport()  # the answer where the user is looking
     page.get_by_text(f"The 8 images nearest to test #{index} on this map").wait_for(timeout=30_000)
     assert not exceptions(page), exceptions(page)
 
@@ -108,6 +124,7 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
     shown = page.locator(".mis-shown")
     page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
     assert shown.inner_text() == str(cm[true, predicted])
+    expect(page.locator(".mis-list")).to_be_in_viewport(timeout=10_000)  # scrolled to, not below the fold
     assert not exceptions(page), exceptions(page)
 
     picker = page.locator("[data-testid=stSelectbox]").filter(has_text="Look closely at one")
@@ -120,7 +137,30 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
     page.get_by_text(f"The 8 images nearest to test #{index} on this map").wait_for(timeout=90_000)
     assert not exceptions(page), exceptions(page)
 
-    page.get_by_role("button", name="How model default was trained").click()
+    page.get_by_role("button", name="How this model was trained").click()
     page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=60_000)
-    page.get_by_text("default (cnn, test").first.wait_for(timeout=30_000)  # model id (preset)
+    page.get_by_text("Shipped: cnn · ").first.wait_for(timeout=30_000)  # the model's readable name
     assert not exceptions(page), exceptions(page)
+
+
+@pytest.mark.mnist
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_on_a_phone_the_first_tap_on_a_cell_shows_its_images(app_url):
+    cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
+    np.fill_diagonal(cm, 0)
+    true, predicted = (int(v) for v in np.unravel_index(cm.argmax(), cm.shape))
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+        page.goto(app_url)
+        page.get_by_text("Draw a digit").first.wait_for(timeout=90_000)
+        page.get_by_test_id("stExpandSidebarButton").click()  # the page menu: ">> Menu"
+        page.locator("[data-testid=stSidebarNav] a", has_text="Misclassified").click()
+        page.get_by_role("heading", name="Misclassified", exact=True).wait_for(timeout=60_000)
+        if page.get_by_test_id("stSidebarCollapseButton").is_visible():
+            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+        area = page.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first.bounding_box()
+        page.touchscreen.tap(area["x"] + (predicted + 0.5) * area["width"] / 10,
+                             area["y"] + (true + 0.5) * area["height"] / 10)
+        page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
+        expect(page.locator(".mis-list")).to_be_in_viewport(timeout=10_000)

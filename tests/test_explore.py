@@ -265,6 +265,8 @@ def test_kept_epoch_and_run_summary_of_the_shipped_run():
     row = explore.run_summary("default", SHIPPED_RUN)  # the shipped run.json still says "default"
     assert row["preset"] == "cnn" and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
     assert row["batch size"] == 256 and row["final val loss"] is not None and row["augment"] is True
+    assert row["MNIST images used"] == "all 60,000"
+    assert explore.run_summary("x", {"config": {"subset": 5000}})["MNIST images used"] == "first 5,000 (quick try)"
 
 
 def test_kept_epoch_of_a_keep_best_run_and_of_a_run_without_history():
@@ -284,3 +286,36 @@ def test_one_stroke_call_gives_the_same_probabilities_and_features_as_two(shippe
     np.testing.assert_allclose(prediction.probabilities, shipped_classifier.probabilities(image)[0], atol=1e-5)
     np.testing.assert_allclose(prediction.features, shipped_classifier.features(image)[0], rtol=1e-4, atol=1e-5)
     assert prediction.digit == 7 and prediction.features.shape == (shipped_classifier.model.layers[-1].kernel.shape[0],)  # what the last layer reads
+
+
+def test_accuracy_verdict_ignores_seed_noise_and_flags_a_worse_model():
+    assert metrics.accuracy_verdict(0.9961, 0.8761) == "worse"
+    assert metrics.accuracy_verdict(0.9800, 0.9850) == "better"
+    assert metrics.accuracy_verdict(0.9800, 0.9795) == "same"  # 5 of 10,000 digits: noise
+    assert metrics.accuracy_verdict(0.9800, 0.9785) == "worse"
+
+
+def test_counts_are_said_in_words():
+    assert metrics.count_words(1, "image") == "1 image"
+    assert metrics.count_words(0, "image") == "0 images"
+    assert metrics.count_words(1196, "image") == "1,196 images"
+    assert metrics.count_words(2, "digit", "digits") == "2 digits"
+    assert metrics.first_of(60, 1196) == "first 60 of 1,196"
+    assert metrics.first_of(12, 12, "images") == "all 12 images"
+
+
+def test_log_axis_ticks_are_numbers_one_two_five():
+    from ui.explore_charts import log_ticks
+
+    ticks = log_ticks(0.03, 0.9)
+    assert [t for t in ticks if 0.03 <= t <= 0.9] == [0.05, 0.1, 0.2, 0.5]
+    narrow = [t for t in log_ticks(0.021, 0.048) if 0.021 <= t <= 0.048]
+    assert narrow == [0.03, 0.04]  # every 1-9 when 1-2-5 gives fewer than three
+    with pytest.raises(ValueError):
+        log_ticks(0, 1)
+
+
+def test_epoch_ticks_are_whole_and_few():
+    from ui.explore_charts import epoch_step
+
+    assert [epoch_step(n) for n in (3, 10, 20, 30, 60, 100)] == [1, 1, 2, 5, 10, 10]

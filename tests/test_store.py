@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
+from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError, readable_name
 
 from tests.helpers import ROOT, tiny_model
 
@@ -145,3 +145,20 @@ def test_a_compiled_model_is_stored_without_its_optimizer_state(tmp_path):
     loaded, _ = store.load(store.save(model, info()).id)
     assert not loaded.compiled and getattr(loaded, "optimizer", None) is None
     np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)
+
+
+def test_readable_name_says_preset_date_accuracy_and_quick_try():
+    info = {"preset": "seed003-mlp512-rmsprop", "started": "2026-11-29T18:45:44+00:00", "test_accuracy": 0.9123,
+            "config": {"subset": 5000}}
+    assert readable_name("20261129-184544-seed003-mlp512-rmsprop", info) == \
+        "seed003-mlp512-rmsprop · 29 Nov 18:45 · 91.23% · quick try"
+    full = {**info, "config": {"subset": None}}
+    assert "quick try" not in readable_name("x", full)
+    assert "20261129" not in readable_name("20261129-184544-seed003-mlp512-rmsprop", full)
+
+
+def test_readable_name_of_the_shipped_model_and_of_damaged_or_sparse_runs():
+    assert readable_name(SHIPPED_ID, {"preset": "cnn", "test_accuracy": 0.9961, "started": "2026-11-29T22:02:00"}) \
+        == "Shipped: cnn · 99.61%"
+    assert readable_name("abc", {"error": "run.json unreadable"}) == "abc (damaged run.json)"
+    assert readable_name("abc", {"started": "not a date"}) == "? · accuracy ?"

@@ -8,11 +8,15 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-# Two changes to the canvas component, made from the page since its code and styles live in
+# Three changes to the canvas component, made from the page since its code and styles live in
 # its shadow root, which page CSS does not reach:
-# - Its toolbar (undo, redo, reset) waits invisible over the canvas's top-right corner until
-#   the pointer hovers the canvas, and a stroke begun under it is lost: a finger cannot hover,
-#   and a mouse that comes in fast beats the toolbar's move. Keep it in view above the canvas.
+# - Its toolbar waits invisible over the canvas's top-right corner until the pointer hovers
+#   the canvas, and a stroke begun under it is lost: a finger cannot hover, and a mouse that
+#   comes in fast beats the toolbar's move. Keep it in view above the canvas.
+# - Its buttons are bare icons, and some are for editing shapes, which a digit does not need.
+#   Keep Undo and Redo, with their names written out; Clear is a Streamlit button under the
+#   canvas (it also resets the answer at once); the upload arrow, which sends the drawing, is
+#   pressed for the user (next point) and hidden.
 # - It sends a drawing 200 ms after the last change, which is most of the time to an answer.
 #   When a stroke ends, press its own "send now" button (after its handlers have added the
 #   stroke), so the answer comes as soon as the pen lifts.
@@ -21,7 +25,16 @@ CANVAS_TWEAKS = """
 (() => {
   if (window.digitlabCanvas) return;  // once per browser tab, however often the page is shown
   const HOSTS = "[data-testid=stBidiComponentIsolated]";
-  const css = ".dc-toolbar { opacity: 1 !important; top: -2.65rem !important; }";
+  const css = `
+    .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; }
+    .dc-icon-button[title="Update the app with this drawing"], .dc-icon-button[title="Edit"],
+    .dc-icon-button[title="Reset canvas & history"], .dc-toolbar-separator,
+    .dc-toolbar-contextual { display: none !important; }
+    .dc-icon-button[title="Undo"], .dc-icon-button[title="Redo"] {
+      width: auto !important; padding: 0 .6rem !important; gap: .3rem; display: inline-flex;
+      align-items: center; font: inherit; font-size: .875rem; }
+    .dc-icon-button[title="Undo"]::after { content: "Undo"; }
+    .dc-icon-button[title="Redo"]::after { content: "Redo"; }`;
   const restyle = () => {
     for (const host of document.querySelectorAll(HOSTS)) {
       const root = host.shadowRoot;
@@ -64,10 +77,12 @@ class Drawing:
     """What the canvas holds: an RGBA uint8 (side, side, 4) picture and its number of strokes.
 
     ``picture`` is None before the canvas has sent anything and just after Clear.
+    ``number`` counts the drawings begun in this session: it changes on Clear.
     """
 
     picture: np.ndarray | None
     strokes: int
+    number: int = 0
 
 
 def drawing_canvas(pen: int, side: int) -> Drawing:
@@ -86,11 +101,11 @@ def drawing_canvas(pen: int, side: int) -> Drawing:
         initial_drawing={"objects": [], "digitlabClears": clears},
         update_streamlit=True, return_image_data=True, key="canvas",
     )
-    if st.button("Clear", key="clear", help="Or use the canvas toolbar: undo, redo, reset"):
+    if st.button("Clear", key="clear", help="Start a new drawing. Undo, above the canvas, takes back the last stroke."):
         st.session_state["canvas-clears"] += 1
         # Until the canvas sends its empty drawing, the one it sent last is stale.
         st.session_state["canvas-stale"] = canvas.json_data
         st.rerun()
     if canvas.json_data is not None and canvas.json_data == st.session_state.get("canvas-stale"):
-        return Drawing(None, 0)
-    return Drawing(canvas.image_data, len((canvas.json_data or {}).get("objects", [])))
+        return Drawing(None, 0, clears)
+    return Drawing(canvas.image_data, len((canvas.json_data or {}).get("objects", [])), clears)

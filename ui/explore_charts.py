@@ -8,6 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from digitlab.metrics import count_words
+from digitlab.pictures import sheet
+
 DIGITS = [str(d) for d in range(10)]
 # Ten distinguishable colours, one per digit (plotly's "D3" / Tableau set).
 DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -22,7 +25,7 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, si
     a thousand right answers. Streamlit does not report clicks on a heatmap,
     so each cell also carries an invisible square scatter point the size of
     the cell: the points are what gets clicked; their customdata is
-    [true, predicted, count]. The figure has a fixed size (show it with
+    [true, predicted, count, the count in words]. The figure has a fixed size (show it with
     ``width="content"``) so that points and cells line up.
     """
     cm = np.asarray(cm)
@@ -37,8 +40,9 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, si
         marker=dict(symbol="square", size=cell - 2, color="rgba(0,0,0,0)"),
         # A list, not an array: plotly would send a 2-D array as a typed array and
         # Streamlit would hand each point's row back as a dict, not a list.
-        customdata=np.stack([t.ravel(), p.ravel(), cm.ravel()], axis=1).tolist(),
-        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}: %{customdata[2]} images"
+        customdata=[[int(a), int(b), int(n), count_words(int(n), "image")]
+                    for a, b, n in zip(t.ravel(), p.ravel(), cm.ravel())],
+        hovertemplate="true %{customdata[0]}, predicted %{customdata[1]}: %{customdata[3]}"
                       "<extra>click to show them</extra>",
         selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
     ))
@@ -55,18 +59,63 @@ def confusion_matrix(cm: np.ndarray, selected: tuple[int, int] | None = None, si
     return fig
 
 
+def thumbnails(images: np.ndarray, indices: np.ndarray, labels: np.ndarray, *, columns: int = 10,
+               selected: int | None = None, width: int = 500, gap: int = 2) -> go.Figure:
+    """A grid of uint8 (N, 28, 28) ``images`` (dataset numbers ``indices``, ``labels``), row by row;
+    clicking one selects it (customdata [index, label]); ``selected``, an index, is outlined.
+
+    One picture for the whole grid (quick to draw) and, as in :func:`confusion_matrix`, an
+    invisible point on each image: the points are what gets hovered and clicked. Sized for
+    ``width`` pixels; narrower, the grid shrinks and stays square-celled.
+    """
+    images = np.asarray(images)
+    side = images.shape[1] + gap
+    grid = sheet(images, columns=columns, scale=1, gap=gap)
+    pos = np.arange(len(images))
+    cx, cy = gap + (pos % columns) * side + (side - gap) / 2, gap + (pos // columns) * side + (side - gap) / 2
+    cell_px = width / columns
+    fig = go.Figure(go.Image(z=np.stack([grid] * 3, axis=-1), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=cx, y=cy, mode="markers", customdata=[[int(i), int(y)] for i, y in zip(indices, labels)],
+        marker=dict(symbol="square", size=cell_px * 0.8, color="rgba(0,0,0,0)"),
+        hovertemplate="#%{customdata[0]:,} · label %{customdata[1]}<extra>click to look closely</extra>",
+        selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)), showlegend=False,
+    ))
+    where = np.flatnonzero(np.asarray(indices) == selected) if selected is not None else []
+    if len(where):
+        x, y = cx[where[0]], cy[where[0]]
+        half = side / 2
+        fig.add_shape(type="rect", x0=x - half, x1=x + half, y0=y - half, y1=y + half,
+                      line=dict(color="#ff8c00", width=3))
+    height = round(width * grid.shape[0] / grid.shape[1])
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), clickmode="event+select", dragmode=False,
+                      showlegend=False, plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(visible=False, range=[0, grid.shape[1]], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[grid.shape[0], 0], fixedrange=True, scaleanchor="x", constrain="domain",
+                     constraintoward="top")  # narrower than `width`: the grid stays at the top
+    return fig
+
+
 def class_scores(precision: np.ndarray, recall: np.ndarray, height: int = 300) -> go.Figure:
-    """Grouped bars: each digit's precision and recall."""
+    """Grouped bars per digit, from 0: the share of its images missed (1 - recall) and of the
+    images called it wrongly (1 - precision).
+
+    The errors, not precision and recall themselves: those are all near 100%, and an axis from 0
+    hid their differences while one cut at 97.5% made half a point look like a chasm.
+    """
+    precision, recall = np.asarray(precision, float), np.asarray(recall, float)
     fig = go.Figure([
-        go.Bar(x=DIGITS, y=precision, name="precision", marker_color="#4c78a8",
-               hovertemplate="digit %{x}: precision %{y:.2%}<extra>of the images called %{x}, how many are</extra>"),
-        go.Bar(x=DIGITS, y=recall, name="recall", marker_color="#f58518",
-               hovertemplate="digit %{x}: recall %{y:.2%}<extra>of the %{x}s, how many were found</extra>"),
+        go.Bar(x=DIGITS, y=1 - recall, name="missed (1 − recall)", marker_color="#f58518", customdata=recall,
+               hovertemplate="digit %{x}: %{y:.2%} of the %{x}s missed<extra>recall %{customdata:.2%}</extra>"),
+        go.Bar(x=DIGITS, y=1 - precision, name="called it wrongly (1 − precision)", marker_color="#4c78a8",
+               customdata=precision,
+               hovertemplate="digit %{x}: %{y:.2%} of the images called %{x} are not<extra>precision "
+                             "%{customdata:.2%}</extra>"),
     ])
-    low = float(min(np.min(precision), np.min(recall))) if len(precision) else 0.0
-    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=10, b=10),
-                      yaxis=dict(range=[max(0.0, low - 0.02), 1.0], tickformat=".1%"),
-                      xaxis=dict(type="category", title="digit"), legend=dict(orientation="h", y=1.1))
+    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      yaxis=dict(rangemode="tozero", tickformat=".1%", title="share wrong"),
+                      xaxis=dict(type="category", title="digit"),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom"))
     return fig
 
 
@@ -152,6 +201,30 @@ def training_curves(runs: list[Curves], height: int = 420) -> go.Figure:
                 ), row=1, col=col)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
                       legend=dict(orientation="h", y=-0.15))
-    fig.update_xaxes(title="epoch", rangemode="tozero")
-    fig.update_yaxes(type="log", row=1, col=1)  # losses fall by orders of magnitude
+    last_epoch = max((h["epoch"] for run in runs for h in run.history), default=1)
+    fig.update_xaxes(title="epoch", rangemode="tozero", tick0=0, dtick=epoch_step(last_epoch), tickformat="d")
+    losses = [h[k] for run in runs for h in run.history for k in ("loss", "val_loss") if h.get(k)]
+    ticks = log_ticks(min(losses), max(losses)) if losses else []
+    # Losses fall by orders of magnitude: a log axis, with every tick written as a number
+    # (plotly's own labels a log axis's minor ticks with a bare digit: "9 8 7 … 2 0.1").
+    fig.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks], row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)
     return fig
+
+
+def epoch_step(last_epoch: int, most_ticks: int = 10) -> int:
+    """A whole number of epochs between ticks, so that at most ``most_ticks`` are shown (never 0.5)."""
+    return next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 10**9) if last_epoch / s <= most_ticks)
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """Tick values for a log axis from ``low`` to ``high`` (> 0): 1, 2, 5 times powers of ten,
+    or every 1–9 when that gives fewer than three in range."""
+    if low <= 0 or high <= 0:
+        raise ValueError("a log axis needs positive values")
+    decades = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
+    for mantissas in ((1, 2, 5), tuple(range(1, 10))):
+        ticks = [float(f"{m}e{e}") for e in decades for m in mantissas]
+        if sum(low <= t <= high for t in ticks) >= 3:
+            return ticks
+    return ticks

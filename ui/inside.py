@@ -68,8 +68,8 @@ def _views(prediction: Prediction, loaded: resources.LoadedModel, key: str) -> N
 
 def _layers(net: Network, image: np.ndarray, loaded: resources.LoadedModel, key: str) -> None:
     st.markdown("#### 1. Layer by layer")
-    st.caption(f"Your 28×28 goes through the {len(net.layers)} layers of model `{loaded.run.id}` from top to bottom; "
-               "each line is one layer and what it made of your drawing.")
+    st.caption(f"Your 28×28 goes through the {len(net.layers)} layers of model *{loaded.run.label}* from top to "
+               "bottom; each line is one layer and what it made of your drawing.")
     views = V.layer_views(net, image)
     i = 0
     while i < len(views):

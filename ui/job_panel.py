@@ -30,6 +30,15 @@ def duration(seconds: float | None) -> str:
     return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
+def progress_words(status: dict) -> str:
+    """"starting…" until the first batch is done (loading the images, building the network), then
+    "epoch 2/10 · batch 31/235"."""
+    if not status.get("epochs") or not status.get("batches") or not (status.get("epoch") or status.get("batch")):
+        # Loading MNIST, then (the cnn) drawing its extra images: a minute or more on a fresh cache.
+        return "starting… drawing the extra training images" if status.get("phase") == "preparing" else "starting…"
+    return f"epoch {status['epoch']}/{status['epochs']} · batch {status['batch']}/{status['batches']}"
+
+
 def _accuracy_curves(history: list[dict]) -> go.Figure:
     epochs = [h["epoch"] for h in history]
     fig = go.Figure()
@@ -44,13 +53,13 @@ def _accuracy_curves(history: list[dict]) -> go.Figure:
 def _running(status: dict, key: str) -> None:
     cancelling = status["state"] == State.CANCELLING
     st.markdown(f"**{status.get('title', 'A job')}** {'(cancelling…)' if cancelling else ''}")
-    if status.get("kind") == "train" and not status.get("epochs"):  # loading MNIST, drawing the extra images
-        st.progress(0.0, text=f"starting… {status.get('message', '')}")
-    elif status.get("kind") == "train":
-        st.progress(float(status.get("fraction", 0.0)), text=f"epoch {status.get('epoch', 0)}/"
-                    f"{status.get('epochs', '?')} · batch {status.get('batch', 0)}/{status.get('batches', '?')}")
-        st.caption(f'<span class="job-times">{duration(status.get("elapsed"))} elapsed · '
-                   f'~{duration(status.get("remaining"))} left</span>', unsafe_allow_html=True)
+    if status.get("kind") == "train":
+        st.progress(float(status.get("fraction", 0.0)), text=progress_words(status))
+        if status.get("elapsed") is not None:  # none before the first batch
+            left = ("estimating the time left" if status.get("remaining") is None
+                    else f'~{duration(status.get("remaining"))} left')
+            st.caption(f'<span class="job-times">{duration(status.get("elapsed"))} elapsed · {left}</span>',
+                       unsafe_allow_html=True)
         if status.get("history"):
             st.plotly_chart(_accuracy_curves(status["history"]), config={"displayModeBar": False},
                             key=f"{key}-curves")

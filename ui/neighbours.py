@@ -29,7 +29,7 @@ def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *,
     ``label``: only training images with this label."""
     if summary:
         what = "training images" if label is None else f"training images labelled {label}"
-        st.markdown(f"**Most alike {what}** (by the active model, {loaded.run.id})")
+        st.markdown(f"**Most alike {what}** (by the active model, {loaded.run.label})")
     job, error = resources.train_features(loaded.run.id)
     if job is None:
         st.info(f"Showing the nearest training images needs the MNIST dataset. {error}")

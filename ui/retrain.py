@@ -15,12 +15,14 @@ from digitlab import jobs, own_digits
 from digitlab.jobs import lock
 from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import TrainingBusy
-from digitlab.metrics import changed_predictions
+from digitlab.metrics import accuracy_verdict, changed_predictions, count_words, first_of
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
 from ui import job_panel, resources
+
+COMPARE_SHOWN = 60  # thumbnails per group in the comparison: 4 rows of 15
 
 
 def training_allowed() -> bool:
@@ -28,28 +30,71 @@ def training_allowed() -> bool:
     return os.environ.get("DIGITLAB_ALLOW_TRAINING", "1").strip().lower() not in ("0", "false", "no")
 
 
+# The form's values, in plain session state: a widget's own state is dropped on a run that
+# does not draw it (the form is hidden while a training runs), and the form came back reset.
+SAVED = "rt-saved"
+
+TRAINING_IN_WORDS = (
+    "Training shows the network the 60,000 MNIST training digits again and again, nudging its "
+    "weights after each small batch so that its answers match the labels. A new model joins the "
+    "list above; it becomes active only if you say so. For a first look, pick a *seed…* preset "
+    "and a quick try: done in under a minute."
+)
+
+
+def _remembered(key: str, default):
+    """What the user last set widget ``key`` to in this session, else ``default``."""
+    return st.session_state.setdefault(SAVED, {}).get(key, default)
+
+
+def _remember(key: str) -> None:
+    st.session_state.setdefault(SAVED, {})[key] = st.session_state[key]
+
+
+def _kept(widget, label: str, *args, key: str, default, **kwargs):
+    """``widget(label, ..., key=key)`` starting from its remembered value."""
+    return widget(label, *args, _remembered(key, default), key=key, on_change=_remember, args=(key,), **kwargs)
+
+
 def settings_form() -> None:
-    """The preset and its options, and the Retrain button."""
+    """The preset and its options, each explained in words, and the Retrain button."""
+    st.caption(TRAINING_IN_WORDS)
     names = list(PRESETS)
-    preset_name = st.selectbox("Preset", names, index=names.index(DEFAULT_PRESET), key="rt-preset",
+    preset_name = st.selectbox("Preset (the recipe: which network, how it learns)", names,
+                               index=names.index(_remembered("rt-preset", DEFAULT_PRESET)), key="rt-preset",
+                               on_change=_remember, args=("rt-preset",),
                                help=f"{DEFAULT_PRESET} is our best model (about 11 minutes to train here); the "
-                                    "seed presets reproduce classic tutorials (seed003: under a minute).")
+                                    "seed… presets rebuild the networks of classic tutorials (seed003: under a "
+                                    "minute).")
     preset = PRESETS[preset_name]
     st.caption(preset.description)
     a, b = st.columns(2)
-    epochs = a.number_input("Epochs", 1, 100, preset.epochs, key=f"rt-epochs-{preset_name}")
-    batch = b.number_input("Batch size", 1, 4096, preset.batch_size, key=f"rt-batch-{preset_name}")
-    seed = a.number_input("Random seed", 0, 2**31 - 1, 0, key="rt-seed")
-    val = b.number_input("Validation %", 0, 50, round(preset.validation_split * 100), key=f"rt-val-{preset_name}",
-                         help="Held out from the 60,000 training images; shown as the validation curve.")
-    augment = st.toggle("Canvas-like augmentation", preset.augment, key=f"rt-aug-{preset_name}",
-                        help="Random rotations, slants, sizes and pen widths: slower, better on drawings.")
-    keep_best = st.toggle("Keep the best epoch (by validation loss)", preset.keep_best and val > 0,
-                          key=f"rt-best-{preset_name}", disabled=val == 0)
-    quick = st.toggle("Quick try: train on the first 5,000 images only", False, key="rt-quick",
-                      help="For a fast look at training; the model will be weaker.")
+    k = f"rt-epochs-{preset_name}"
+    epochs = _kept(a.number_input, "Epochs", 1, 100, key=k, default=preset.epochs,
+                   help="One epoch: the network sees every training image once. More epochs learn more, "
+                        "up to the point where it starts memorising its training images.")
+    k = f"rt-batch-{preset_name}"
+    batch = _kept(b.number_input, "Batch size", 1, 4096, key=k, default=preset.batch_size,
+                  help="How many images it looks at before each small correction of its weights.")
+    seed = _kept(a.number_input, "Random seed", 0, 2**31 - 1, key="rt-seed", default=0,
+                 help="Starts the random choices (first weights, order of the images): the same seed and "
+                      "settings give the same model.")
+    k = f"rt-val-{preset_name}"
+    val = _kept(b.number_input, "Validation %", 0, 50, key=k, default=round(preset.validation_split * 100),
+                help="Kept out of the 60,000 training images to check, after each epoch, how the network does "
+                     "on digits it has not learned from (the validation curve).")
+    augment = _kept(st.toggle, "Canvas-like augmentation", key=f"rt-aug-{preset_name}", default=preset.augment,
+                    help="Shows each training image slightly rotated, slanted, resized and with other pen "
+                         "widths, so the network reads drawings on the canvas better. Slower.")
+    keep_best = _kept(st.toggle, "Keep the best epoch (by validation loss)", key=f"rt-best-{preset_name}",
+                      default=preset.keep_best and val > 0, disabled=val == 0,
+                      help="Keep the weights of the epoch that did best on the validation images, not the last.")
+    quick = _kept(st.toggle, "Quick try: train on the first 5,000 images only", key="rt-quick", default=False,
+                  help="For a fast look at training; the model will be weaker.")
     n_own = own_digits.count()
-    include_own = st.toggle(f"Include my own digits ({n_own} saved)", False, key="rt-own", disabled=n_own == 0)
+    include_own = _kept(st.toggle, f"Include my own digits ({n_own} saved)", key="rt-own", default=False,
+                        disabled=n_own == 0,
+                        help="Adds the drawings you saved on the Draw page to the training images.")
 
     if st.button("Retrain", type="primary", key="rt-start", width="stretch"):
         config = TrainConfig(preset_name, epochs=int(epochs), batch_size=int(batch), seed=int(seed),
@@ -77,7 +122,11 @@ def _training_done(status: dict) -> None:
     if status.get("kind") != "train":
         job_panel.show(status, "rt")  # another kind of job: its own line and Dismiss
         return
-    st.success(f"New model **{status['run_id']}**: {status['test_accuracy']:.2%} on the MNIST test set, "
+    try:
+        name = resources.store().get(status["run_id"]).label
+    except ModelStoreError:
+        name = status["run_id"]
+    st.success(f"New model **{name}**: {status['test_accuracy']:.2%} on the MNIST test set, "
                f"trained in {job_panel.duration(status.get('training_seconds'))}.")
     if st.button("Compare with the active model", key="rt-compare", type="primary", width="stretch"):
         st.session_state["rt-compare-id"] = status["run_id"]
@@ -88,7 +137,10 @@ def _training_done(status: dict) -> None:
 def _panel(status: dict | None) -> None:
     """The latest job (of any kind: one runs at a time), or the settings to start one."""
     if status is None:
-        settings_form()
+        # Collapsed: a first visit opens on the app, not on a form full of training words; open
+        # again for a user who has set something in it.
+        with st.expander("Train a model", expanded=bool(st.session_state.get(SAVED))):
+            settings_form()
         return
     job_panel.show(status, "rt", done=_training_done)
     if status["state"] in jobs.FINAL_STATES:
@@ -106,9 +158,17 @@ def compare_dialog(new_id: str) -> None:
         return
     a, b = st.columns(2)
     for col, run, title in ((a, old, "Active now"), (b, new, "New")):
-        col.markdown(f"**{title}:** {run.id}")
+        col.markdown(f"**{title}:** {run.label}")
         col.metric("MNIST test accuracy", f"{run.info.get('test_accuracy', 0):.2%}")
         col.caption(f"{run.preset} · trained in {job_panel.duration(run.info.get('training_seconds'))}")
+    old_acc, new_acc = old.info.get("test_accuracy", 0.0), new.info.get("test_accuracy", 0.0)
+    verdict = accuracy_verdict(old_acc, new_acc)
+    if verdict == "worse":
+        st.warning(f"The new model is **worse**: {(old_acc - new_acc) * 100:.1f} points lower on the 10,000 test "
+                   "digits. Keeping the current model is the safe choice.", icon="⚠️")
+    elif verdict == "same":
+        st.info("Both read the test digits about equally well: a difference this small is what the random seed "
+                "alone makes.")
     data, error = resources.mnist()
     if data is None:
         st.info(f"Showing the changed test digits needs MNIST. {error}")
@@ -116,10 +176,19 @@ def compare_dialog(new_id: str) -> None:
         worse, better = changed_predictions(data.y_test, np.array(old.info["test_predictions"]),
                                             np.array(new.info["test_predictions"]))
         for idx, label in ((worse, "right before, wrong now"), (better, "wrong before, right now")):
-            st.markdown(f"**{len(idx)} test digits {label}**")
+            st.markdown(f"**{count_words(len(idx), 'test digit')} {label}**")
             if len(idx):
-                st.image(sheet(data.x_test[idx[:60]], columns=15, scale=2))
-    if st.button("Make the new model active", type="primary", key="rt-activate"):
+                shown = idx[:COMPARE_SHOWN]
+                st.image(sheet(data.x_test[shown], columns=15, scale=2), caption=first_of(len(shown), len(idx)))
+    # The primary (highlighted) button is the recommended choice: never a worse model.
+    keep, make = st.columns(2)
+    keep_first = verdict == "worse"
+    if keep.button("Keep the current model", type="primary" if keep_first else "secondary", key="rt-keep",
+                   width="stretch"):
+        st.session_state.pop("rt-compare-id", None)
+        st.rerun()
+    if make.button("Make the new model active" + (" anyway" if keep_first else ""),
+                   type="secondary" if keep_first else "primary", key="rt-activate", width="stretch"):
         store.set_active(new_id)
         jobs.dismiss()
         st.session_state.pop("rt-compare-id", None)
@@ -131,7 +200,6 @@ def sidebar() -> None:
     if not training_allowed():
         return
     with st.sidebar:
-        st.subheader("Retrain")
         job_panel.panel(_panel)
     if st.session_state.get("rt-compare-id"):
         compare_dialog(st.session_state["rt-compare-id"])

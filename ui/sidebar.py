@@ -1,4 +1,5 @@
-"""The sidebar every page shares: which model is active, and picking another."""
+"""The sidebar every page shares: a welcome with what each page is for, which model is
+active, and picking another."""
 
 from __future__ import annotations
 
@@ -8,11 +9,30 @@ from digitlab.store import ModelStoreError
 from ui import resources
 
 
+WELCOME_WORDS = "draw a digit and see how a neural network reads it, and why."
+WELCOME = f"**Welcome to Digit Lab**: {WELCOME_WORDS}"
+
+# (page title as in app.py, what it is for); the menu above lists the same pages.
+PAGE_GUIDE = (
+    ("Draw", "draw a digit; the answer, the steps to 28×28, a look inside the network"),
+    ("Dataset", "MNIST's 70,000 digits, and a map where alike digits sit together"),
+    ("Dubious labels", "training digits whose label is probably wrong"),
+    ("Misclassified", "the test digits the model gets wrong, and which it confuses"),
+    ("Training", "how each stored model learned, epoch by epoch"),
+)
+
+
+def welcome() -> None:
+    """One line on what the app is, and a line per page."""
+    st.sidebar.markdown(WELCOME)
+    st.sidebar.caption("  \n".join(f"**{page}**: {what}" for page, what in PAGE_GUIDE))
+
+
 def model_picker() -> None:
     store = resources.store()
     runs = resources.runs()
     active = store.active_id()
-    st.sidebar.subheader("Model")
+    st.sidebar.subheader("Model", help="The trained network every page uses.")
     if not runs:
         st.sidebar.error("No model found: the shipped model_store/default is missing. Train one with train_model.py.")
         return

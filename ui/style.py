@@ -1,0 +1,71 @@
+"""Page-wide CSS and scripts the app adds once per run, and scrolling to a place: things
+Streamlit has no option for."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+# Streamlit stacks columns below this width (its own breakpoint): a phone held upright.
+NARROW_MAX_PX = 640
+
+CSS = f"""
+<style>
+/* For phones only (class narrow-only): the one-line answer above the canvas (pages/draw.py), where
+   the full answer is below the canvas, off-screen; the welcome, whose sidebar starts closed there.
+   Wider screens have the full answer beside the canvas and the sidebar open. */
+.answer-compact {{ font-size: 1.1rem; min-height: 2.6rem; display: flex; align-items: center; }}
+@media (min-width: {NARROW_MAX_PX + 1}px) {{
+  div[data-testid="stElementContainer"]:has(.narrow-only),
+  .narrow-only {{ display: none; }}
+}}
+/* The page menu hides behind a bare ">>" when the sidebar is closed (always, on a phone). */
+[data-testid="stExpandSidebarButton"]::after {{
+  content: "Menu"; font-size: 0.875rem; margin-left: 0.25rem;
+}}
+[data-testid="stExpandSidebarButton"] {{ width: auto; }}
+/* What scroll_into_view brings up stops below Streamlit's header bar, not under it. */
+.scroll-target {{ scroll-margin-top: 4.5rem; }}
+</style>
+"""
+
+
+# On a touch screen plotly answers the first tap on a chart with its hover label only; the click
+# (a cell of the confusion matrix, a thumbnail, a dot on the map) came with the second tap. Its
+# click uses the point the last hover found, and a tap has no hover before it: give it one.
+FIRST_TAP_CLICKS = """
+<script>
+(() => {
+  if (window.digitlabFirstTap) return;  // once per browser tab
+  window.digitlabFirstTap = true;
+  document.addEventListener("touchstart", (e) => {
+    const drag = e.target.closest && e.target.closest(".js-plotly-plot .nsewdrag");
+    if (!drag || e.touches.length !== 1) return;
+    const t = e.touches[0];
+    drag.dispatchEvent(new MouseEvent("mousemove", {clientX: t.clientX, clientY: t.clientY, bubbles: true}));
+  }, {capture: true, passive: true});
+})();
+</script>
+"""
+
+
+def page_css() -> None:
+    """Add :data:`CSS` and :data:`FIRST_TAP_CLICKS` to the page (neither takes room)."""
+    st.html(CSS)
+    st.html(FIRST_TAP_CLICKS, unsafe_allow_javascript=True)
+
+
+def scroll_into_view(selector: str) -> None:
+    """Scroll the page, once, so that the element ``selector`` comes to the top (give it the
+    class ``scroll-target`` to keep it clear of the header). For a result that appears far from
+    the click that asked for it. The script is new on every call (a counter), so it runs each time.
+    """
+    st.session_state["scrolls"] = st.session_state.get("scrolls", 0) + 1
+    # The element may be drawn after this script: look for it for up to 2 s.
+    st.html(f"""<script>/* {st.session_state['scrolls']} */
+      (() => {{ let tries = 0; const go = () => {{
+        const el = document.querySelector({json.dumps(selector)});
+        if (!el) {{ if (tries++ < 40) setTimeout(go, 50); return; }}
+        el.scrollIntoView({{block: "start", behavior: "smooth"}});
+      }}; go(); }})();</script>""", unsafe_allow_javascript=True)
