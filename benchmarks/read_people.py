@@ -7,7 +7,7 @@ each), ``benchmarks.photos`` (pendigits test digits photographed on paper)
 and ``benchmarks.non_digits`` (drawings that are no digit), and counts the
 MNIST test digits refused or "not sure". ``--record`` writes the figures into
 the model's run.json under ``"people"`` (atomically), so the model carries
-them: the Training page and anyone reading the store see them.
+them: the Training page (its settings table) and anyone reading the store see them.
 """
 
 from __future__ import annotations

@@ -279,6 +279,22 @@ def run_summary(run_id: str, info: dict) -> dict:
         "parameters": info.get("parameters"),
         "final train loss": round(float(last["loss"]), 4) if "loss" in last else None,
         "final val loss": round(float(last["val_loss"]), 4) if "val_loss" in last else None,
+        **people_summary(info),
         "minutes": round(float(info.get("training_seconds") or 0) / 60, 1),
         "started": str(info.get("started", ""))[:16].replace("T", " "),
     }
+
+
+def people_summary(info: dict) -> dict:
+    """How a run reads people, from the figures ``benchmarks.read_people --record`` kept in its
+    run.json (None where they were never measured): pen digits of unseen writers, photos of digits
+    on paper, and drawings that are no digit yet got a confident digit."""
+    people = info.get("people") or {}
+
+    def share(group: str, key: str) -> str | None:
+        value = (people.get(group) or {}).get(key)
+        return f"{value:.1%}" if isinstance(value, (int, float)) else None
+
+    return {"pen digits, unseen writers": share("pen_digits_test_writers", "pooled"),
+            "photos on paper": share("photos", "all photos"),
+            "non-digits read as a digit": share("non_digits_confident", "kinds the training draws")}

@@ -267,6 +267,10 @@ def test_kept_epoch_and_run_summary_of_the_shipped_run():
     assert row["batch size"] == 256 and row["final val loss"] is not None and row["augment"] is True
     assert row["MNIST images used"] == "all 60,000"
     assert explore.run_summary("x", {"config": {"subset": 5000}})["MNIST images used"] == "first 5,000 (quick try)"
+    people = SHIPPED_RUN["people"]  # benchmarks.read_people --record
+    assert row["pen digits, unseen writers"] == f"{people['pen_digits_test_writers']['pooled']:.1%}"
+    assert row["photos on paper"] == f"{people['photos']['all photos']:.1%}"
+    assert explore.run_summary("x", {})["pen digits, unseen writers"] is None  # never measured
 
 
 def test_kept_epoch_of_a_keep_best_run_and_of_a_run_without_history():
