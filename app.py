@@ -22,7 +22,9 @@ pages = st.navigation(
 
 from ui import retrain  # noqa: E402 - after set_page_config
 from ui.sidebar import model_picker  # noqa: E402
+from ui.visitor import keep_in_browser  # noqa: E402
 
+keep_in_browser()
 model_picker()
 retrain.sidebar()
 pages.run()

@@ -6,12 +6,13 @@ import numpy as np
 import streamlit as st
 from scipy import ndimage
 
-from digitlab import own_digits
+from digitlab.db import drawings
 from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from ui import charts, resources
+from ui.visitor import visitor_id
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
@@ -110,31 +111,47 @@ def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
     inside_view(prediction, loaded, key)
 
 
-@st.cache_data(show_spinner=False)
-def saved_digits(stamp: float, model_id: str) -> tuple[int, int, bytes]:
-    """(count, how many the model reads right, npz bytes); recomputed when the folder changes."""
-    images, labels, _ = own_digits.load()
-    right = int((clf.probabilities(images).argmax(1) == labels).sum()) if len(images) else 0
-    return len(images), right, own_digits.to_npz_bytes(images, labels)
+@st.cache_data(show_spinner=False, max_entries=256)
+def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[int, int, bytes]:
+    """(count, how many the model reads right, npz bytes) of ``visitor``'s drawings; recomputed
+    when they save or delete (``stamp``) or the model changes."""
+    mine = drawings.load(visitor)
+    right = int((clf.probabilities(mine.images).argmax(1) == mine.labels).sum()) if len(mine) else 0
+    return len(mine), right, drawings.to_npz_bytes(mine.images, mine.labels)
 
 
-def show_own_digits(prediction: Prediction | None, key: str) -> None:
+def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int) -> None:
+    try:
+        drawings.save(visitor_id(), prediction.steps.image, label, picture)
+    except drawings.QuotaExceeded as e:
+        st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
+    else:
+        st.session_state.pop("own-refused", None)
+        st.toast(f"Saved your {label}.")
+
+
+def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, key: str) -> None:
     with st.container(border=True):
         st.markdown("**Your own digits**")
+        if problem := resources.database():
+            st.caption(problem)
+            return
         if prediction is not None and prediction.digit is not None:
             a, b = st.columns([2, 1], vertical_alignment="bottom")
             label = a.selectbox("This digit really is a", range(10), index=prediction.digit, key=f"{key}-label")
             if b.button("Save it", key=f"{key}-save"):
-                own_digits.save(prediction.steps.image, label)
-                st.toast(f"Saved your {label}.")
-        folder = own_digits.folder()
-        stamp = folder.stat().st_mtime if folder.exists() else 0.0
-        count, right, npz = saved_digits(stamp, loaded.run.id)
+                save_drawing(prediction, picture, label)
+        if refused := st.session_state.get("own-refused"):
+            st.warning(refused)
+        me = visitor_id()
+        count, right, npz = saved_digits(me, drawings.stamp(me), loaded.run.id)
         if count:
             st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
                         f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)
             st.download_button("Download them (.npz: x uint8 N×28×28, y labels)", npz, "my_digits.npz",
                                key=f"{key}-download")
+            st.caption(f"Only you see them: this browser keeps your anonymous visitor id ({me[:8]}…). "
+                       "Another browser, or a private window, is another visitor.")
         else:
             st.caption("Save drawings with their true label to see how well the model reads *your* handwriting.")
 
@@ -154,7 +171,7 @@ with draw_tab:
     prediction = classify(drawing.picture)
     with right:
         show_answer(prediction, drawing.strokes)
-        show_own_digits(prediction, "draw")
+        show_own_digits(prediction, drawing.picture, "draw")
     if prediction is not None and prediction.steps.is_digit:  # a drawing the model refused too: look inside
         show_details(drawing.picture, prediction, "draw")
 

@@ -35,6 +35,28 @@ def postgres_schema():
             conn.execute(f"DROP SCHEMA {name} CASCADE")
 
 
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """``folder`` read-only while inside: a read-only bind mount where we are root (root ignores
+    permissions; the error is then EROFS, as on a read-only volume), else mode 0555 (EACCES)."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+            yield folder
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o755)
+
+
 def mnist_path() -> str | None:
     """The real MNIST: $DIGITLAB_MNIST, else the shared copy beside the repository, else None."""
     return os.environ.get("DIGITLAB_MNIST") or (str(SHARED_MNIST) if SHARED_MNIST.exists() else None)

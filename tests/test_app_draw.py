@@ -71,7 +71,7 @@ def test_dot_is_not_answered(app):
 
 @pytest.mark.trained_model
 def test_sidebar_lists_the_shipped_model(app):
-    picker = app.sidebar.selectbox(key="model_picker-default")
+    picker = app.sidebar.selectbox(key="model_choice")
     assert picker.value == "default"
     assert any("test accuracy" in c.value for c in app.sidebar.caption)
 

@@ -11,16 +11,18 @@ import os
 import numpy as np
 import streamlit as st
 
-from digitlab import jobs, own_digits
+from digitlab import jobs
+from digitlab.db import drawings
 from digitlab.jobs import lock
 from digitlab.jobs.kinds import start_training
-from digitlab.jobs.lock import TrainingBusy
+from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.metrics import changed_predictions
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
 from ui import job_panel, resources
+from ui.visitor import visitor_id
 
 
 def training_allowed() -> bool:
@@ -48,7 +50,7 @@ def settings_form() -> None:
                           key=f"rt-best-{preset_name}", disabled=val == 0)
     quick = st.toggle("Quick try: train on the first 5,000 images only", False, key="rt-quick",
                       help="For a fast look at training; the model will be weaker.")
-    n_own = own_digits.count()
+    n_own = 0 if resources.database() else drawings.count(visitor_id())
     include_own = st.toggle(f"Include my own digits ({n_own} saved)", False, key="rt-own", disabled=n_own == 0)
 
     if st.button("Retrain", type="primary", key="rt-start", width="stretch"):
@@ -56,8 +58,8 @@ def settings_form() -> None:
                              validation_split=val / 100, keep_best=keep_best and val > 0, augment=augment,
                              subset=5000 if quick else None)
         try:
-            start_training(config, source="the app", include_own_digits=include_own)
-        except TrainingBusy as e:
+            start_training(config, source="the app", own_digits_of=visitor_id() if include_own else None)
+        except (TrainingBusy, StoreNotWritable) as e:
             # Kept in the session: this panel redraws every second and would wipe a plain st.error.
             st.session_state["rt-refused"] = str(e)
         except ValueError as e:
@@ -120,7 +122,11 @@ def compare_dialog(new_id: str) -> None:
             if len(idx):
                 st.image(sheet(data.x_test[idx[:60]], columns=15, scale=2))
     if st.button("Make the new model active", type="primary", key="rt-activate"):
-        store.set_active(new_id)
+        try:
+            store.set_active(new_id)
+        except ModelStoreError as e:
+            st.error(str(e))
+            return
         jobs.dismiss()
         st.session_state.pop("rt-compare-id", None)
         st.rerun()

@@ -1,4 +1,10 @@
-"""The sidebar every page shares: which model is active, and picking another."""
+"""The sidebar every page shares: the model this visitor uses, and (for the operator) the server's.
+
+A visitor's choice lasts for their session and changes nothing for anyone
+else. The server's active model, the one every new visitor starts with, is
+changed by the operator: ``train_model.py --activate``, or here when training
+is allowed on this server (DIGITLAB_ALLOW_TRAINING).
+"""
 
 from __future__ import annotations
 
@@ -6,28 +12,31 @@ import streamlit as st
 
 from digitlab.store import ModelStoreError
 from ui import resources
+from ui.retrain import training_allowed
 
 
 def model_picker() -> None:
-    store = resources.store()
     runs = resources.runs()
-    active = store.active_id()
+    active = resources.store().active_id()
     st.sidebar.subheader("Model")
     if not runs:
         st.sidebar.error("No model found: the shipped model_store/default is missing. Train one with train_model.py.")
         return
     ids = [r.id for r in runs]
-    labels = {r.id: r.label for r in runs}
-    # The store, not this session's widget, says which model is active: another tab or the
-    # retraining dialog may change it. The key follows the active id, so a widget value the
-    # browser still holds from before such a change is never taken for a new choice.
-    key = f"model_picker-{active}"
-    chosen = st.sidebar.selectbox("Active model", ids, index=ids.index(active) if active in ids else 0,
-                                  format_func=labels.get, key=key, on_change=_activate_picked, args=(key,),
-                                  help="Every page uses this model. Trained models are listed newest first.")
-    if error := st.session_state.pop("model_picker_error", None):
-        st.sidebar.error(error)
+    labels = {r.id: r.label + (" (the server's)" if r.id == active else "") for r in runs}
+    current = resources.chosen_model_id()
+    chosen = st.sidebar.selectbox("Model", ids, index=ids.index(current) if current in ids else 0,
+                                  format_func=labels.get, key=resources.CHOICE_KEY,
+                                  help="The model every page uses for you, in this session only: others keep "
+                                       "theirs. Trained models are listed newest first.")
     run = next(r for r in runs if r.id == chosen)
+    if chosen != active and training_allowed():
+        st.sidebar.button("Make it the server's model", key="model-activate", on_click=_activate, args=(chosen,),
+                          help="New visitors start with the server's model.")
+    if error := st.session_state.get("model_picker_error"):
+        # Kept until dismissed: the sidebar redraws every second while a job runs.
+        st.sidebar.error(error)
+        st.sidebar.button("OK", key="model-error-ok", on_click=st.session_state.pop, args=("model_picker_error", None))
     info = run.info
     if "error" in info:
         st.sidebar.warning(f"This model's run.json is damaged: {info['error']}")
@@ -40,8 +49,13 @@ def model_picker() -> None:
     st.sidebar.caption("  \n".join(lines))
 
 
-def _activate_picked(key: str) -> None:
+def _activate(run_id: str) -> None:
     try:
-        resources.store().set_active(st.session_state[key])
+        resources.store().set_active(run_id)
     except ModelStoreError as e:
         st.session_state["model_picker_error"] = str(e)
+    except OSError as e:
+        st.session_state["model_picker_error"] = (f"Cannot change the server's model: the model store "
+                                                  f"{resources.store().root} is not writable ({e.strerror}).")
+    else:
+        st.session_state.pop("model_picker_error", None)

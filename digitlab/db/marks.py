@@ -7,14 +7,13 @@ same ``{"train:500": {"split", "index", "mark", "when"}}`` shape it uses.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from digitlab.data import check_split, split_size
 from digitlab.db import visitors as vis
 from digitlab.db.engine import engine
 from digitlab.db.schema import marks
-
-MARKS = ("label wrong", "ambiguous", "label fine")
+from digitlab.label_marks import MARKS
 
 
 def check_mark(split: str, index: int, mark: str | None) -> None:
@@ -41,12 +40,20 @@ def set_mark(visitor_id: str, split: str, index: int, mark: str | None) -> dict[
     check_mark(split, index, mark)
     with engine().begin() as conn:
         vis.ensure(conn, visitor_id)
-        conn.execute(delete(marks).where(marks.c.visitor_id == visitor_id, marks.c.split == split,
-                                         marks.c.idx == int(index)))
-        if mark is not None:
-            conn.execute(insert(marks).values(visitor_id=visitor_id, split=split, idx=int(index), mark=mark,
-                                              created=vis.now()))
+        if mark is None:
+            conn.execute(delete(marks).where(marks.c.visitor_id == visitor_id, marks.c.split == split,
+                                             marks.c.idx == int(index)))
+        else:
+            _upsert(conn, visitor_id, split, int(index), mark)
     return load(visitor_id)
+
+
+def _upsert(conn, visitor_id: str, split: str, index: int, mark: str) -> None:
+    """Insert or replace one mark in one statement: two tabs marking the same image both succeed."""
+    stmt = vis.dialect_insert(conn, marks).values(visitor_id=visitor_id, split=split, idx=index, mark=mark,
+                                                  created=vis.now())
+    conn.execute(stmt.on_conflict_do_update(index_elements=["visitor_id", "split", "idx"],
+                                            set_={"mark": stmt.excluded.mark, "created": stmt.excluded.created}))
 
 
 def set_many(conn, visitor_id: str, entries: list[dict]) -> int:
@@ -54,9 +61,6 @@ def set_many(conn, visitor_id: str, entries: list[dict]) -> int:
     vis.ensure(conn, visitor_id)
     n = 0
     for e in entries:
-        conn.execute(delete(marks).where(marks.c.visitor_id == visitor_id, marks.c.split == e["split"],
-                                         marks.c.idx == e["index"]))
-        conn.execute(insert(marks).values(visitor_id=visitor_id, split=e["split"], idx=e["index"], mark=e["mark"],
-                                          created=vis.now()))
+        _upsert(conn, visitor_id, e["split"], e["index"], e["mark"])
         n += 1
     return n

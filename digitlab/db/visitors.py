@@ -11,7 +11,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, select, text
 
 from digitlab.db.schema import visitors
 
@@ -36,11 +36,23 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def dialect_insert(conn: Connection, table):
+    """An INSERT that can say ON CONFLICT (SQLite and PostgreSQL both speak it)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 def ensure(conn: Connection, visitor_id: str) -> None:
-    """Record the visitor on their first write (page views alone write nothing)."""
+    """Record the visitor on their first write (page views alone write nothing). Two tabs' first
+    writes may race: the second insert is a no-op, not an error."""
     check(visitor_id)
     if conn.execute(select(visitors.c.id).where(visitors.c.id == visitor_id)).first() is None:
-        conn.execute(insert(visitors).values(id=visitor_id, created=now()))
+        conn.execute(dialect_insert(conn, visitors).values(id=visitor_id, created=now()).on_conflict_do_nothing())
 
 
 def serialise(conn: Connection, visitor_id: str) -> None:

@@ -30,23 +30,24 @@ ShouldStop = Callable[[], bool]
 
 
 def start_training(
-    config: "TrainConfig", *, source: str = "the app", include_own_digits: bool = False,
+    config: "TrainConfig", *, source: str = "the app", own_digits_of: str | None = None,
     mnist_path: str | None = None, root: Path | None = None,
 ) -> dict:
     """Train ``config`` in the background; returns the first status.
+
+    ``own_digits_of``: a visitor id whose saved drawings are added to the training images.
 
     Raises ``TrainingBusy`` if any training runs, ``ValueError`` for a bad config.
     """
     config = config.resolved()
     store_root = str(Path(root) if root else paths.model_store_dir())
-    params = {"config": asdict(config), "include_own_digits": include_own_digits, "mnist_path": mnist_path,
+    params = {"config": asdict(config), "own_digits_of": own_digits_of, "mnist_path": mnist_path,
               "store_root": store_root, "source": source}
     return jobs.start("train", params, title=f"Training {config.preset}", about=config.preset, source=source,
                       fields={"preset": config.preset, "config": params["config"], "history": []}, root=root)
 
 
 def train(params: dict, report: Report, should_stop: ShouldStop) -> dict:
-    from digitlab import own_digits
     from digitlab.data import load_mnist
     from digitlab.store import ModelStore
     from digitlab.training import TrainConfig
@@ -56,9 +57,11 @@ def train(params: dict, report: Report, should_stop: ShouldStop) -> dict:
     config = TrainConfig(**{**params["config"], "exclude": tuple(params["config"]["exclude"])})
     mnist = load_mnist(params.get("mnist_path"))
     extra = None
-    if params.get("include_own_digits"):
-        images, labels, _ = own_digits.load()
-        extra = (images, labels)
+    if params.get("own_digits_of"):
+        from digitlab.db import drawings
+
+        mine = drawings.load(params["own_digits_of"])
+        extra = (mine.images, mine.labels)
 
     def on_progress(p) -> None:
         # Every epoch's end is written at once: it adds a point to the curves.
