@@ -36,6 +36,15 @@ class TrainingBusy(RuntimeError):
     """Another training holds the lock; the message says which and since when."""
 
 
+class StoreNotWritable(RuntimeError):
+    """The model store cannot be written (read-only, full, no permission): nothing can be trained into it."""
+
+    def __init__(self, root: Path, error: OSError):
+        super().__init__(f"the model store {root} cannot be written ({error.strerror or error}): "
+                         "a training would have nowhere to save its model. Ask the operator to fix it, "
+                         "or point DIGITLAB_MODEL_STORE at a writable folder.")
+
+
 def lock_path(root: Path | None = None) -> Path:
     return (Path(root) if root else paths.model_store_dir()) / LOCK_NAME
 
@@ -53,8 +62,11 @@ class TrainingLock:
         self._file = None
 
     def acquire(self) -> "TrainingLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(self.path, "a+")
+        except OSError as e:
+            raise StoreNotWritable(self.path.parent, e) from e
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
