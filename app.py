@@ -17,6 +17,7 @@ pages = st.navigation(
         st.Page("pages/dubious.py", title="Dubious labels", icon="🧐"),
         st.Page("pages/misclassified.py", title="Misclassified", icon="❌"),
         st.Page("pages/training.py", title="Training", icon="📈"),
+        st.Page("pages/classes.py", title="Classes", icon="🏫"),
     ]
 )
 

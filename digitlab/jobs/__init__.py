@@ -57,6 +57,7 @@ FINAL_STATES = frozenset({State.DONE, State.FAILED, State.CANCELLED, State.INTER
 KINDS: dict[str, str] = {
     "train": "digitlab.jobs.kinds:train",
     "dubious": "digitlab.jobs.kinds:dubious",
+    "class_retrain": "digitlab.jobs.kinds:class_retrain",
 }
 
 
