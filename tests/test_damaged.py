@@ -16,7 +16,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from digitlab.data import MnistUnavailable, load_mnist
-from digitlab.images import read_image
+from digitlab.images import MAX_BYTES, read_image
 from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import StoreNotWritable
 from digitlab.store import ModelStore
@@ -152,5 +152,5 @@ def test_streamlit_itself_refuses_uploads_over_10_mb():
     import tomllib
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] == 10
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES  # the app's own limit, the same
     assert config["client"]["toolbarMode"] == "viewer"

@@ -110,8 +110,11 @@ def import_old_files(user_data: Path | None = None) -> list[str]:
                                                                    if bad else ""))
         conn.execute(insert(imports).values(name="files", done=vis.now(), report="; ".join(report)[:400]))
     # Renamed only once the rows are committed: a crash before leaves the files to import again.
-    if folder.is_dir():
-        folder.rename(folder.with_name(f"{OWN_DIGITS}.imported"))
-    if marks_path.is_file():
-        marks_path.rename(marks_path.with_name(f"{MARKS_FILE}.imported"))
+    # A folder that cannot be renamed (read-only) keeps them; the import row says it was done.
+    for path, suffix in ((folder, ".imported"), (marks_path, ".imported")):
+        if path.exists():
+            try:
+                path.rename(path.with_name(path.name + suffix))
+            except OSError as e:
+                report.append(f"{path.name} imported but left in place ({e.strerror or e})")
     return report
