@@ -105,7 +105,7 @@ def load_npz(path: str | Path) -> Mnist:
         raise FileNotFoundError(f"{path} does not exist")
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{path} is not a readable .npz file ({e})") from e
     if not isinstance(loaded, np.lib.npyio.NpzFile):  # an .npy: one array, not MNIST's four
         raise ValueError(f"{path} holds a single array (an .npy file), not the four arrays of mnist.npz")
