@@ -71,7 +71,22 @@ def test_dot_is_not_answered(app):
 
 @pytest.mark.trained_model
 def test_sidebar_lists_the_shipped_model(app):
-    picker = app.sidebar.selectbox(key="model_choice")
+    picker = app.sidebar.selectbox(key="model_picker-default")
     assert picker.value == "default"
     assert any("test accuracy" in c.value for c in app.sidebar.caption)
 
+
+
+@pytest.mark.trained_model
+def test_saving_counts_the_drawing_and_a_burst_of_saves_is_stopped_with_a_message(app):
+    from digitlab.db import drawings
+
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    app.button(key="draw-save").click().run()
+    assert any("You have saved 1 digit<" in m.value for m in app.markdown if "own-count" in m.value)
+    for _ in range(drawings.MAX_SAVES_PER_MINUTE):  # a held-down click
+        app.button(key="draw-save").click().run()
+    assert not app.exception, app.exception
+    assert any("in the last minute" in w.value for w in app.warning)
+    assert drawings.count(app.session_state["visitor_id"]) == drawings.MAX_SAVES_PER_MINUTE

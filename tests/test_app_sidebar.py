@@ -58,6 +58,17 @@ def test_the_operator_changes_the_servers_model_when_training_is_allowed(monkeyp
     assert uses(session()) == other.id  # a new visitor starts with it
 
 
+@pytest.mark.trained_model
+def test_a_visitor_who_never_picked_follows_the_operators_change():
+    store = ModelStore()
+    other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00"})
+    a = session()
+    assert uses(a) == SHIPPED_ID
+    store.set_active(other.id)  # the operator, from the shell
+    a.run()
+    assert uses(a) == other.id and a.sidebar.selectbox[0].value == other.id
+
+
 def test_a_read_only_store_is_reported_and_the_message_survives_reruns(monkeypatch, isolated_dirs):
     monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "1")
     store = ModelStore()

@@ -69,11 +69,12 @@ def model(run_id: str) -> LoadedModel:
     return _load(run_id, _stamp(run_id))
 
 
-CHOICE_KEY = "model_choice"  # the sidebar's widget: this session's model
+CHOICE_KEY = "model_picked"  # the model this session picked in the sidebar, if it did
 
 
 def chosen_model_id() -> str:
-    """The model this session chose in the sidebar, else the server's active one."""
+    """The model this session picked in the sidebar, else the server's active one (so a visitor
+    who never picked follows the operator's changes)."""
     chosen = st.session_state.get(CHOICE_KEY)
     if chosen and any(r.id == chosen for r in runs()):
         return chosen

@@ -127,6 +127,7 @@ def compare_dialog(new_id: str) -> None:
         except ModelStoreError as e:
             st.error(str(e))
             return
+        st.session_state.pop(resources.CHOICE_KEY, None)  # the operator follows the model just made active
         jobs.dismiss()
         st.session_state.pop("rt-compare-id", None)
         st.rerun()

@@ -25,8 +25,11 @@ def model_picker() -> None:
     ids = [r.id for r in runs]
     labels = {r.id: r.label + (" (the server's)" if r.id == active else "") for r in runs}
     current = resources.chosen_model_id()
+    # The widget's key follows the server's model: when the operator changes it, a visitor who
+    # never picked one is shown (and uses) the new one, and no stale widget value wins.
+    key = f"model_picker-{active}"
     chosen = st.sidebar.selectbox("Model", ids, index=ids.index(current) if current in ids else 0,
-                                  format_func=labels.get, key=resources.CHOICE_KEY,
+                                  format_func=labels.get, key=key, on_change=_picked, args=(key,),
                                   help="The model every page uses for you, in this session only: others keep "
                                        "theirs. Trained models are listed newest first.")
     run = next(r for r in runs if r.id == chosen)
@@ -49,6 +52,10 @@ def model_picker() -> None:
     st.sidebar.caption("  \n".join(lines))
 
 
+def _picked(key: str) -> None:
+    st.session_state[resources.CHOICE_KEY] = st.session_state[key]
+
+
 def _activate(run_id: str) -> None:
     try:
         resources.store().set_active(run_id)
@@ -59,3 +66,4 @@ def _activate(run_id: str) -> None:
                                                   f"{resources.store().root} is not writable ({e.strerror}).")
     else:
         st.session_state.pop("model_picker_error", None)
+        st.session_state.pop(resources.CHOICE_KEY, None)  # follow the server's model from now on
