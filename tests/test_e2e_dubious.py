@@ -48,7 +48,7 @@ def test_jump_to_train_500_and_mark_it(app_url):
         page.locator(".dubious-mark", has_text="label wrong").wait_for(timeout=30_000)
         page.get_by_role("button", name="Download the marks (CSV)").wait_for(timeout=10_000)
         assert not exceptions(page), exceptions(page)
-        assert page.locator("[data-testid=stSidebar]").get_by_text("Model", exact=True).count() == 1  # inside app.py
+        assert page.locator("[data-testid=stSidebar]").get_by_text("Model", exact=True).count() >= 1  # inside app.py
         visitor = next(c["value"] for c in page.context.cookies() if c["name"] == "digitlab_visitor")
     with pytest.MonkeyPatch.context() as mp:  # the server's database, as the server sees it
         for k, v in app_env(d).items():

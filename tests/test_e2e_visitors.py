@@ -40,8 +40,9 @@ def open_dubious_500(page, url: str) -> None:
     page.goto(url)
     page.get_by_text("Draw a digit", exact=False).first.wait_for(timeout=60_000)
     page.locator("[data-testid=stSidebarNav]").get_by_text("Dubious labels").click()
-    page.get_by_role("button", name="Show train #500").click(timeout=60_000)
-    page.get_by_text("Train image #500").wait_for(timeout=30_000)
+    # Generous: this page loads the ranking and the model's features, and the machine may be shared.
+    page.get_by_role("button", name="Show train #500").click(timeout=90_000)
+    page.get_by_text("Train image #500").wait_for(timeout=90_000)
 
 
 @pytest.mark.mnist
@@ -74,7 +75,8 @@ def test_two_visitors_see_only_their_own(app_url):
         assert b.locator(".dubious-mark-count").count() == 0
         assert b.get_by_role("button", name="Download the marks (CSV)").count() == 0
         b.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
-        b.get_by_role("option", name="tiny", exact=False).click()
+        b.keyboard.type("tiny")  # the list filters as one types
+        b.get_by_role("option", name="tiny", exact=False).first.click(timeout=60_000)
         b.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]", has_text="tiny").wait_for(timeout=30_000)
 
         # A, reloading, still has the server's model, their drawing and their mark.
