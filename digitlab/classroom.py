@@ -20,8 +20,8 @@ from digitlab.metrics import confusion
 # 25 fine-tunes on ~17 students' drawings and is judged on ~8 others' handwriting.
 HELD_OUT_FRACTION = 1 / 3
 # A short fine-tuning: a class has hundreds of drawings, not 60,000. A few passes at a
-# learning rate 10x below Adam's default move the model towards them without forgetting MNIST
-# (measured: see the README's classroom figures).
+# learning rate 10x below Adam's default, chosen to move the model towards them without
+# forgetting MNIST; a choice, not yet measured on a real class (README, known limits).
 FINE_TUNE_EPOCHS = 5
 FINE_TUNE_LEARNING_RATE = 1e-4
 FINE_TUNE_BATCH = 32
