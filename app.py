@@ -17,13 +17,16 @@ pages = st.navigation(
         st.Page("pages/dubious.py", title="Dubious labels", icon="🧐"),
         st.Page("pages/misclassified.py", title="Misclassified", icon="❌"),
         st.Page("pages/training.py", title="Training", icon="📈"),
+        st.Page("pages/classes.py", title="Classes", icon="🏫"),
     ]
 )
 
 from ui import retrain, style  # noqa: E402 - after set_page_config
 from ui.sidebar import model_picker, welcome  # noqa: E402
+from ui.visitor import keep_in_browser  # noqa: E402
 
 style.page_css()
+keep_in_browser()
 welcome()
 model_picker()
 retrain.sidebar()

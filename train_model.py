@@ -14,8 +14,16 @@ import time
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from digitlab.data import MnistUnavailable, load_mnist
-from digitlab.jobs.lock import TrainingBusy, TrainingLock
+from digitlab.jobs.lock import StoreNotWritable, TrainingBusy, TrainingLock
 from digitlab.models import DEFAULT_PRESET, PRESETS
+
+
+def seed(text: str) -> int:
+    """A random seed as NumPy and TensorFlow take it: 0 to 2**32 - 1 (argparse turns the error into a usage line)."""
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is not from 0 to 2**32-1")
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -24,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--list", action="store_true", help="list the presets and exit")
     p.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the preset's)")
-    p.add_argument("--seed", type=int, default=0, help="random seed; default: %(default)s")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1; default: %(default)s")
     p.add_argument("--validation-split", type=float, help="fraction of training images held out (0 to 0.9)")
     p.add_argument("--keep-best", action=argparse.BooleanOptionalAction, help="keep the epoch with the lowest validation loss")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, help="canvas-like random distortions")
@@ -66,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from digitlab.training import Cancelled, TrainConfig, train  # TensorFlow loads here
-    from digitlab.store import SHIPPED_ID, ModelStore
+    from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
 
     config = TrainConfig(
         preset=args.preset, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
@@ -89,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return 3
+    except StoreNotWritable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     try:
         print(f"training {config.preset}: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
               f"validation {config.validation_split:.0%}, augment {config.augment}  (MNIST from {mnist.source})",
@@ -101,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: nothing was saved, the model store is unchanged", file=sys.stderr)
         return 130
+    except (OSError, ModelStoreError) as e:
+        print(f"error: the model could not be saved in {store.root}: {e}", file=sys.stderr)
+        return 2
     except Cancelled:
         return 130
     finally:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tokenize
 import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -102,10 +104,18 @@ def load_npz(path: str | Path) -> Mnist:
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        loaded = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{path} is not a readable .npz file ({e})") from e
+    if not isinstance(loaded, np.lib.npyio.NpzFile):  # an .npy: one array, not MNIST's four
+        raise ValueError(f"{path} holds a single array (an .npy file), not the four arrays of mnist.npz")
+    try:
+        with loaded as f:
+            arrays = {k: f[k] for k in f.files}
+    # Damaged bytes inside the zip surface from whichever layer reads them: the zip (BadZipFile),
+    # zlib (zlib.error), the .npy header's parser (tokenize.TokenError, SyntaxError), NumPy.
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, tokenize.TokenError, SyntaxError) as e:
+        raise ValueError(f"{path} is damaged: {type(e).__name__}: {e}") from e
     validate(arrays, str(path))
     return Mnist(source=str(path), **{k: arrays[k] for k in EXPECTED_SHAPES})
 

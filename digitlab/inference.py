@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from digitlab.batching import MicroBatcher
 from digitlab.models import feature_model
 from digitlab.preprocess import Preprocessed, preprocess
 
@@ -107,6 +108,8 @@ class Classifier:
         self._features = tf.function(lambda x: features(x, training=False), input_signature=[spec])
         self._both = tf.function(probabilities_and_features, input_signature=[spec])
         self._both(tf.zeros([1, 28, 28]))  # trace now, not on the first stroke
+        # Strokes of many visitors at once share one call (digitlab.batching).
+        self._both_batched = MicroBatcher(lambda x: tuple(t.numpy() for t in self._both(tf.constant(x))))
 
     def probabilities(self, images: np.ndarray, batch_size: int = 2000) -> np.ndarray:
         """float32 (N, 28, 28) in [0, 1] (or uint8 0-255) -> float32 (N, 10)."""
@@ -135,6 +138,6 @@ class Classifier:
         steps = preprocess(picture, normalise_strokes=self.normalise_strokes)
         if not steps.is_digit:
             return Prediction(None, 0.0, None, steps)
-        p, f = (t.numpy()[0] for t in self._both(tf.constant(steps.image[None], tf.float32)))
+        p, f = self._both_batched(steps.image)
         best = int(p.argmax())
         return Prediction(best if p[best] >= NO_DIGIT_BELOW else None, float(p[best]), p, steps, f)

@@ -1,66 +1,23 @@
-"""The user's marks on dubious labels: "label wrong", "ambiguous" or "label fine", per image.
+"""What a visitor's marks on dubious labels mean: "label wrong", "ambiguous" or "label fine".
 
-Kept in ``user_data/dubious_marks.json``, read-modify-written under a file lock
-and through a rename, so two tabs marking at once lose nothing and a crash never
-leaves half a file. Exported as CSV, and used to leave images out of a retraining.
+The marks are kept per visitor in the database (:mod:`digitlab.db.marks`), as
+``{"train:500": {"split", "index", "mark", "when"}}``; here they are exported as
+CSV and used to leave images out of a retraining.
 """
 
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digitlab import paths
-from digitlab.data import SPLITS, check_split, split_size
-from digitlab.fileio import read_json, write_json_atomic
+from digitlab.data import SPLITS
 
 if TYPE_CHECKING:
     from digitlab.dubious.ranking import Ranking
 
 MARKS = ("label wrong", "ambiguous", "label fine")
 MARKS_CSV_HEADER = ("index", "split", "given_label", "suggested_label", "score", "mark")
-
-
-def marks_path() -> Path:
-    return paths.user_data_dir() / "dubious_marks.json"
-
-
-def load_marks(path: Path | None = None) -> dict[str, dict]:
-    """All marks: ``{"train:500": {"split", "index", "mark", "when"}}``; empty if none or unreadable."""
-    data = read_json(Path(path) if path else marks_path(), {})
-    marks = data.get("marks", {}) if isinstance(data, dict) else {}
-    return {k: v for k, v in marks.items() if isinstance(v, dict) and v.get("mark") in MARKS}
-
-
-def set_mark(split: str, index: int, mark: str | None, path: Path | None = None) -> dict[str, dict]:
-    """Mark image ``index`` of ``split`` (``None`` removes the mark); returns all marks.
-
-    Read-modify-write under a file lock, written through a rename: two tabs
-    marking at once lose nothing, and a crash never leaves half a file.
-    """
-    check_split(split)
-    if mark is not None and mark not in MARKS:
-        raise ValueError(f"mark must be one of {MARKS}, not {mark!r}")
-    size = split_size(split)
-    if not 0 <= int(index) < size:
-        raise ValueError(f"{split} image index must be from 0 to {size - 1}")
-    path = Path(path) if path else marks_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        marks = load_marks(path)
-        key = f"{split}:{int(index)}"
-        if mark is None:
-            marks.pop(key, None)
-        else:
-            marks[key] = {"split": split, "index": int(index), "mark": mark,
-                          "when": datetime.now().isoformat(timespec="seconds")}
-        write_json_atomic(path, {"format": 1, "marks": marks})
-    return marks
 
 
 def mark_of(marks: dict[str, dict], split: str, index: int) -> str | None:

@@ -188,8 +188,13 @@ class ModelStore:
         return str(active["id"]) if isinstance(active, dict) and "id" in active else SHIPPED_ID
 
     def set_active(self, run_id: str) -> None:
+        """Make ``run_id`` the server's model; :class:`ModelStoreError` if it does not exist or cannot be written."""
         self.get(run_id)  # refuse ids that do not exist
-        write_json_atomic(self.root / ACTIVE_FILE, {"id": run_id})
+        try:
+            write_json_atomic(self.root / ACTIVE_FILE, {"id": run_id})
+        except OSError as e:
+            raise ModelStoreError(f"cannot change the active model: the model store {self.root} cannot be "
+                                  f"written ({e.strerror or e})") from e
 
     def load(self, run_id: str):
         """(keras model, run) for ``run_id``; :class:`ModelStoreError` if unusable."""

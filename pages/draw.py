@@ -6,12 +6,13 @@ import numpy as np
 import streamlit as st
 from scipy import ndimage
 
-from digitlab import own_digits
+from digitlab.db import drawings
 from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from ui import charts, resources
+from ui.visitor import visitor_id
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
@@ -132,20 +133,32 @@ def show_details(picture: np.ndarray, prediction: Prediction, key: str) -> None:
     inside_view(prediction, loaded, key)
 
 
-@st.cache_data(show_spinner=False)
-def saved_digits(stamp: float, model_id: str) -> tuple[int, int, bytes]:
-    """(count, how many the model reads right, npz bytes); recomputed when the folder changes."""
-    images, labels, _ = own_digits.load()
-    right = int((clf.probabilities(images).argmax(1) == labels).sum()) if len(images) else 0
-    return len(images), right, own_digits.to_npz_bytes(images, labels)
+@st.cache_data(show_spinner=False, max_entries=256)
+def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[int, int, bytes]:
+    """(count, how many the model reads right, npz bytes) of ``visitor``'s drawings; recomputed
+    when they save or delete (``stamp``) or the model changes."""
+    mine = drawings.load(visitor)
+    right = int((clf.probabilities(mine.images).argmax(1) == mine.labels).sum()) if len(mine) else 0
+    return len(mine), right, drawings.to_npz_bytes(mine.images, mine.labels)
+
+
+def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int) -> None:
+    try:
+        drawings.save(visitor_id(), prediction.steps.image, label, picture)
+    except drawings.QuotaExceeded as e:
+        st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
+    else:
+        st.session_state.pop("own-refused", None)
+        st.toast(f"Saved your {label}.")
 
 
 def _label_by_hand(hand_key: str, drawing_id: str) -> None:
     st.session_state[hand_key] = drawing_id
 
 
-def show_own_digits(prediction: Prediction | None, key: str, drawing_id: str) -> None:
-    """The label box and Save; ``drawing_id`` changes when a new drawing (or photo) begins.
+def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, key: str,
+                    drawing_id: str) -> None:
+    """The label box and Save of ``picture``; ``drawing_id`` changes when a new drawing (or photo) begins.
 
     The box follows the model's latest answer, stroke after stroke, until the user picks a
     label by hand for this drawing: a widget keeps its first value otherwise, and a 4 read as
@@ -154,6 +167,9 @@ def show_own_digits(prediction: Prediction | None, key: str, drawing_id: str) ->
     label_key, hand_key = f"{key}-label", f"{key}-label-by-hand"
     with st.container(border=True):
         st.markdown("**Your own digits**")
+        if problem := resources.database():
+            st.caption(problem)
+            return
         if prediction is not None and prediction.digit is not None:
             if st.session_state.get(hand_key) != drawing_id:
                 st.session_state[label_key] = prediction.digit
@@ -162,16 +178,18 @@ def show_own_digits(prediction: Prediction | None, key: str, drawing_id: str) ->
                                 on_change=_label_by_hand, args=(hand_key, drawing_id),
                                 help="The model's answer until you pick another: save what you meant to draw.")
             if b.button("Save it", key=f"{key}-save"):
-                own_digits.save(prediction.steps.image, label)
-                st.toast(f"Saved your {label}.")
-        folder = own_digits.folder()
-        stamp = folder.stat().st_mtime if folder.exists() else 0.0
-        count, right, npz = saved_digits(stamp, loaded.run.id)
+                save_drawing(prediction, picture, label)
+        if refused := st.session_state.get("own-refused"):
+            st.warning(refused)
+        me = visitor_id()
+        count, right, npz = saved_digits(me, drawings.stamp(me), loaded.run.id)
         if count:
             st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
                         f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)
             st.download_button("Download them (.npz: x uint8 N×28×28, y labels)", npz, "my_digits.npz",
                                key=f"{key}-download")
+            st.caption(f"Only you see them: this browser keeps your anonymous visitor id ({me[:8]}…). "
+                       "Another browser, or a private window, is another visitor.")
         else:
             st.caption("Save drawings with their true label to see how well the model reads *your* handwriting.")
 
@@ -200,7 +218,7 @@ with draw_tab:
         show_compact_answer(prediction, drawing.strokes)
     with right:
         show_answer(prediction, drawing.strokes)
-        show_own_digits(prediction, "draw", f"drawing-{drawing.number}")
+        show_own_digits(prediction, drawing.picture, "draw", f"drawing-{drawing.number}")
     if prediction is not None and prediction.steps.is_digit:  # a drawing the model refused too: look inside
         show_details(drawing.picture, prediction, "draw")
 
@@ -218,6 +236,6 @@ with upload_tab:
             a.image(to_uint8(photo), caption=upload.name, width="stretch")
             with b:
                 show_answer(p)
-                show_own_digits(p, "upload", f"upload-{upload.file_id}")
+                show_own_digits(p, photo, "upload", f"upload-{upload.file_id}")
             if p.steps.is_digit:
                 show_details(photo, p, "upload")

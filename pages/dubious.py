@@ -2,7 +2,7 @@
 
 All the work is in digitlab.dubious; this page arranges it: a ranked grid, the
 chosen image with its probabilities, fold votes and nearest training images,
-marks kept on disk, and a retraining without the images marked wrong.
+the visitor's own marks (kept in the database), and a retraining without the images marked wrong.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from digitlab import dubious, explore, jobs, label_marks
+from digitlab.db import marks as db_marks
 from digitlab.jobs.kinds import start_dubious, start_training
-from digitlab.jobs.lock import TrainingBusy
+from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import fit_square, labelled_tiles, sheet
 from digitlab.store import ModelStoreError
@@ -23,6 +24,7 @@ from digitlab.training import TrainConfig
 from ui import charts, job_panel, resources
 from ui.label_evidence import METHOD_TITLES, alike_by_label, ranks_under_each_method
 from ui.retrain import training_allowed
+from ui.visitor import visitor_id
 
 PER_PAGE = 40
 COLUMNS = 10
@@ -83,7 +85,7 @@ def compute_form(key: str) -> None:
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
         try:
             start_dubious(settings, mnist_path=data.source)
-        except TrainingBusy as e:
+        except (TrainingBusy, StoreNotWritable) as e:
             st.error(str(e))
         except (KeyError, ValueError) as e:
             st.error(f"Cannot compute with these settings: {e}")
@@ -145,7 +147,12 @@ method = b.selectbox("Ranking", methods, format_func=METHOD_TITLES.get, key="dub
                      help="  \n".join(f"**{METHOD_TITLES[m]}**: {dubious.METHODS[m]}" for m in methods))
 r = ranking(*stamp, split, method)
 images, _ = data.split(split)
-marks = label_marks.load_marks()
+database_problem = resources.database()
+marks = {} if database_problem else db_marks.load(visitor_id())
+
+
+def set_mark(split_: str, index: int, mark: str | None) -> None:
+    db_marks.set_mark(visitor_id(), split_, index, mark)
 
 
 def select(split_: str, index: int, follow: bool = True) -> None:
@@ -258,10 +265,13 @@ with right:
     # Two by two: four in a row were cut to "Lab…", "Am…", "Lab…" at 1400 px.
     cols = [c for _ in range(2) for c in st.columns(2)]
     for col, (mark, label) in zip(cols, MARK_BUTTONS.items()):
-        col.button(label, key=f"dubious-mark-{mark}", on_click=label_marks.set_mark, args=(split, index, mark),
-                   type="primary" if current == mark else "secondary", width="stretch")
-    cols[3].button("Clear the mark", key="dubious-mark-clear", on_click=label_marks.set_mark,
-                   args=(split, index, None), disabled=current is None, width="stretch")
+        col.button(label, key=f"dubious-mark-{mark}", on_click=set_mark, args=(split, index, mark),
+                   type="primary" if current == mark else "secondary", width="stretch",
+                   disabled=database_problem is not None)
+    cols[3].button("Clear the mark", key="dubious-mark-clear", on_click=set_mark, args=(split, index, None),
+                   disabled=current is None, width="stretch")
+    if database_problem:
+        st.caption(database_problem)
     ranks_under_each_method(result, split, index, lambda m: ranking(*stamp, split, m))
     alike_by_label(images[index], given, suggested, exclude=index if split == "train" else None)
 
@@ -283,7 +293,7 @@ if marks:
             np.stack([data.split(e["split"])[0][e["index"]] for e in marked[:100]]),
             [f"{e['split'][:2]} #{e['index']}" for e in marked[:100]], scale=3, band=14), columns=COLUMNS, scale=1))
 else:
-    st.caption("Mark images with the buttons above; the marks are saved on this machine and can be downloaded.")
+    st.caption("Mark images with the buttons above; your marks are yours alone (kept for this browser) and can be downloaded.")
 
 if training_allowed():
     with st.expander("Retrain without them"):
@@ -303,7 +313,7 @@ if training_allowed():
             try:
                 start_training(TrainConfig(preset, exclude=leave_out), source="the Dubious labels page",
                                mnist_path=data.source)
-            except TrainingBusy as e:
+            except (TrainingBusy, StoreNotWritable) as e:
                 st.error(str(e))
             else:
                 st.rerun()

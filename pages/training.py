@@ -52,7 +52,7 @@ ids = [r.id for r in runs]
 goto = state.pop("training-goto", None)
 if goto in ids:
     state["training-runs"] = [goto]
-active = resources.store().active_id()
+active = resources.chosen_model_id()
 if "training-runs" not in state:
     state["training-runs"] = [active if active in ids else ids[0]]
 state["training-runs"] = [i for i in state["training-runs"] if i in ids]  # a deleted run leaves the list

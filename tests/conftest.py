@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from tests.helpers import SMALL_DUBIOUS, mnist_path
+from tests.helpers import SMALL_DUBIOUS, mnist_path, postgres_schema
 
 # fixture -> the marker a test using it must carry
 FIXTURE_MARKERS = {"mnist": "mnist", "small_dubious_run": "mnist", "shipped_classifier": "trained_model"}
@@ -38,8 +38,27 @@ def isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITLAB_MODEL_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("DIGITLAB_USER_DATA", str(tmp_path / "user"))
     monkeypatch.setenv("DIGITLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DIGITLAB_DATABASE_URL", raising=False)  # SQLite in tmp_path/user unless a test asks
     yield tmp_path
     _stop_job_left_running(tmp_path / "store")
+    from digitlab import db
+
+    db.dispose_all()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, monkeypatch):
+    """Each database the app supports, empty: SQLite in the test's folder, or a PostgreSQL
+    schema of its own in the database ``test`` (dropped after). Yields the URL."""
+    from digitlab import db
+
+    if request.param == "sqlite":
+        yield db.database_url()
+        return
+    with postgres_schema() as url:
+        monkeypatch.setenv("DIGITLAB_DATABASE_URL", url)
+        yield url
+        db.dispose_all()
 
 
 def _stop_job_left_running(store) -> None:

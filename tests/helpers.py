@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,47 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 # The small real K-fold run of the ``small_dubious_run`` fixture: 3 fold models (seed-003 MLP,
 # 1 epoch) on the first 600 training images, so that train #500 is in it.
 SMALL_DUBIOUS = dict(preset="seed003-mlp512-rmsprop", folds=3, epochs=1, subset=600)
+
+
+# The project's machines run PostgreSQL here (trust auth); DIGITLAB_TEST_POSTGRES moves it.
+TEST_POSTGRES = os.environ.get("DIGITLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def postgres_schema():
+    """A new, empty PostgreSQL schema; yields a URL whose connections use it. Dropped after."""
+    import psycopg
+
+    name = f"digitlab_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(TEST_POSTGRES, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield f"{TEST_POSTGRES}?options=-csearch_path%3D{name}"
+    finally:
+        with psycopg.connect(TEST_POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """``folder`` read-only while inside: a read-only bind mount where we are root (root ignores
+    permissions; the error is then EROFS, as on a read-only volume), else mode 0555 (EACCES)."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+            yield folder
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o755)
 
 
 def mnist_path() -> str | None:

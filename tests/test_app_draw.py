@@ -96,8 +96,8 @@ def test_the_label_box_follows_each_new_answer_until_changed_by_hand(app):
     assert app.selectbox(key="draw-label").value == 9  # the user's choice outlives a new stroke
     app.button(key="draw-save").click().run()
     assert not app.exception, app.exception
-    from digitlab import own_digits
-    assert own_digits.load()[1].tolist() == [9]
+    from digitlab.db import drawings
+    assert drawings.load(app.session_state["visitor_id"]).labels.tolist() == [9]
     app.button(key="clear").click().run()
     app.session_state["canvas"] = canvas_state(stroke_picture(seven))
     app.run()
@@ -114,3 +114,18 @@ def test_the_naive_resize_is_shown_beside_the_mnist_style_one_and_said_neutrally
     assert any(c.startswith("The 28×28 it classified (MNIST-style): read as 7") for c in captions)
     assert any(c.startswith("Whole canvas squashed to 28×28: read as") for c in captions)
     assert not any("reads something else" in c.value for c in app.caption)
+
+
+@pytest.mark.trained_model
+def test_saving_counts_the_drawing_and_a_burst_of_saves_is_stopped_with_a_message(app):
+    from digitlab.db import drawings
+
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    app.button(key="draw-save").click().run()
+    assert any("You have saved 1 digit<" in m.value for m in app.markdown if "own-count" in m.value)
+    for _ in range(drawings.MAX_SAVES_PER_MINUTE):  # a held-down click
+        app.button(key="draw-save").click().run()
+    assert not app.exception, app.exception
+    assert any("in the last minute" in w.value for w in app.warning)
+    assert drawings.count(app.session_state["visitor_id"]) == drawings.MAX_SAVES_PER_MINUTE

@@ -13,7 +13,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitlab import dubious, jobs, label_marks
+from digitlab import dubious, jobs
+from digitlab.db import marks as db_marks
 from digitlab.dubious import cache
 from digitlab.jobs.lock import TrainingLock
 from tests.helpers import ROOT, activate_tiny_model
@@ -79,13 +80,13 @@ def test_jump_to_train_500_mark_it_and_export(app, small):
 
     app.button(key="dubious-mark-label wrong").click().run()
     assert "label wrong" in markdown_with(app, "dubious-mark\"")
-    assert label_marks.load_marks()["train:500"]["mark"] == "label wrong"
+    assert db_marks.load(app.session_state["visitor_id"])["train:500"]["mark"] == "label wrong"
     assert "1 marked" in markdown_with(app, "dubious-mark-count")
     assert "Download the marks (CSV)" in [b.proto.label for b in app.get("download_button")]
     assert any("Leaves out 1 training images (1 marked 'label wrong')" in c.value for c in app.caption)
 
     app.button(key="dubious-mark-clear").click().run()
-    assert label_marks.load_marks() == {}
+    assert db_marks.load(app.session_state["visitor_id"]) == {}
     assert "none" in markdown_with(app, "dubious-mark\"")
 
 

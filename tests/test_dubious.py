@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from digitlab import dubious, jobs, label_marks
+from digitlab.db import marks as db_marks
+from digitlab.db import visitors
 from digitlab.dubious import cache, folds
 from digitlab.dubious.__main__ import main as cli_main
 from digitlab.jobs.kinds import start_dubious
@@ -244,12 +246,13 @@ def test_ranking_csv_has_the_contract_header_and_rows():
 
 
 def test_marks_are_saved_and_survive_a_restart(isolated_dirs):
-    label_marks.set_mark("train", 500, "label wrong")
-    label_marks.set_mark("test", 12, "ambiguous")
-    label_marks.set_mark("train", 7, "label fine")
-    label_marks.set_mark("train", 7, None)  # cleared
-    # A new process (the app restarted) reads the same marks from disk.
-    code = "import json; from digitlab import label_marks; print(json.dumps(label_marks.load_marks()))"
+    me = visitors.new_id()
+    db_marks.set_mark(me, "train", 500, "label wrong")
+    db_marks.set_mark(me, "test", 12, "ambiguous")
+    db_marks.set_mark(me, "train", 7, "label fine")
+    db_marks.set_mark(me, "train", 7, None)  # cleared
+    # A new process (the app restarted) reads the same marks from the database.
+    code = f"import json; from digitlab.db import marks; print(json.dumps(marks.load({me!r})))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={**os.environ, "DIGITLAB_USER_DATA": str(isolated_dirs / "user")})
     marks = json.loads(out.stdout)
@@ -257,28 +260,15 @@ def test_marks_are_saved_and_survive_a_restart(isolated_dirs):
     assert label_marks.mark_of(marks, "train", 500) == "label wrong" and label_marks.mark_of(marks, "train", 7) is None
 
 
-def test_a_crash_while_saving_marks_keeps_the_old_file(monkeypatch):
-    label_marks.set_mark("train", 1, "label wrong")
-    before = label_marks.marks_path().read_bytes()
-
-    def crash(fd):  # the new file is half on disk when the disk fills up
-        raise OSError("disk full")
-
-    with monkeypatch.context() as mp, pytest.raises(OSError, match="disk full"):
-        mp.setattr("digitlab.fileio.os.fsync", crash)
-        label_marks.set_mark("train", 2, "ambiguous")
-    assert label_marks.marks_path().read_bytes() == before
-    assert list(label_marks.load_marks()) == ["train:1"]
-    assert not list(label_marks.marks_path().parent.glob(".tmp-*"))
-
-
 def test_marks_from_many_tabs_at_once_are_all_kept():
-    threads = [threading.Thread(target=label_marks.set_mark, args=("train", i, label_marks.MARKS[i % 3])) for i in range(24)]
+    me = visitors.new_id()
+    threads = [threading.Thread(target=db_marks.set_mark, args=(me, "train", i, label_marks.MARKS[i % 3]))
+               for i in range(24)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(label_marks.load_marks()) == 24
+    assert len(db_marks.load(me)) == 24
 
 
 @pytest.mark.parametrize("args, message", [
@@ -288,23 +278,19 @@ def test_marks_from_many_tabs_at_once_are_all_kept():
     (("train", -1, "ambiguous"), "from 0 to 59999"),
 ])
 def test_bad_marks_are_refused(args, message):
+    me = visitors.new_id()
     with pytest.raises(ValueError, match=message):
-        label_marks.set_mark(*args)
-    assert label_marks.load_marks() == {}
-
-
-def test_a_damaged_marks_file_reads_as_no_marks():
-    label_marks.marks_path().parent.mkdir(parents=True, exist_ok=True)
-    label_marks.marks_path().write_text("{not json")
-    assert label_marks.load_marks() == {}
+        db_marks.set_mark(me, *args)
+    assert db_marks.load(me) == {}
 
 
 def test_marks_csv_has_labels_suggestions_scores_and_marks():
     result, wrong = synthetic_result()
     rankings = {s: dubious.rank(result, s, "self_confidence") for s in dubious.SPLITS}
-    label_marks.set_mark("train", int(wrong[0]), "label wrong")
-    label_marks.set_mark("test", 3, "label fine")
-    rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(label_marks.load_marks(), rankings))))
+    me = visitors.new_id()
+    db_marks.set_mark(me, "train", int(wrong[0]), "label wrong")
+    db_marks.set_mark(me, "test", 3, "label fine")
+    rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(db_marks.load(me), rankings))))
     assert list(rows[0]) == ["index", "split", "given_label", "suggested_label", "score", "mark"]
     assert [(r["split"], int(r["index"]), r["mark"]) for r in rows] == [
         ("train", int(wrong[0]), "label wrong"), ("test", 3, "label fine")]
@@ -313,7 +299,7 @@ def test_marks_csv_has_labels_suggestions_scores_and_marks():
     assert int(rows[0]["suggested_label"]) == result.train.probs[i].argmax() != result.train.labels[i]
     assert float(rows[0]["score"]) == pytest.approx(rankings["train"].score[i], abs=1e-6)
     # Without a ranking for a split, the mark is still exported, its evidence left empty.
-    rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(label_marks.load_marks(), {"train": rankings["train"]}))))
+    rows = list(csv.DictReader(io.StringIO(label_marks.marks_csv(db_marks.load(me), {"train": rankings["train"]}))))
     assert rows[1] == {"index": "3", "split": "test", "given_label": "", "suggested_label": "", "score": "",
                        "mark": "label fine"}
 
@@ -321,10 +307,11 @@ def test_marks_csv_has_labels_suggestions_scores_and_marks():
 def test_retraining_leaves_out_marked_wrong_and_top_ranked():
     result, wrong = synthetic_result()
     r = dubious.rank(result, "train", "self_confidence")
-    label_marks.set_mark("train", 9, "label wrong")
-    label_marks.set_mark("train", 10, "ambiguous")
-    label_marks.set_mark("test", 11, "label wrong")
-    marks = label_marks.load_marks()
+    me = visitors.new_id()
+    db_marks.set_mark(me, "train", 9, "label wrong")
+    db_marks.set_mark(me, "train", 10, "ambiguous")
+    db_marks.set_mark(me, "test", 11, "label wrong")
+    marks = db_marks.load(me)
     assert label_marks.excluded_training_images(marks) == (9,)
     assert label_marks.excluded_training_images(marks, r, 4) == tuple(sorted([9, *wrong.tolist()]))
     with pytest.raises(ValueError, match="training images"):

@@ -3,10 +3,10 @@
 Needs the shipped model (and MNIST for the nearest-images panel).
 """
 
+import sqlite3
+
 import pytest
 from playwright.sync_api import expect
-
-from digitlab import own_digits
 
 from tests.browser import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
                            open_app, streamlit_server, wait_for_answer)
@@ -24,9 +24,12 @@ def app_url(app_dir):
 
 
 def saved_labels(app_dir) -> list[int]:
-    """The labels of the drawings the server saved, oldest first (the names say them)."""
-    folder = app_dir / "user" / "own_digits"
-    return [int(own_digits.NAME.match(p.name)["label"]) for p in sorted(folder.glob("*.png"))] if folder.is_dir() else []
+    """The labels of the drawings the server saved, oldest first (its embedded database)."""
+    path = app_dir / "user" / "digitlab.sqlite3"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT label FROM drawings ORDER BY id")]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from digitlab import fileio, own_digits
+from digitlab import fileio
 from digitlab.neighbours import cached_features
 from tests.helpers import ROOT
 
@@ -82,13 +82,3 @@ def test_cached_features_leave_no_temporary_file_when_saving_fails(tmp_path, mon
     with pytest.raises(OSError):
         cached_features(tmp_path / "features.npy", lambda: np.ones((5, 3), np.float32))
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_drawing_that_cannot_be_saved_leaves_nothing(monkeypatch):
-    def disk_full(fd):
-        raise OSError("No space left on device")
-
-    monkeypatch.setattr(fileio.os, "fsync", disk_full)
-    with pytest.raises(OSError):
-        own_digits.save(np.ones((28, 28), np.float32), 3)
-    assert own_digits.count() == 0 and leftovers(own_digits.folder()) == []

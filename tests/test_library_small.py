@@ -1,4 +1,4 @@
-"""Small library pieces: checked image files, own digits, nearest neighbours, pictures."""
+"""Small library pieces: checked image files, the own-digits export, nearest neighbours, pictures."""
 
 import io
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitlab import own_digits
+from digitlab.db.drawings import to_npz_bytes
 from digitlab.images import MAX_BYTES, BadImage, read_image
 from digitlab.neighbours import cached_features, nearest, unit_rows
 from digitlab.pictures import enlarge, fit_square, outline_box, sheet
@@ -54,27 +54,13 @@ def test_decompression_bomb_is_refused():
         read_image(buf.getvalue())
 
 
-def test_own_digits_are_saved_loaded_and_exported():
-    image = np.zeros((28, 28), np.float32)
-    image[5:20, 10:14] = 1.0
-    own_digits.save(image, 1)
-    own_digits.save(image * 0.5, 7)
-    images, labels, names = own_digits.load()
-    assert images.shape == (2, 28, 28) and images.dtype == np.uint8 and sorted(labels) == [1, 7]
-    assert own_digits.count() == 2
-    with np.load(io.BytesIO(own_digits.to_npz_bytes(images, labels))) as z:
-        assert z["x"].shape == (2, 28, 28) and list(z["y"]) == list(labels)
-    own_digits.delete(names[0])
-    assert own_digits.count() == 1
-
-
-def test_own_digits_refuse_bad_labels_and_ignore_stray_files():
-    with pytest.raises(ValueError):
-        own_digits.save(np.zeros((28, 28)), 12)
-    own_digits.folder().mkdir(parents=True, exist_ok=True)
-    (own_digits.folder() / "notes.png").write_text("not mine")
-    (own_digits.folder() / ".tmp-abc.png").write_bytes(b"half")
-    assert own_digits.count() == 0 and own_digits.load()[0].shape == (0, 28, 28)
+def test_own_digits_export_in_mnists_layout():
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[1, 5:20, 10:14] = 255
+    labels = np.array([1, 7], np.uint8)
+    with np.load(io.BytesIO(to_npz_bytes(images, labels))) as z:
+        assert z["x"].dtype == np.uint8 and z["x"].shape == (2, 28, 28) and list(z["y"]) == [1, 7]
+        assert (z["x"] == images).all()
 
 
 def test_nearest_ranks_by_cosine_and_can_exclude_itself():

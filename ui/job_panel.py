@@ -18,7 +18,8 @@ from digitlab.jobs import State
 
 # kind -> (what it is called, what a failure leaves unchanged)
 KIND_WORDS = {"train": ("training", " The active model is unchanged."),
-              "dubious": ("computation", " The rankings already computed are unchanged.")}
+              "dubious": ("computation", " The rankings already computed are unchanged."),
+              "class_retrain": ("class retraining", " The models are unchanged.")}
 
 Render = Callable[[dict | None], None]
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from digitlab import explore
+from digitlab import db, explore
+from digitlab.db import legacy
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
 from digitlab.inference import Classifier
 from digitlab.neighbours import TrainingFeatures, cache_path, cached_features
@@ -68,9 +69,21 @@ def model(run_id: str) -> LoadedModel:
     return _load(run_id, _stamp(run_id))
 
 
+CHOICE_KEY = "model_picked"  # the model this session picked in the sidebar, if it did
+
+
+def chosen_model_id() -> str:
+    """The model this session picked in the sidebar, else the server's active one (so a visitor
+    who never picked follows the operator's changes)."""
+    chosen = st.session_state.get(CHOICE_KEY)
+    if chosen and any(r.id == chosen for r in runs()):
+        return chosen
+    return store().active_id()
+
+
 def active_model() -> LoadedModel:
-    """The store's active model (the shipped default if it cannot be loaded)."""
-    return model(store().active_id())
+    """This session's model (:func:`chosen_model_id`; the shipped default if it cannot be loaded)."""
+    return model(chosen_model_id())
 
 
 def active_model_or_stop() -> LoadedModel:
@@ -167,3 +180,24 @@ def train_features(run_id: str) -> tuple[TrainingFeatures | None, str | None]:
     if job.error:
         _feature_job.clear()  # shown once; the next rerun tries again
     return job, None
+
+
+@st.cache_resource(show_spinner=False)
+def _database() -> tuple[str, ...]:
+    db.engine()  # creates or migrates the schema, once per server
+    return tuple(legacy.import_old_files())
+
+
+def database() -> str | None:
+    """None when the visitors' database is ready (old files imported once), else what is wrong.
+    A failure is retried after a minute, not on every stroke."""
+    failed = _failure.get("database")
+    if failed and time.monotonic() - failed[0] < 60:
+        return failed[1]
+    try:
+        _database()
+        return None
+    except (db.DatabaseError, OSError) as e:
+        message = f"Saving is unavailable: {e}"
+        _failure["database"] = (time.monotonic(), message)
+        return message

@@ -11,16 +11,18 @@ import os
 import numpy as np
 import streamlit as st
 
-from digitlab import jobs, own_digits
+from digitlab import jobs
+from digitlab.db import drawings
 from digitlab.jobs import lock
 from digitlab.jobs.kinds import start_training
-from digitlab.jobs.lock import TrainingBusy
+from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.metrics import accuracy_verdict, changed_predictions, count_words, first_of
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
 from ui import job_panel, resources
+from ui.visitor import visitor_id
 
 COMPARE_SHOWN = 60  # thumbnails per group in the comparison: 4 rows of 15
 
@@ -91,7 +93,7 @@ def settings_form() -> None:
                       help="Keep the weights of the epoch that did best on the validation images, not the last.")
     quick = _kept(st.toggle, "Quick try: train on the first 5,000 images only", key="rt-quick", default=False,
                   help="For a fast look at training; the model will be weaker.")
-    n_own = own_digits.count()
+    n_own = 0 if resources.database() else drawings.count(visitor_id())
     include_own = _kept(st.toggle, f"Include my own digits ({n_own} saved)", key="rt-own", default=False,
                         disabled=n_own == 0,
                         help="Adds the drawings you saved on the Draw page to the training images.")
@@ -101,8 +103,8 @@ def settings_form() -> None:
                              validation_split=val / 100, keep_best=keep_best and val > 0, augment=augment,
                              subset=5000 if quick else None)
         try:
-            start_training(config, source="the app", include_own_digits=include_own)
-        except TrainingBusy as e:
+            start_training(config, source="the app", own_digits_of=visitor_id() if include_own else None)
+        except (TrainingBusy, StoreNotWritable) as e:
             # Kept in the session: this panel redraws every second and would wipe a plain st.error.
             st.session_state["rt-refused"] = str(e)
         except ValueError as e:
@@ -189,7 +191,12 @@ def compare_dialog(new_id: str) -> None:
         st.rerun()
     if make.button("Make the new model active" + (" anyway" if keep_first else ""),
                    type="secondary" if keep_first else "primary", key="rt-activate", width="stretch"):
-        store.set_active(new_id)
+        try:
+            store.set_active(new_id)
+        except ModelStoreError as e:
+            st.error(str(e))
+            return
+        st.session_state.pop(resources.CHOICE_KEY, None)  # the operator follows the model just made active
         jobs.dismiss()
         st.session_state.pop("rt-compare-id", None)
         st.rerun()

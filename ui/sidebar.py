@@ -1,5 +1,11 @@
-"""The sidebar every page shares: a welcome with what each page is for, which model is
-active, and picking another."""
+"""The sidebar every page shares: a welcome with what each page is for, the model this visitor
+uses, and (for the operator) the server's.
+
+A visitor's choice lasts for their session and changes nothing for anyone
+else. The server's active model, the one every new visitor starts with, is
+changed by the operator: ``train_model.py --activate``, or here when training
+is allowed on this server (DIGITLAB_ALLOW_TRAINING).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import streamlit as st
 
 from digitlab.store import ModelStoreError
 from ui import resources
+from ui.retrain import training_allowed
 
 
 WELCOME_WORDS = "draw a digit and see how a neural network reads it, and why."
@@ -19,6 +26,7 @@ PAGE_GUIDE = (
     ("Dubious labels", "training digits whose label is probably wrong"),
     ("Misclassified", "the test digits the model gets wrong, and which it confuses"),
     ("Training", "how each stored model learned, epoch by epoch"),
+    ("Classes", "for a teacher: a class's own digits, how the model reads them, retraining with them"),
 )
 
 
@@ -29,25 +37,30 @@ def welcome() -> None:
 
 
 def model_picker() -> None:
-    store = resources.store()
     runs = resources.runs()
-    active = store.active_id()
+    active = resources.store().active_id()
     st.sidebar.subheader("Model", help="The trained network every page uses.")
     if not runs:
         st.sidebar.error("No model found: the shipped model_store/default is missing. Train one with train_model.py.")
         return
     ids = [r.id for r in runs]
-    labels = {r.id: r.label for r in runs}
-    # The store, not this session's widget, says which model is active: another tab or the
-    # retraining dialog may change it. The key follows the active id, so a widget value the
-    # browser still holds from before such a change is never taken for a new choice.
+    labels = {r.id: r.label + (" (the server's)" if r.id == active else "") for r in runs}
+    current = resources.chosen_model_id()
+    # The widget's key follows the server's model: when the operator changes it, a visitor who
+    # never picked one is shown (and uses) the new one, and no stale widget value wins.
     key = f"model_picker-{active}"
-    chosen = st.sidebar.selectbox("Active model", ids, index=ids.index(active) if active in ids else 0,
-                                  format_func=labels.get, key=key, on_change=_activate_picked, args=(key,),
-                                  help="Every page uses this model. Trained models are listed newest first.")
-    if error := st.session_state.pop("model_picker_error", None):
-        st.sidebar.error(error)
+    chosen = st.sidebar.selectbox("Model", ids, index=ids.index(current) if current in ids else 0,
+                                  format_func=labels.get, key=key, on_change=_picked, args=(key,),
+                                  help="The model every page uses for you, in this session only: others keep "
+                                       "theirs. Trained models are listed newest first.")
     run = next(r for r in runs if r.id == chosen)
+    if chosen != active and training_allowed():
+        st.sidebar.button("Make it the server's model", key="model-activate", on_click=_activate, args=(chosen,),
+                          help="New visitors start with the server's model.")
+    if error := st.session_state.get("model_picker_error"):
+        # Kept until dismissed: the sidebar redraws every second while a job runs.
+        st.sidebar.error(error)
+        st.sidebar.button("OK", key="model-error-ok", on_click=st.session_state.pop, args=("model_picker_error", None))
     info = run.info
     if "error" in info:
         st.sidebar.warning(f"This model's run.json is damaged: {info['error']}")
@@ -60,8 +73,18 @@ def model_picker() -> None:
     st.sidebar.caption("  \n".join(lines))
 
 
-def _activate_picked(key: str) -> None:
+def _picked(key: str) -> None:
+    st.session_state[resources.CHOICE_KEY] = st.session_state[key]
+
+
+def _activate(run_id: str) -> None:
     try:
-        resources.store().set_active(st.session_state[key])
+        resources.store().set_active(run_id)
     except ModelStoreError as e:
         st.session_state["model_picker_error"] = str(e)
+    except OSError as e:
+        st.session_state["model_picker_error"] = (f"Cannot change the server's model: the model store "
+                                                  f"{resources.store().root} is not writable ({e.strerror}).")
+    else:
+        st.session_state.pop("model_picker_error", None)
+        st.session_state.pop(resources.CHOICE_KEY, None)  # follow the server's model from now on

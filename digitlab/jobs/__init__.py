@@ -36,7 +36,7 @@ from pathlib import Path
 from digitlab import paths
 from digitlab.fileio import read_json, write_json_atomic
 from digitlab.jobs import process
-from digitlab.jobs.lock import TrainingLock
+from digitlab.jobs.lock import StoreNotWritable, TrainingLock
 
 
 class State(StrEnum):
@@ -57,6 +57,7 @@ FINAL_STATES = frozenset({State.DONE, State.FAILED, State.CANCELLED, State.INTER
 KINDS: dict[str, str] = {
     "train": "digitlab.jobs.kinds:train",
     "dubious": "digitlab.jobs.kinds:dubious",
+    "class_retrain": "digitlab.jobs.kinds:class_retrain",
 }
 
 
@@ -81,7 +82,8 @@ def start(
 
     ``title`` says what runs ("Training seed003-…"); ``about`` is what others are
     told is running when they are refused; ``fields`` are the kind's own status
-    fields from the start. Raises ``TrainingBusy`` if any job or training runs.
+    fields from the start. Raises ``TrainingBusy`` if any job or training runs,
+    ``StoreNotWritable`` if the model store is read-only.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}; known: {', '.join(KINDS)}")
@@ -109,10 +111,12 @@ def start(
         # so none of its own status writes can come before (and be overwritten by) ours.
         runner.stdin.write(b"go\n")
         runner.stdin.close()
-    except BaseException:
+    except BaseException as e:
         if runner is not None:
             runner.kill()
         lock.release()  # a no-op once handed over: the killed runner's copy goes with it
+        if isinstance(e, OSError):
+            raise StoreNotWritable(job_dir(root).parent, e) from e
         raise
     return status
 

@@ -5,6 +5,8 @@
   left and the curves so far, for the sidebar and the Training page.
 - ``dubious``: the out-of-fold probabilities behind Dubious labels, cached like
   ``python -m digitlab.dubious compute`` does.
+- ``class_retrain``: a model fine-tuned briefly on a class's drawings from some
+  students, compared with the model it started from on the others' drawings.
 
 Heavy imports (TensorFlow) happen inside the functions: the app has them
 already, and starting a job must not cost them a second time.
@@ -12,7 +14,9 @@ already, and starting a job must not cost them a second time.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -30,23 +34,24 @@ ShouldStop = Callable[[], bool]
 
 
 def start_training(
-    config: "TrainConfig", *, source: str = "the app", include_own_digits: bool = False,
+    config: "TrainConfig", *, source: str = "the app", own_digits_of: str | None = None,
     mnist_path: str | None = None, root: Path | None = None,
 ) -> dict:
     """Train ``config`` in the background; returns the first status.
+
+    ``own_digits_of``: a visitor id whose saved drawings are added to the training images.
 
     Raises ``TrainingBusy`` if any training runs, ``ValueError`` for a bad config.
     """
     config = config.resolved()
     store_root = str(Path(root) if root else paths.model_store_dir())
-    params = {"config": asdict(config), "include_own_digits": include_own_digits, "mnist_path": mnist_path,
+    params = {"config": asdict(config), "own_digits_of": own_digits_of, "mnist_path": mnist_path,
               "store_root": store_root, "source": source}
     return jobs.start("train", params, title=f"Training {config.preset}", about=config.preset, source=source,
                       fields={"preset": config.preset, "config": params["config"], "history": []}, root=root)
 
 
 def train(params: dict, report: Report, should_stop: ShouldStop) -> dict:
-    from digitlab import own_digits
     from digitlab.data import load_mnist
     from digitlab.store import ModelStore
     from digitlab.training import TrainConfig
@@ -56,9 +61,11 @@ def train(params: dict, report: Report, should_stop: ShouldStop) -> dict:
     config = TrainConfig(**{**params["config"], "exclude": tuple(params["config"]["exclude"])})
     mnist = load_mnist(params.get("mnist_path"))
     extra = None
-    if params.get("include_own_digits"):
-        images, labels, _ = own_digits.load()
-        extra = (images, labels)
+    if params.get("own_digits_of"):
+        from digitlab.db import drawings
+
+        mine = drawings.load(params["own_digits_of"])
+        extra = (mine.images, mine.labels)
 
     def on_progress(p) -> None:
         if p.phase == "preparing":
@@ -107,3 +114,51 @@ def dubious(params: dict, report: Report, should_stop: ShouldStop) -> dict:
     result = folds.compute_and_save(settings, mnist, on_progress=lambda f, m: report(f, m, phase="computing"),
                                     should_stop=should_stop)
     return {"path": str(result.path)}
+
+
+# --------------------------------------------------------------------------- class_retrain
+
+
+def start_class_retrain(teacher_id: str, class_id: int, model_id: str, *, source: str = "the Classes page",
+                        root: Path | None = None) -> dict:
+    """Fine-tune model ``model_id`` on class ``class_id``'s drawings (its teacher asks) in the background.
+
+    Raises ``TrainingBusy`` if any training runs.
+    """
+    params = {"teacher_id": teacher_id, "class_id": int(class_id), "model_id": model_id,
+              "store_root": str(Path(root) if root else paths.model_store_dir()), "source": source}
+    return jobs.start("class_retrain", params, title="Retraining with the class's drawings",
+                      about=f"class retraining ({model_id})", source=source, fields={"class_id": int(class_id)},
+                      root=root)
+
+
+def class_retrain(params: dict, report: Report, should_stop: ShouldStop) -> dict:
+    import numpy as np
+
+    from digitlab import classroom
+    from digitlab.db import classes
+    from digitlab.inference import Classifier
+    from digitlab.store import ModelStore
+
+    started, t0 = datetime.now().isoformat(timespec="seconds"), time.monotonic()
+    report(0.0, "loading the class's drawings", phase="loading data")
+    got = classes.class_drawings(params["teacher_id"], params["class_id"])
+    train, test = classroom.split_students(got.students)
+    store = ModelStore(Path(params["store_root"]))
+    model, run = store.load(params["model_id"])
+    report(0.1, f"fine-tuning on {int(train.sum())} drawings", phase="training")
+    d = got.drawings
+    tuned = classroom.fine_tune(model, d.images[train], d.labels[train], should_stop=should_stop)
+    report(0.9, "comparing on the held-out students", phase="evaluating")
+    y = d.labels[test]
+    before = float((Classifier(model).probabilities(d.images[test]).argmax(1) == y).mean())
+    after = float((Classifier(tuned).probabilities(d.images[test]).argmax(1) == y).mean())
+    held_out = sorted(set(got.students[test].tolist()))
+    saved = store.save(tuned, {
+        "preset": f"{run.preset}-class", "based_on": run.id, "started": started, "job_source": params.get("source"),
+        "training_seconds": time.monotonic() - t0, "held_out_accuracy": {"before": before, "after": after},
+        "description": f"{run.id} fine-tuned on a class's drawings ({int(train.sum())} drawings)"})
+    return {"run_id": saved.id, "before": before, "after": after, "held_out": held_out,
+            "train_drawings": int(train.sum()), "test_drawings": int(test.sum()),
+            "train_students": int(len(set(got.students[train].tolist()))), "model_id": params["model_id"],
+            "labels_seen": np.bincount(d.labels[train], minlength=10).tolist()}

@@ -10,7 +10,9 @@ advisory lock, when two app servers share a database) can take its place:
 - :func:`describe_holder` and :func:`is_held`, which only *read*: asking
   "is a training running?" never makes someone else's ``acquire()`` fail.
 
-Today's implementation: an exclusive ``flock`` on ``model_store/.training.lock``.
+The implementation: an exclusive ``flock`` on ``model_store/.training.lock``, and,
+when the database is PostgreSQL, an advisory lock there too (:mod:`digitlab.jobs.pglock`),
+which holds across app servers on several machines.
 The kernel drops it when the holding process dies, so a killed training never
 leaves it stuck. The holder writes into the file what it runs, its pid and the
 pid's start time (:mod:`digitlab.jobs.process`); :func:`is_held` checks that this
@@ -27,13 +29,22 @@ from pathlib import Path
 
 from digitlab import paths
 from digitlab.fileio import read_json
-from digitlab.jobs import process
+from digitlab.jobs import pglock, process
 
 LOCK_NAME = ".training.lock"
 
 
 class TrainingBusy(RuntimeError):
     """Another training holds the lock; the message says which and since when."""
+
+
+class StoreNotWritable(RuntimeError):
+    """The model store cannot be written (read-only, full, no permission): nothing can be trained into it."""
+
+    def __init__(self, root: Path, error: OSError):
+        super().__init__(f"the model store {root} cannot be written ({error.strerror or error}): "
+                         "a training would have nowhere to save its model. Ask the operator to fix it, "
+                         "or point DIGITLAB_MODEL_STORE at a writable folder.")
 
 
 def lock_path(root: Path | None = None) -> Path:
@@ -51,15 +62,26 @@ class TrainingLock:
         self.path = lock_path(root)
         self.about = about
         self._file = None
+        self._pg: pglock.AdvisoryLock | None = None
 
     def acquire(self) -> "TrainingLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(self.path, "a+")
+        except OSError as e:
+            raise StoreNotWritable(self.path.parent, e) from e
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.close()
             raise TrainingBusy(describe_holder(self.path.parent)) from None
+        if pglock.enabled():
+            pg = pglock.AdvisoryLock()
+            if not pg.try_acquire():
+                fcntl.flock(f, fcntl.LOCK_UN)
+                f.close()
+                raise TrainingBusy(describe_holder(self.path.parent))
+            self._pg = pg
         self._file = f
         self._record(os.getpid())
         return self
@@ -79,13 +101,20 @@ class TrainingLock:
         return self._file.fileno()
 
     def hand_over(self, pid: int) -> None:
-        """Process ``pid``, which inherited :meth:`fileno`, holds the lock now; close our copy."""
+        """Process ``pid``, which inherited :meth:`fileno` (and queues for the advisory lock,
+        :func:`digitlab.jobs.pglock.wait_in_queue`), holds the lock now; close our copy."""
         if self._file is not None:
             self._record(pid)
             self._file.close()  # the child's copy of the descriptor keeps the lock
             self._file = None
+        if self._pg is not None:
+            self._pg.hand_over()
+            self._pg = None
 
     def release(self) -> None:
+        if self._pg is not None:
+            self._pg.release()
+            self._pg = None
         if self._file is not None:
             self._file.truncate(0)
             fcntl.flock(self._file, fcntl.LOCK_UN)
@@ -117,11 +146,12 @@ def _holder(root: Path | None) -> dict | None:
 def describe_holder(root: Path | None = None) -> str:
     h = _holder(root) or {}
     if not h:
-        return "a training is already running. Wait for it or cancel it first."
+        return "a training is already running (perhaps on another server). Wait for it or cancel it first."
     return (f"a training is already running: preset {h.get('preset', '?')}, started {h.get('since', '?')} "
             f"from {h.get('source', '?')} (pid {h.get('pid', '?')}). Wait for it or cancel it first.")
 
 
 def is_held(root: Path | None = None) -> bool:
-    """True while a live process holds the lock. Reads only: never takes the lock, even for a moment."""
-    return _holder(root) is not None
+    """True while a live process holds the lock (here, or through PostgreSQL on any server).
+    Reads only: never takes the lock, even for a moment."""
+    return _holder(root) is not None or (pglock.enabled() and pglock.held())

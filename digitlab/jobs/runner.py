@@ -11,7 +11,8 @@ asked), then its result or what went wrong. The same for every kind:
 - a cancel is asked for through ``JOB_DIR/cancel`` (``should_stop()``);
 - SIGTERM, or the app that started it going away (checked every second), stops
   it as "interrupted" instead of burning the CPU unseen;
-- the training lock it inherited as ``LOCK_FD`` is released when it ends.
+- the training lock it inherited as ``LOCK_FD`` is released when it ends (and
+  the PostgreSQL advisory lock it queued for, with PostgreSQL: :mod:`digitlab.jobs.pglock`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Callable
 
 import digitlab  # noqa: F401 - quiets TensorFlow before any kind imports it
 from digitlab.fileio import read_json, write_json_atomic
-from digitlab.jobs import Cancelled, State
+from digitlab.jobs import Cancelled, State, pglock
 from digitlab.jobs.lock import release_inherited
 
 REPORT_EVERY = 1.0  # seconds between progress writes
@@ -86,7 +87,10 @@ def watch_parent(stop_reason: list[str]) -> None:
 
 
 def main(job_dir: str, lock_fd: str) -> int:
+    held = None
     try:
+        if pglock.enabled():  # queue for the cross-server lock before the app lets go of it
+            held = pglock.wait_in_queue()
         if sys.stdin.readline().strip() != "go":
             return 1  # whoever started us failed before recording the job: nothing to do
         d = Path(job_dir)
@@ -119,6 +123,8 @@ def main(job_dir: str, lock_fd: str) -> int:
         finally:
             (d / "cancel").unlink(missing_ok=True)
     finally:
+        if held is not None:
+            held.close()  # the session ends: the advisory lock is released with it
         release_inherited(int(lock_fd))
 
 

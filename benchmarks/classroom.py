@@ -1,0 +1,268 @@
+"""A classroom on one server: simulated visitors drawing, then the same while a model trains.
+
+    python -m benchmarks.classroom [--visitors 30] [--seconds 120] [--interval 2] [--training-preset cnn]
+
+Starts `streamlit run app.py` (DIGITLAB_ALLOW_TRAINING=0, as on a public server; its
+own store, user data and an SQLite database in a temporary folder) and runs two
+phases of ``--seconds`` each: visitors drawing alone, then drawing while
+``train_model.py`` trains (at nice 10, as the app's training job runs).
+
+Each visitor is one websocket speaking Streamlit's own protocol (the protobuf
+messages the ``streamlit`` package ships), with its own visitor cookie: no
+browser, so the figure is the server's, not Chromium's. Every ``--interval``
+seconds it sends the canvas's widget value a browser sends after a stroke (a
+whole hand-made digit, as PNG in a data URL, in the JSON the canvas component
+sends) and times it until the server's ``script_finished``; an answer is
+counted when that rerun's deltas contain the digit answer. Errors: exceptions
+shown by the app, reruns that did not finish within ``--timeout`` s, broken
+connections. The server's RSS (with its children: the training is a separate
+process, not counted) is sampled every second.
+
+Not simulated: the browser's own reruns (the retraining panel's timer is off with
+training switched off) and the media files (pictures, charts) a browser fetches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import connect
+
+from digitlab.db.visitors import new_id
+from tests.browser import DIGIT_STROKES, ROOT, app_env, streamlit_server
+from tests.helpers import stroke_picture
+from ui.visitor import COOKIE
+
+# websockets 15 prefers `with connect(...)`; a visitor's connection outlives any one block here.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="websockets")
+warnings.filterwarnings("ignore", message="connect\\(\\) must be used as a context manager")
+CANVAS_ID = re.compile(rb"\$\$ID-[0-9a-f]{32}-canvas")
+ANSWER = b"digit-answer"
+
+
+def drawing_json(digit: int, rng: np.random.Generator) -> str:
+    """The canvas component's value after a whole digit: its strokes (only counted by the app) and the picture."""
+    strokes = DIGIT_STROKES[digit]
+    jitter = [[(float(np.clip(x * 0.7 + 0.15 + rng.normal(0, 0.01), 0, 1)),
+                float(np.clip(y * 0.7 + 0.15 + rng.normal(0, 0.01), 0, 1))) for x, y in s] for s in strokes]
+    picture = np.zeros((300, 300, 4), np.uint8)
+    for s in jitter:
+        picture = np.maximum(picture, stroke_picture(s, size=300, pen=18.0))
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return json.dumps({"drawing": {"raw": {"objects": [{"type": "path"} for _ in strokes]}, "data": url}})
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    answers: int = 0
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float, answered: bool, error: str | None) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            self.answers += answered
+            if error:
+                self.errors.append(error)
+
+
+class Visitor:
+    """One browser tab's worth of websocket, with its own visitor cookie."""
+
+    def __init__(self, url: str, timeout: float):
+        host = url.split("://", 1)[1]
+        self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], open_timeout=60,
+                          additional_headers={"Origin": url, "Cookie": f"{COOKIE}={new_id()}"}, max_size=2**26)
+        self.timeout = timeout
+        self.canvas_id: str | None = None
+        self.page_hash = ""
+
+    def rerun(self, widgets: dict[str, str] | None = None) -> tuple[float, bytes, str | None]:
+        """Send a rerun with the canvas's value; (seconds until script_finished, the deltas' bytes,
+        the first exception the app showed or None)."""
+        msg = BackMsg()
+        msg.rerun_script.page_script_hash = self.page_hash
+        for wid, value in (widgets or {}).items():
+            w = msg.rerun_script.widget_states.widgets.add()
+            w.id, w.json_value = wid, value
+        t0 = time.perf_counter()
+        self.ws.send(msg.SerializeToString())
+        seen, exception = [], None
+        while True:
+            raw = self.ws.recv(timeout=max(0.1, self.timeout - (time.perf_counter() - t0)))
+            fwd = ForwardMsg()
+            fwd.ParseFromString(raw)
+            kind = fwd.WhichOneof("type")
+            if kind == "new_session" and fwd.new_session.page_script_hash:
+                self.page_hash = fwd.new_session.page_script_hash
+            elif kind == "delta":
+                seen.append(raw)
+                if fwd.delta.WhichOneof("type") == "new_element" and \
+                        fwd.delta.new_element.WhichOneof("type") == "exception" and exception is None:
+                    exception = f"{fwd.delta.new_element.exception.type}: {fwd.delta.new_element.exception.message}"
+            elif kind == "script_finished":
+                return time.perf_counter() - t0, b"".join(seen), exception
+
+    def open(self) -> None:
+        """The first run, as a page load: learns the canvas's widget id."""
+        _, deltas, _ = self.rerun()
+        m = CANVAS_ID.search(deltas)
+        if not m:
+            raise RuntimeError("the Draw page sent no canvas")
+        self.canvas_id = m.group().decode()
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def visitor_loop(url: str, seconds: float, interval: float, timeout: float, drawings: list[tuple[int, str]],
+                 results: Results, seed: int, start_at: float) -> None:
+    rng = np.random.default_rng(seed)
+    try:
+        v = Visitor(url, timeout)
+        v.open()
+    except Exception as e:  # noqa: BLE001 - any failure to connect is an error of this visitor
+        results.add(float("nan"), False, f"connect: {type(e).__name__}: {e}")
+        return
+    time.sleep(max(0.0, start_at - time.monotonic()) + rng.uniform(0, interval))  # not all in step
+    end = time.monotonic() + seconds
+    next_at = time.monotonic()
+    try:
+        while time.monotonic() < end:
+            digit, value = drawings[rng.integers(len(drawings))]
+            try:
+                took, deltas, exception = v.rerun({v.canvas_id: value})
+            except TimeoutError:
+                results.add(timeout, False, f"no answer within {timeout:.0f} s")
+                v.close()
+                v = Visitor(url, timeout)
+                v.open()
+            else:
+                results.add(took, ANSWER in deltas, exception)
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.monotonic()))
+    except Exception as e:  # noqa: BLE001
+        results.add(float("nan"), False, f"{type(e).__name__}: {e}")
+    finally:
+        v.close()
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def server_pid(port: int) -> int:
+    """The pid of the streamlit process started with ``--server.port port`` (read from /proc)."""
+    wanted = ["--server.port", str(port)]
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                args = (d / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if any(args[i:i + 2] == wanted for i in range(len(args) - 1)) and "streamlit" in " ".join(args):
+                return int(d.name)
+    raise RuntimeError(f"no streamlit process on port {port}")
+
+
+def phase(url: str, pid: int, args, drawings, seed: int) -> dict:
+    results = Results()
+    peak = [0.0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_mb(pid))
+            time.sleep(1.0)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu0 = time.process_time()
+    start_at = time.monotonic() + 5.0  # every visitor connected before the clock starts
+    threads = [threading.Thread(target=visitor_loop, args=(url, args.seconds, args.interval, args.timeout, drawings,
+                                                           results, seed + i, start_at))
+               for i in range(args.visitors)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stop.set()
+    lat = np.array([x for x in results.latencies if x == x])
+    return {"reruns": len(lat), "answers": results.answers,
+            "p50_ms": float(np.percentile(lat, 50) * 1000) if len(lat) else None,
+            "p95_ms": float(np.percentile(lat, 95) * 1000) if len(lat) else None,
+            "max_ms": float(lat.max() * 1000) if len(lat) else None,
+            "errors": len(results.errors), "error_kinds": sorted(set(results.errors))[:5],
+            "server_rss_peak_mb": round(peak[0]), "client_cpu_s": round(time.process_time() - cpu0, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--visitors", type=int, default=30)
+    p.add_argument("--seconds", type=float, default=120.0, help="length of each phase")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between one visitor's drawings")
+    p.add_argument("--timeout", type=float, default=30.0, help="a rerun slower than this is an error")
+    p.add_argument("--training-preset", default="cnn", help="what trains in the second phase")
+    p.add_argument("--no-training", action="store_true", help="only the first phase")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+
+    rng = np.random.default_rng(args.seed)
+    drawings = [(d, drawing_json(d, rng)) for d in range(10) for _ in range(3)]
+    folder = Path(tempfile.mkdtemp(prefix="classroom-"))
+    env = app_env(folder, DIGITLAB_ALLOW_TRAINING="0")
+    env.pop("DIGITLAB_DATABASE_URL", None)
+    with streamlit_server(env) as url:
+        pid = server_pid(int(url.rsplit(":", 1)[1]))
+        warm = Visitor(url, 120)  # the model's first load is not a visitor's wait
+        warm.open()
+        warm.rerun({warm.canvas_id: drawings[0][1]})
+        warm.close()
+        print(f"server pid {pid}, RSS after warm-up {rss_mb(pid):.0f} MB", flush=True)
+        report = {"visitors": args.visitors, "seconds": args.seconds, "interval": args.interval,
+                  "alone": phase(url, pid, args, drawings, args.seed)}
+        print(json.dumps(report["alone"]), flush=True)
+        if not args.no_training:
+            trainer = subprocess.Popen(
+                ["nice", "-n", "10", sys.executable, "train_model.py", "--preset", args.training_preset],
+                cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(15)  # past TensorFlow's import and MNIST's load: training proper
+            try:
+                report["while_training"] = phase(url, pid, args, drawings, args.seed + 1000)
+                report["while_training"]["training_still_running"] = trainer.poll() is None
+            finally:
+                trainer.terminate()
+                trainer.wait()
+            print(json.dumps(report["while_training"]), flush=True)
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

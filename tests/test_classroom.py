@@ -1,0 +1,65 @@
+"""Classrooms: the teacher's report and exports, and retraining with the class's drawings (a job)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from digitlab import classroom, jobs
+from digitlab.db import classes, drawings, visitors
+from digitlab.jobs.kinds import start_class_retrain
+from digitlab.store import ModelStore
+from tests.helpers import activate_tiny_model
+
+
+def test_report_per_student_per_digit_and_confusion():
+    labels = np.array([1, 1, 2, 3])
+    students = np.array(["ada", "ada", "bo", "bo"], dtype=object)
+    p = np.eye(10)[[1, 7, 2, 2]]
+    r = classroom.report(labels, students, p)
+    assert r.accuracy == 0.5 and r.per_student == {"ada": (1, 2), "bo": (1, 2)}
+    assert r.per_digit[1] == 0.5 and r.per_digit[2] == 1 and r.per_digit[3] == 0 and np.isnan(r.per_digit[0])
+    assert r.confusion[1, 7] == 1 and r.confusion[3, 2] == 1 and r.confusion.sum() == 4
+    rows = list(csv.DictReader(io.StringIO(classroom.to_csv(labels, students, p))))
+    assert rows[1] == {"student": "ada", "label": "1", "predicted": "7", "confidence": "1.0000"}
+
+
+def test_held_out_students_are_never_trained_on():
+    students = np.array([s for s in "abcdef" for _ in range(3)], dtype=object)
+    train, test = classroom.split_students(students)
+    assert not set(students[train]) & set(students[test]) and (train | test).all()
+    assert len(set(students[test])) == 2
+    with pytest.raises(ValueError, match="at least two students"):
+        classroom.split_students(np.array(["a", "a"], dtype=object))
+
+
+@pytest.mark.usefixtures("database")
+def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students():
+    model_id = activate_tiny_model()
+    teacher = visitors.new_id()
+    c = classes.create(teacher, "4B")
+    rng = np.random.default_rng(0)
+    start = visitors.now()
+    for n, name in enumerate(["ada", "bo", "cy"]):
+        student = visitors.new_id()
+        classes.join(student, c.code, name)
+        for i in range(10):
+            img = np.zeros((28, 28), np.uint8)
+            img[4:24, 2 + 2 * i: 5 + 2 * i] = 255  # a bar whose place says the digit
+            img = np.clip(img.astype(int) + rng.integers(0, 30, (28, 28)), 0, 255).astype(np.uint8)
+            drawings.save(student, img, i, when=start + (n * 10 + i) * timedelta(seconds=7))  # under the rate quota
+    status = start_class_retrain(teacher, c.id, model_id)
+    deadline = time.monotonic() + 180
+    while jobs.is_active(jobs.status()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    s = jobs.status()
+    assert s["state"] == "done", s
+    assert s["kind"] == "class_retrain" and status["id"] == s["id"]
+    assert s["train_drawings"] == 20 and s["test_drawings"] == 10 and len(s["held_out"]) == 1
+    assert 0 <= s["before"] <= 1 and 0 <= s["after"] <= 1
+    assert ModelStore().get(s["run_id"]).info["based_on"] == model_id

@@ -1,0 +1,156 @@
+"""Damaged or hostile files: a clear message, the app working on, nothing lost.
+
+(A damaged old marks file and a decompression bomb among old drawings: tests/test_db.py.)
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from digitlab.data import MnistUnavailable, load_mnist
+from digitlab.images import MAX_BYTES, read_image
+from digitlab.jobs.kinds import start_training
+from digitlab.jobs.lock import StoreNotWritable
+from digitlab.store import ModelStore
+from digitlab.training import TrainConfig
+from tests.helpers import ROOT, mnist_path, read_only
+
+
+def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env_extra or {})})
+
+
+# --------------------------------------------------------------------------- a read-only model store
+
+
+def test_starting_a_training_in_a_read_only_store_says_so():
+    store = ModelStore()
+    with read_only(store.root):
+        with pytest.raises(StoreNotWritable, match="cannot be written"):
+            start_training(TrainConfig("seed003-mlp512-rmsprop", epochs=1, subset=100))
+
+
+def retrain_form():
+    from ui.retrain import settings_form
+
+    settings_form()
+
+
+def test_the_retrain_button_in_a_read_only_store_shows_a_message_that_stays(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "1")
+    at = AppTest.from_function(retrain_form, default_timeout=60)
+    at.run()
+    with read_only(ModelStore().root):
+        at.button(key="rt-start").click().run()
+        for _ in range(3):  # the panel redraws every second while anything runs
+            assert any("cannot be written" in e.value for e in at.error), [e.value for e in at.error]
+            at.run()
+    assert not at.exception
+
+
+@pytest.mark.mnist
+def test_train_model_in_a_read_only_store_ends_with_a_message_not_a_traceback():
+    store = ModelStore()
+    with read_only(store.root):
+        out = run_cli("train_model.py", "--preset", "seed003-mlp512-rmsprop", "--epochs", "1", "--subset", "100",
+                      env_extra={"DIGITLAB_MNIST": mnist_path()})
+    assert out.returncode == 2, out.stderr
+    assert "cannot be written" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**32), "abc"])
+def test_a_bad_seed_is_a_usage_error(seed):
+    out = run_cli("train_model.py", "--seed", seed)
+    assert out.returncode == 2 and "usage:" in out.stderr and "--seed" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+# --------------------------------------------------------------------------- damaged MNIST
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("where", [0.05, 0.6, 0.97])
+def test_zeroed_bytes_in_mnist_are_reported_as_unavailable(tmp_path, where):
+    damaged = tmp_path / "mnist.npz"
+    shutil.copy(mnist_path(), damaged)
+    data = bytearray(damaged.read_bytes())
+    at = int(len(data) * where)
+    data[at:at + 64] = bytes(64)  # a bad sector, a truncated copy
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(MnistUnavailable, match="mnist.npz"):
+        load_mnist(damaged)
+
+
+@pytest.mark.mnist
+def test_a_damaged_deflate_stream_is_reported(tmp_path):
+    """Bytes damaged at the start of a compressed member raised zlib.error before."""
+    import zipfile
+
+    path = tmp_path / "mnist.npz"
+    with np.load(mnist_path()) as f, zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in f.files:
+            buf = io.BytesIO()
+            np.save(buf, f[name])
+            z.writestr(f"{name}.npy", buf.getvalue())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("x_train.npy")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)  # the local header is 30 bytes + name
+    data[start:start + 4] = b"\xff" * 4
+    path.write_bytes(bytes(data))
+    with pytest.raises(MnistUnavailable, match="damaged"):
+        load_mnist(path)
+
+
+@pytest.mark.mnist
+def test_mnist_header_damage_is_reported(tmp_path):
+    """The .npy header inside the zip, damaged, raised tokenize.TokenError before."""
+    import zipfile
+
+    damaged = tmp_path / "mnist.npz"
+    with np.load(mnist_path()) as f, zipfile.ZipFile(damaged, "w") as z:
+        for name in f.files:
+            buf = io.BytesIO()
+            np.save(buf, f[name])
+            raw = buf.getvalue()
+            if name == "x_test":
+                raw = raw[:10] + b"{'descr': '|u1', 'fortran_order': (((" + raw[48:]
+            z.writestr(f"{name}.npy", raw)
+    with pytest.raises(MnistUnavailable, match="damaged"):
+        load_mnist(damaged)
+
+
+def test_an_npy_given_as_mnist_is_explained(tmp_path):
+    path = tmp_path / "x_train.npy"
+    np.save(path, np.zeros((10, 28, 28), np.uint8))
+    with pytest.raises(MnistUnavailable, match="single array"):
+        load_mnist(path)
+
+
+# --------------------------------------------------------------------------- big pictures
+
+
+def test_a_big_jpeg_is_decoded_already_reduced():
+    buf = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (240, 240, 240)).save(buf, format="JPEG", quality=50)
+    picture = read_image(buf.getvalue())
+    assert max(picture.shape[:2]) <= 1500 and min(picture.shape[:2]) >= 500  # 1/4 scale, still >= MAX_WORK_SIDE
+
+
+def test_streamlit_itself_refuses_uploads_over_10_mb():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_BYTES  # the app's own limit, the same
+    assert config["client"]["toolbarMode"] == "viewer"
