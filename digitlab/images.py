@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from digitlab.preprocess import MAX_WORK_SIDE
+from digitlab.ink import MAX_WORK_SIDE
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # a 5000x5000 photo; Pillow refuses bombs far past this
