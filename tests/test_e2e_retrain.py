@@ -30,9 +30,11 @@ def progress_text(page) -> str:
 
 def open_form(sidebar) -> None:
     """Open the collapsed "Train a model" section (once the user has set something it stays open)."""
-    if not sidebar.get_by_role("button", name="Retrain").is_visible():
-        sidebar.get_by_text("Train a model").click()
-    sidebar.get_by_role("button", name="Retrain").wait_for(timeout=10_000)
+    section = sidebar.locator("[data-testid=stExpander] details", has_text="Train a model").first
+    section.wait_for(timeout=30_000)
+    if section.get_attribute("open") is None:  # not by the button's visibility: a rerun hides it for a moment
+        section.locator("summary").click()
+    sidebar.get_by_role("button", name="Retrain").wait_for(timeout=30_000)
 
 
 def set_epochs(sidebar, n: int) -> None:
@@ -86,7 +88,8 @@ def test_retrain_cancel_retrain_compare_activate(app):
         open_form(sidebar)
         set_epochs(sidebar, 3)  # the quick try is remembered
         sidebar.get_by_role("button", name="Retrain").click()
-        sidebar.get_by_text("New model").wait_for(timeout=600_000)  # 3 epochs, with the extra images
+        # Not get_by_text("New model"): it is case-blind and the form's own help speaks of a new model.
+        sidebar.get_by_role("button", name="Compare with the active model").wait_for(timeout=600_000)
         sidebar.get_by_role("button", name="Compare with the active model").click()
         dialog = page.get_by_role("dialog")
         dialog.get_by_text("Old model vs new model").wait_for(timeout=30_000)
@@ -104,10 +107,10 @@ def test_retrain_cancel_retrain_compare_activate(app):
         # The sidebar's model picker now shows the new model, by its readable name, as the active one.
         page.wait_for_function(
             "(want) => [...document.querySelectorAll('[data-testid=stSidebar] input')]"
-            ".some(i => i.value.startsWith(want) && i.value.endsWith('quick try'))",
+            ".some(i => i.value.startsWith(want) && i.value.includes('quick try'))",  # and "(the server's)"
             arg=f"{DEFAULT_PRESET} · ", timeout=30_000)
 
     assert json.loads((store / "active.json").read_text())["id"] == runs[0]
     info = json.loads((store / runs[0] / "run.json").read_text())
     assert info["config"]["subset"] == 5000 and info["validation_images"] == round(5000 * info["config"]["validation_split"])
-    assert info["train_images"] == 5000 - info["validation_images"] + info["synthetic_flagged_ones"]
+    assert info["train_images"] == 5000 - info["validation_images"] + sum(info["beyond_mnist"].values())

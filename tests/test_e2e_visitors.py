@@ -33,7 +33,8 @@ def app_url(small_dubious_run, tmp_path_factory):
 
 def sidebar_model(page) -> str:
     """What the sidebar says of the model this visitor uses (preset — description, accuracy)."""
-    return page.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]").first.inner_text()
+    return page.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]",
+                        has_text="MNIST test accuracy").first.inner_text()
 
 
 def open_dubious_500(page, url: str) -> None:
@@ -77,7 +78,8 @@ def test_two_visitors_see_only_their_own(app_url):
         b.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
         b.keyboard.type("tiny")  # the list filters as one types
         b.get_by_role("option", name="tiny", exact=False).first.click(timeout=60_000)
-        b.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]", has_text="tiny").wait_for(timeout=30_000)
+        b.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]", has_text="tiny").first.wait_for(
+            timeout=30_000)
 
         # A, reloading, still has the server's model, their drawing and their mark.
         open_dubious_500(a, app_url)
