@@ -65,7 +65,7 @@ def settings_form() -> None:
     preset_name = st.selectbox("Preset (the recipe: which network, how it learns)", names,
                                index=names.index(_remembered("rt-preset", DEFAULT_PRESET)), key="rt-preset",
                                on_change=_remember, args=("rt-preset",),
-                               help=f"{DEFAULT_PRESET} is our best model (about 11 minutes to train here); the "
+                               help=f"{DEFAULT_PRESET} is our best model (15 to 20 minutes to train here); the "
                                     "seed… presets rebuild the networks of classic tutorials (seed003: under a "
                                     "minute).")
     preset = PRESETS[preset_name]
