@@ -92,17 +92,25 @@ def test_zeroed_bytes_in_mnist_are_reported_as_unavailable(tmp_path, where):
         load_mnist(damaged)
 
 
+def mnist_rewritten(path, compression: int = 0, damage: dict | None = None):
+    """The real MNIST written again as an .npz at ``path``; ``damage``: array name -> what to do to its
+    .npy bytes."""
+    import zipfile
+
+    with np.load(mnist_path()) as f, zipfile.ZipFile(path, "w", compression=compression) as z:
+        for name in f.files:
+            buf = io.BytesIO()
+            np.save(buf, f[name])
+            z.writestr(f"{name}.npy", (damage or {}).get(name, lambda raw: raw)(buf.getvalue()))
+    return path
+
+
 @pytest.mark.mnist
 def test_a_damaged_deflate_stream_is_reported(tmp_path):
     """Bytes damaged at the start of a compressed member raised zlib.error before."""
     import zipfile
 
-    path = tmp_path / "mnist.npz"
-    with np.load(mnist_path()) as f, zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name in f.files:
-            buf = io.BytesIO()
-            np.save(buf, f[name])
-            z.writestr(f"{name}.npy", buf.getvalue())
+    path = mnist_rewritten(tmp_path / "mnist.npz", compression=zipfile.ZIP_DEFLATED)
     with zipfile.ZipFile(path) as z:
         info = z.getinfo("x_train.npy")
     data = bytearray(path.read_bytes())
@@ -116,17 +124,8 @@ def test_a_damaged_deflate_stream_is_reported(tmp_path):
 @pytest.mark.mnist
 def test_mnist_header_damage_is_reported(tmp_path):
     """The .npy header inside the zip, damaged, raised tokenize.TokenError before."""
-    import zipfile
-
-    damaged = tmp_path / "mnist.npz"
-    with np.load(mnist_path()) as f, zipfile.ZipFile(damaged, "w") as z:
-        for name in f.files:
-            buf = io.BytesIO()
-            np.save(buf, f[name])
-            raw = buf.getvalue()
-            if name == "x_test":
-                raw = raw[:10] + b"{'descr': '|u1', 'fortran_order': (((" + raw[48:]
-            z.writestr(f"{name}.npy", raw)
+    damaged = mnist_rewritten(tmp_path / "mnist.npz", damage={
+        "x_test": lambda raw: raw[:10] + b"{'descr': '|u1', 'fortran_order': (((" + raw[48:]})
     with pytest.raises(MnistUnavailable, match="damaged"):
         load_mnist(damaged)
 
