@@ -15,6 +15,7 @@ import streamlit as st
 
 from digitlab import dubious, explore, jobs, label_marks
 from digitlab.db import marks as db_marks
+from digitlab.dubious import reference
 from digitlab.jobs.kinds import start_dubious, start_training
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.models import DEFAULT_PRESET, PRESETS
@@ -79,7 +80,15 @@ def compute_form(key: str) -> None:
     folds = b.number_input("Folds", 2, 10, d.folds, key=f"dubious-{key}-folds")
     suggested = dubious.Settings.for_preset(preset).resolved().epochs
     epochs = c.number_input("Epochs per fold", 1, 50, suggested, key=f"dubious-{key}-epochs-{preset}")
-    settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs))
+    refused = reference.problem(d.reference, data.fingerprint) if d.reference else "none is set"
+    second = st.checkbox(f"Second opinion on the test images from model {d.reference!r}", value=refused is None,
+                         disabled=refused is not None, key=f"dubious-{key}-reference",
+                         help="A stronger model trained on the training images only: it never saw the test images, "
+                              "so its doubt about a test label counts. It finds realistic label errors in the test "
+                              "set better than the fold models alone (README). "
+                              + (f"Not available: {refused}." if refused else ""))
+    settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs),
+                                           reference=d.reference if second else None)
     st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
@@ -259,6 +268,12 @@ with right:
                    "be learned.")
     else:
         st.caption(f"The {len(votes)} fold models (none saw it) vote: {', '.join(map(str, votes))}.")
+        second = result.test.reference_probs
+        if second is not None:
+            answer = int(second[index].argmax())
+            st.caption(f"Model {result.settings.reference!r} (trained on the training images only) reads "
+                       f"**{answer}** ({second[index][answer]:.0%}), and gives the label {given} "
+                       f"{second[index][given]:.0%}. The probabilities above join both opinions.")
 
     current = label_marks.mark_of(marks, split, index)
     st.markdown(f'Your mark: <span class="dubious-mark">{current or "none"}</span>', unsafe_allow_html=True)
@@ -331,10 +346,14 @@ with st.expander("How this ranking was made"):
         f"- {result.settings.describe()}; computed {meta.get('created', '?')} in {meta.get('seconds', '?')} s "
         f"({where}).\n"
         f"- Each fold model's accuracy on the fold it never saw: {accs}. Their average on the test set: "
-        f"{meta.get('test_accuracy', 0):.2%}.\n"
+        f"{meta.get('fold_test_accuracy', meta.get('test_accuracy', 0)):.2%}.\n"
         "- **Out-of-fold**: the training images are cut into folds, and each fold is scored by a model trained "
         "on all the others, one that never saw those images, so it cannot just repeat their labels.\n"
-        f"- **{METHOD_TITLES['self_confidence']}**: how unlikely the out-of-fold model finds the given label "
+        + (f"- **Test images, a second opinion**: model {result.settings.reference!r} "
+           f"({meta['reference'].get('trained_as')}, {meta['reference'].get('test_accuracy') or 0:.2%} on the test "
+           "set), trained on the training images only, reads them too; the two opinions are joined by a geometric "
+           "mean, so either one's doubt about a label counts.\n" if meta.get("reference") else "")
+        + f"- **{METHOD_TITLES['self_confidence']}**: how unlikely the out-of-fold model finds the given label "
         "(1 − its probability).\n"
         f"- **{METHOD_TITLES['fold_agreement']}**: how many of the fold models read another digit than the "
         "given label (for a training image, the one that never saw it and those that trained on it and "

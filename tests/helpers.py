@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 # The small real K-fold run of the ``small_dubious_run`` fixture: 3 fold models (seed-003 MLP,
 # 1 epoch) on the first 600 training images, so that train #500 is in it.
-SMALL_DUBIOUS = dict(preset="seed003-mlp512-rmsprop", folds=3, epochs=1, subset=600)
+SMALL_DUBIOUS = dict(preset="seed003-mlp512-rmsprop", folds=3, epochs=1, subset=600, reference=None)
 
 
 # The project's machines run PostgreSQL here (trust auth); DIGITLAB_TEST_POSTGRES moves it.

@@ -1,8 +1,8 @@
 """The command line of :mod:`digitlab.dubious` (see its docstring for the commands).
 
 ``rank`` prints CSV on stdout (``rank,index,given_label,suggested_label,score``),
-progress goes to stderr. Exit codes: 0 done, 1 no MNIST or a training holds the
-lock, 2 bad arguments.
+progress goes to stderr. Exit codes: 0 done, 1 no MNIST, a training holds the
+lock or the reference model is missing or refused, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="train the fold models with their preset's augmentation; default: %(default)s")
         q.add_argument("--tta", action=argparse.BooleanOptionalAction, default=d.tta,
                        help="score with test-time augmentation (shifts, small rotations); default: %(default)s")
+        q.add_argument("--reference", default=d.reference, metavar="MODEL",
+                       help="a stored model trained on the training split only, whose answers on the test images "
+                            "join the fold models'; default: %(default)s")
+        q.add_argument("--no-reference", dest="reference", action="store_const", const=None,
+                       help="the fold models alone")
         q.add_argument("--mnist", help="path to mnist.npz (else $DIGITLAB_MNIST, else Keras' cache)")
 
     c = sub.add_parser("compute", help="build or refresh the cached out-of-fold probabilities")
@@ -82,10 +87,13 @@ def _fail(message: object, code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from digitlab.data import MnistUnavailable, load_mnist
+    from digitlab.dubious.reference import ReferenceRefused
     from digitlab.jobs.lock import TrainingBusy
+    from digitlab.store import ModelStoreError
 
     settings = Settings.for_preset(args.preset, epochs=args.epochs, folds=args.folds, batch_size=args.batch_size,
-                                   seed=args.seed, subset=args.subset, augment=args.augment, tta=args.tta)
+                                   seed=args.seed, subset=args.subset, augment=args.augment, tta=args.tta,
+                                   reference=args.reference)
     try:
         settings.resolved()  # bad settings are refused before MNIST is read
         mnist = load_mnist(args.mnist)
@@ -104,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         result = cached or folds.ensure(settings, mnist, force=force, on_progress=_Console())
     except TrainingBusy as e:
         return _fail(e, 1)
+    except (ModelStoreError, ReferenceRefused) as e:
+        return _fail(f"{e} (--no-reference: the fold models alone)", 1)
 
     if args.command == "compute":
         where = "cached" if cached else "computed"

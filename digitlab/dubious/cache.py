@@ -53,7 +53,7 @@ def save(result: Result, folder: Path | None = None) -> Path:
         arrays |= {f"{split}_labels": e.labels.astype(np.uint8), f"{split}_probs": e.probs.astype(np.float16),
                    f"{split}_votes": e.votes.astype(np.int8)}
         optional = {"folds": (e.folds, np.int8), "plain_probs": (e.plain_probs, np.float16),
-                    "neighbours": (e.neighbours, np.float16)}
+                    "neighbours": (e.neighbours, np.float16), "reference_probs": (e.reference_probs, np.float16)}
         arrays |= {f"{split}_{name}": a.astype(dtype) for name, (a, dtype) in optional.items() if a is not None}
     return write_npz_atomic(folder / file_name(result.settings, result.fingerprint), compressed=True,
                             meta=np.array(json.dumps(meta)), **arrays)
@@ -73,7 +73,8 @@ def read(path: Path) -> Result:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
         meta = json.loads(str(arrays.pop("meta")))
-        settings = Settings(**meta["settings"])
+        # Made before there were reference models: the fold models alone.
+        settings = Settings(**{"reference": None, **meta["settings"]})
         evidence = {}
         for split in SPLITS:
             neighbours = arrays.get(f"{split}_neighbours")
@@ -81,7 +82,8 @@ def read(path: Path) -> Result:
                 labels=arrays[f"{split}_labels"], probs=_distribution(arrays[f"{split}_probs"]),
                 votes=arrays[f"{split}_votes"], folds=arrays.get(f"{split}_folds"),
                 plain_probs=_distribution(arrays.get(f"{split}_plain_probs")),
-                neighbours=None if neighbours is None else neighbours.astype(np.float32))
+                neighbours=None if neighbours is None else neighbours.astype(np.float32),
+                reference_probs=_distribution(arrays.get(f"{split}_reference_probs")))
     except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
         raise ValueError(f"{path} is not a readable dubious-labels result ({e})") from e
     return Result(settings=settings, fingerprint=meta["fingerprint"], train=evidence["train"],

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from digitlab.data import Mnist
-from digitlab.dubious import cache, evidence
+from digitlab.dubious import cache, evidence, reference
 from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
 
 ProgressFn = Callable[[float, str], None]
@@ -46,7 +46,8 @@ def compute(
     on_progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Result:
-    """Train one model per fold and collect out-of-sample probabilities (see the package doc).
+    """Train one model per fold and collect out-of-sample probabilities (see the package doc); with a
+    reference model, the fold models' result (cached if it can be) with its answers on the test split.
 
     ``on_progress(fraction 0-1, message)`` is called often; ``should_stop`` is
     polled between batches and raises ``digitlab.jobs.Cancelled``.
@@ -57,6 +58,13 @@ def compute(
     from digitlab.training import TrainConfig, library_versions, train
 
     s = settings.resolved()
+    if s.reference:  # the fold models' result (cached, or computed and cached), then the second opinion
+        reference.check(s.reference, mnist.fingerprint)
+        alone = replace(s, reference=None)
+        base = cache.load(alone, mnist.fingerprint) or compute_and_save(alone, mnist, on_progress=on_progress,
+                                                                         should_stop=should_stop)
+        (on_progress or (lambda fraction, message: None))(1.0, f"reading the test images with model {s.reference!r}")
+        return reference.add(base, s.reference, mnist)
     n = s.subset or len(mnist.x_train)
     x, y = mnist.x_train[:n].astype(np.float32) / 255.0, mnist.y_train[:n]
     x_test = mnist.x_test.astype(np.float32) / 255.0
