@@ -1,7 +1,7 @@
 """How well do the dubious-label rankings find labels we broke on purpose?
 
     python -m benchmarks.label_noise [--noise 0.01] [--realistic 0.003] [--preset P ... --epochs E ...]
-                                     [--augment] [--tta] [--reference default] [--subset N]
+                                     [--[no-]augment] [--[no-]tta] [--reference default] [--subset N]
 
 Two kinds of broken labels, in one noisy copy of MNIST (disjoint images):
 
@@ -118,8 +118,10 @@ def main() -> None:
     ap.add_argument("--preset", nargs="+", default=[dubious.Settings().preset], help="fold model(s) to compare")
     ap.add_argument("--epochs", type=int, nargs="+", help="epochs per fold model, one per --preset "
                                                           "(default: the dubious default's, else the preset's)")
-    ap.add_argument("--augment", action="store_true", help="fold models with their preset's augmentation")
-    ap.add_argument("--tta", action="store_true", help="score with test-time augmentation")
+    ap.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                    help="fold models with their preset's augmentation (default: as the dubious default)")
+    ap.add_argument("--tta", action=argparse.BooleanOptionalAction,
+                    help="score with test-time augmentation (default: as the dubious default)")
     ap.add_argument("--folds", type=int, default=dubious.Settings().folds)
     ap.add_argument("--noise", type=float, default=0.01, help="fraction of training labels flipped at random")
     ap.add_argument("--realistic", type=float, default=0.003, help="fraction flipped where a person could err")

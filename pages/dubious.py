@@ -20,7 +20,7 @@ from digitlab.jobs.kinds import start_dubious, start_training
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import fit_square, labelled_tiles, sheet
-from digitlab.store import ModelStoreError
+from digitlab.store import SHIPPED_ID, ModelStoreError
 from digitlab.training import TrainConfig
 from ui import charts, job_panel, resources
 from ui.label_evidence import METHOD_TITLES, alike_by_label, ranks_under_each_method
@@ -75,20 +75,28 @@ def compute_form(key: str) -> None:
     names = list(PRESETS)
     a, b, c = st.columns(3)
     preset = a.selectbox("Fold model", names, index=names.index(d.preset), key=f"dubious-{key}-preset",
-                         help="The model trained on each fold. The seed-003 MLP takes ~5 s an epoch here; "
-                              f"{dubious.FOLD_PRESET}, the default fold model, ~50 s.")
+                         help=f"The model trained on each fold. {dubious.FOLD_PRESET}, the default, is the shipped "
+                              "model's recipe; the seed-003 MLP is much quicker and finds fewer errors (README).")
     folds = b.number_input("Folds", 2, 10, d.folds, key=f"dubious-{key}-folds")
-    suggested = dubious.Settings.for_preset(preset).resolved().epochs
-    epochs = c.number_input("Epochs per fold", 1, 50, suggested, key=f"dubious-{key}-epochs-{preset}")
-    refused = reference.problem(d.reference, data.fingerprint) if d.reference else "none is set"
-    second = st.checkbox(f"Second opinion on the test images from model {d.reference!r}", value=refused is None,
-                         disabled=refused is not None, key=f"dubious-{key}-reference",
-                         help="A stronger model trained on the training images only: it never saw the test images, "
-                              "so its doubt about a test label counts. It finds realistic label errors in the test "
-                              "set better than the fold models alone (README). "
+    suggested = dubious.Settings.for_preset(preset)
+    epochs = c.number_input("Epochs per fold", 1, 50, suggested.resolved().epochs, key=f"dubious-{key}-epochs-{preset}")
+    a, b = st.columns(2)
+    augment = a.checkbox("Augmentation and extra images", value=suggested.augment, key=f"dubious-{key}-aug-{preset}",
+                         help="Train each fold model as the shipped model trains: moved, turned, thickened "
+                              "digits, pen digits, styles MNIST lacks. Slower, and stronger.")
+    tta = b.checkbox("Test-time augmentation", value=suggested.tta, key=f"dubious-{key}-tta-{preset}",
+                     help="Score each image also shifted a pixel and turned a few degrees, and average.")
+    refused = reference.problem(SHIPPED_ID, data.fingerprint)
+    second = st.checkbox(f"Second opinion on the test images from model {SHIPPED_ID!r}",
+                         value=d.reference == SHIPPED_ID and refused is None, disabled=refused is not None,
+                         key=f"dubious-{key}-reference",
+                         help="The shipped model learned from the training images only: it never saw the test images, "
+                              "so its doubt about a test label counts. It helps weak fold models (the padded CNN of "
+                              "3 epochs: a third more realistic label errors found); the default fold models are as "
+                              "strong as it is, and it adds nothing to them (README). "
                               + (f"Not available: {refused}." if refused else ""))
-    settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs),
-                                           reference=d.reference if second else None)
+    settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs), augment=augment, tta=tta,
+                                           reference=SHIPPED_ID if second else None)
     st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
@@ -355,6 +363,10 @@ with st.expander("How this ranking was made"):
            "mean, so either one's doubt about a label counts.\n" if meta.get("reference") else "")
         + f"- **{METHOD_TITLES['self_confidence']}**: how unlikely the out-of-fold model finds the given label "
         "(1 − its probability).\n"
+        f"- **{METHOD_TITLES['neighbours']}**: the share of the given label among the image's "
+        f"{dubious.evidence.NEIGHBOURS} nearest training images, as the fold model sees them (images it learned "
+        f"from); **{METHOD_TITLES['combined']}**: 1 − the geometric mean of that share and the probability of the "
+        "given label.\n"
         f"- **{METHOD_TITLES['fold_agreement']}**: how many of the fold models read another digit than the "
         "given label (for a training image, the one that never saw it and those that trained on it and "
         "still could not learn its label).\n"

@@ -127,5 +127,5 @@ def small_dubious_run(mnist):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(training, "train", recording_train)
-        result = dubious.compute(dubious.Settings(**SMALL_DUBIOUS), mnist)
+        result = dubious.compute(dubious.Settings.for_preset(**SMALL_DUBIOUS), mnist)
     return result, calls

@@ -26,7 +26,7 @@ from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
 from digitlab.pictures import labelled_tiles
 from tests.helpers import ROOT, SMALL_DUBIOUS
 
-SMALL = dubious.Settings(**SMALL_DUBIOUS)
+SMALL = dubious.Settings.for_preset(**SMALL_DUBIOUS)
 
 
 # --------------------------------------------------------------------------- folds
@@ -340,7 +340,7 @@ def cli(*args, **env):
                           text=True, timeout=600, env={**os.environ, **env})
 
 
-SMALL_FLAGS = ["--folds", "3", "--epochs", "1", "--subset", "600"]
+SMALL_FLAGS = ["--preset", "cnn-padded", "--folds", "3", "--epochs", "1", "--subset", "600"]
 
 
 @pytest.mark.mnist
@@ -426,7 +426,8 @@ def wait_for_end(timeout: float = 600.0) -> dict:
 @pytest.mark.mnist
 def test_background_compute_for_the_app_can_be_cancelled_and_completes(mnist, monkeypatch, tmp_path):
     monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
-    TINY = dubious.Settings(folds=2, epochs=1, subset=200)  # the fastest real run: this is about the process
+    # The fastest real run: this test is about the process.
+    TINY = dubious.Settings.for_preset("cnn-padded", folds=2, epochs=1, subset=200, reference=None)
     first = start_dubious(TINY, mnist_path=mnist.source)
     assert first["kind"] == "dubious" and "2 folds" in first["title"]
     assert is_held()  # the runner holds the training lock ...
@@ -460,7 +461,10 @@ def test_cli_default_settings_are_the_shipped_results_settings(monkeypatch):
 
 def test_one_default_number_of_epochs_per_fold_model():
     assert dubious.Settings.for_preset().epochs == dubious.FOLD_EPOCHS == dubious.Settings().epochs
-    assert dubious.Settings.for_preset("seed003-mlp512-rmsprop").resolved().epochs == 4  # the preset's own
+    assert dubious.Settings.for_preset() == dubious.Settings()  # one home for the defaults
+    other = dubious.Settings.for_preset("seed003-mlp512-rmsprop")
+    assert other.resolved().epochs == 4 and not other.augment and not other.tta  # the preset's own, plain
+    assert dubious.Settings.for_preset("seed003-mlp512-rmsprop", augment=True).augment
     assert dubious.Settings.for_preset("seed003-mlp512-rmsprop", epochs=2).epochs == 2
     r = cli("rank", "--help")
     assert f"default: {dubious.FOLD_EPOCHS} for {dubious.FOLD_PRESET}" in " ".join(r.stdout.split())

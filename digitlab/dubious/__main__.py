@@ -13,7 +13,7 @@ import time
 
 from digitlab.data import SPLITS
 from digitlab.dubious import cache, folds
-from digitlab.dubious.ranking import rank, ranking_csv, top_sheet
+from digitlab.dubious.ranking import methods_of, rank, ranking_csv, top_sheet
 from digitlab.dubious.settings import DEFAULT_METHOD, FOLD_EPOCHS, FOLD_PRESET, METHODS, Settings
 
 
@@ -39,15 +39,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         q.add_argument("--seed", type=int, default=d.seed,
                        help="random seed of the folds and the fold models' training; default: %(default)s")
         q.add_argument("--subset", type=int, help="only the first N training images (quick tries)")
-        q.add_argument("--augment", action=argparse.BooleanOptionalAction, default=d.augment,
-                       help="train the fold models with their preset's augmentation; default: %(default)s")
-        q.add_argument("--tta", action=argparse.BooleanOptionalAction, default=d.tta,
-                       help="score with test-time augmentation (shifts, small rotations); default: %(default)s")
+        q.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                       help="train the fold models with their preset's augmentation and extra images "
+                            f"(default: on for {FOLD_PRESET}, else off)")
+        q.add_argument("--tta", action=argparse.BooleanOptionalAction,
+                       help=f"score with test-time augmentation (shifts, small turns; default: on for {FOLD_PRESET}, "
+                            "else off)")
         q.add_argument("--reference", default=d.reference, metavar="MODEL",
-                       help="a stored model trained on the training split only, whose answers on the test images "
-                            "join the fold models'; default: %(default)s")
+                       help="a stored model trained on the training split only (e.g. default, the shipped one), "
+                            "whose answers on the test images join the fold models' (default: none)")
         q.add_argument("--no-reference", dest="reference", action="store_const", const=None,
-                       help="the fold models alone")
+                       help="the fold models alone (the default)")
         q.add_argument("--mnist", help="path to mnist.npz (else $DIGITLAB_MNIST, else Keras' cache)")
 
     c = sub.add_parser("compute", help="build or refresh the cached out-of-fold probabilities")
@@ -59,8 +61,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         settings_flags(r)
         r.add_argument("--split", required=True, choices=SPLITS)
         r.add_argument("--top", type=_positive, required=True, help="how many images")
-        r.add_argument("--method", default=DEFAULT_METHOD, choices=list(METHODS),
-                       help="ranking; default: %(default)s")
+        r.add_argument("--method", choices=list(METHODS),
+                       help=f"ranking; default: {DEFAULT_METHOD} (self_confidence for a result without its evidence)")
         if name == "sheet":
             r.add_argument("--out", required=True, help="PNG file to write")
     return p.parse_args(argv)
@@ -120,7 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{where}: {result.path} ({result.meta.get('seconds', '?')} s to compute; out-of-fold accuracy per "
               f"fold {', '.join(f'{a:.2%}' for a in result.meta.get('fold_accuracy', []))})")
         return 0
-    ranking = rank(result, args.split, args.method)
+    method = args.method or DEFAULT_METHOD
+    if method not in methods_of(result):
+        if args.method:
+            return _fail(f"this result has no evidence for --method {method} (computed before it existed): "
+                         "compute it again with --force, or choose another method", 2)
+        print(f"note: this result has no evidence for {method}; ranking by self_confidence", file=sys.stderr)
+        method = "self_confidence"
+    ranking = rank(result, args.split, method)
     if args.command == "rank":
         sys.stdout.write(ranking_csv(ranking, args.top))
         return 0

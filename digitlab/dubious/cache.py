@@ -20,6 +20,8 @@ from digitlab.data import SPLITS
 from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
 from digitlab.fileio import write_npz_atomic
 
+# Settings that files made before them lack, and what those files were made with.
+SETTINGS_ADDED_LATER = {"augment": False, "tta": False, "reference": None}
 # Module attributes, read at call time, so that tests can point them elsewhere.
 SHIPPED_DIR = paths.PROJECT_ROOT / "precomputed" / "dubious"
 
@@ -73,8 +75,8 @@ def read(path: Path) -> Result:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
         meta = json.loads(str(arrays.pop("meta")))
-        # Made before there were reference models: the fold models alone.
-        settings = Settings(**{"reference": None, **meta["settings"]})
+        # A file made before a setting existed was made without it (not with today's default).
+        settings = Settings(**{**SETTINGS_ADDED_LATER, **meta["settings"]})
         evidence = {}
         for split in SPLITS:
             neighbours = arrays.get(f"{split}_neighbours")
