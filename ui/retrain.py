@@ -65,9 +65,9 @@ def settings_form() -> None:
     preset_name = st.selectbox("Preset (the recipe: which network, how it learns)", names,
                                index=names.index(_remembered("rt-preset", DEFAULT_PRESET)), key="rt-preset",
                                on_change=_remember, args=("rt-preset",),
-                               help=f"{DEFAULT_PRESET} is our best model (15 to 20 minutes to train here); the "
-                                    "seed… presets rebuild the networks of classic tutorials (seed003: under a "
-                                    "minute).")
+                               help=f"{DEFAULT_PRESET} is our best model (about 4 minutes to train on 2 free "
+                                    "cores, several times longer while other work runs); the seed… presets rebuild "
+                                    "the networks of classic tutorials (seed003: under a minute).")
     preset = PRESETS[preset_name]
     st.caption(preset.description)
     a, b = st.columns(2)
