@@ -8,14 +8,14 @@ The evidence is *out-of-sample* probabilities: a model never scores an image it
 trained on, or it would simply repeat the label it learned. The training set is
 cut into K stratified folds; for each fold a model is trained on the other K-1
 and scores the fold it never saw. The test set is scored by all K fold models
-(none trained on it) and their probabilities are averaged, then joined with the
-reference model's (:mod:`~digitlab.dubious.reference`).
+(none trained on it) and their probabilities are averaged (and, if asked, joined
+with a reference model's: :mod:`~digitlab.dubious.reference`).
 
 - :mod:`~digitlab.dubious.settings`: what they are made with and what they are
   (:class:`Settings`, :class:`Result`), the default settings;
 - :mod:`~digitlab.dubious.folds`: computing them (:func:`compute`, :func:`ensure`);
 - :mod:`~digitlab.dubious.reference`: a second opinion on the test images from a
-  stronger model trained on the training split only (the shipped one by default);
+  model trained on the training split only (e.g. the shipped one), off by default;
 - :mod:`~digitlab.dubious.cache`: the results on disk, computed (``cache/dubious/``)
   or shipped (``precomputed/dubious/``, so a fresh clone need not spend minutes
   of CPU on them), each used only for the data and settings that made it;

@@ -33,8 +33,8 @@ DEFAULT_MINUTES = "about 20 minutes"
 
 # The fold model of the default settings: the shipped model's recipe (preset cnn, its 20 epochs, its
 # augmentation and extra images), scored with test-time augmentation. On realistic flips of training
-# labels it finds 60% of them in its top N where the padded CNN of 3 epochs without augmentation (the
-# default until 2026-11-30) found 45%, and 97.5% of random flips against 95%
+# labels (two sets) it finds 63% of them in its top N where the padded CNN of 3 epochs without
+# augmentation (the default until 2026-11-30) found 52%, and 97% of random flips against 94.5%
 # (benchmarks/label_noise.py --subset 20000, README). Another fold preset trains for its own number of
 # epochs, without augmentation, unless told otherwise.
 FOLD_PRESET = "cnn"
@@ -43,7 +43,7 @@ FOLD_AUGMENT = True
 FOLD_TTA = True
 # A second opinion on the test images (digitlab.dubious.reference), off by default: joined with the
 # padded CNN of 3 epochs it lifted the precision in the top N on realistic flips of test labels from
-# 50-72% to 78-82%, but the default fold models are as strong as the shipped model and it only
+# 53-72% to 78-82%, but the default fold models are as strong as the shipped model and it only
 # lowered theirs (benchmarks/label_noise_test.py, README). Worth it for weak fold models.
 REFERENCE: str | None = None
 
