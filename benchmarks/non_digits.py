@@ -5,11 +5,12 @@
 Every kind of ``digitlab.non_digits.KINDS`` (scribbles, zigzags, hatching, #,
 X, stars, letters, filled patches, ...) is drawn ``--per-kind`` times on the
 canvas at a random size, place and pen, with a seed the training never uses
-(it draws with seed 2 and up). Two kinds the training never saw at all test
+(it draws with seed 2 and up). Kinds the training never saw at all test
 whether the refusal generalises: typeset letters and symbols (Pillow's own
-font, not strokes) and polygons (triangles, squares, diamonds, pentagons; a
+font, not strokes), polygons (triangles, squares, diamonds, pentagons; a
 square can be a boxy 0 and a triangle a closed 4, so some "digit" answers
-there are fair).
+there are fair) and doodles (:data:`DOODLES`: a heart, a house, a sun, a check
+mark, a stick figure, a cloud, a lightning bolt).
 
 A drawing is **answered confidently** when it gets a digit with at least 70%
 (the issue's measure); the app calls anything below
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -65,11 +67,45 @@ def polygon(rng: np.random.Generator) -> np.ndarray | None:
     return mnist_style(jitter([pts], rng), rng)
 
 
+def _ring(cx: float, cy: float, r: float, n: int = 24) -> list[tuple[float, float]]:
+    t = np.linspace(0, 2 * math.pi, n)
+    return list(zip((cx + r * np.cos(t)).tolist(), (cy + r * np.sin(t)).tolist()))
+
+
+# Doodles people draw that are no digit and that the training never draws (strokes in the unit square).
+DOODLES: dict[str, list[list[tuple[float, float]]]] = {
+    "heart": [[(0.5, 0.9), (0.15, 0.5), (0.12, 0.28), (0.25, 0.12), (0.4, 0.14), (0.5, 0.3), (0.6, 0.14),
+               (0.75, 0.12), (0.88, 0.28), (0.85, 0.5), (0.5, 0.9)]],
+    "house": [[(0.2, 0.95), (0.2, 0.45), (0.8, 0.45), (0.8, 0.95), (0.2, 0.95)], [(0.1, 0.5), (0.5, 0.08), (0.9, 0.5)]],
+    "sun": [_ring(0.5, 0.5, 0.2)] + [[(0.5 + 0.28 * math.cos(a), 0.5 + 0.28 * math.sin(a)),
+                                      (0.5 + 0.45 * math.cos(a), 0.5 + 0.45 * math.sin(a))]
+                                     for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)],
+    "check mark": [[(0.1, 0.55), (0.38, 0.9), (0.92, 0.1)]],
+    "stick figure": [_ring(0.5, 0.15, 0.12, 16), [(0.5, 0.27), (0.5, 0.65)], [(0.2, 0.42), (0.8, 0.42)],
+                     [(0.25, 0.95), (0.5, 0.65), (0.75, 0.95)]],
+    "cloud": [[(0.15, 0.7), (0.08, 0.55), (0.2, 0.4), (0.32, 0.42), (0.38, 0.25), (0.55, 0.2), (0.68, 0.32),
+               (0.82, 0.3), (0.92, 0.48), (0.85, 0.7), (0.15, 0.7)]],
+    "lightning": [[(0.6, 0.05), (0.3, 0.5), (0.55, 0.5), (0.35, 0.95)]],
+}
+
+
+def doodle(name: str) -> Callable[[np.random.Generator], np.ndarray | None]:
+    """A maker of doodle ``name``, rotated a little and jittered like a hand."""
+    def make(rng: np.random.Generator) -> np.ndarray | None:
+        a = math.radians(rng.uniform(-15, 15))
+        c, s = math.cos(a), math.sin(a)
+        turned = [[(0.5 + (x - 0.5) * c - (y - 0.5) * s, 0.5 + (x - 0.5) * s + (y - 0.5) * c) for x, y in st]
+                  for st in DOODLES[name]]
+        return mnist_style(jitter(turned, rng), rng)
+    return make
+
+
 def draw(per_kind: int, seed: int) -> Drawn:
     rng = np.random.default_rng(seed)
     images, kinds, refused = [], [], {}
     makers = {kind: (lambda r, k=kind: mnist_style(random_drawing(r, [k])[1], r)) for kind in KINDS}
     makers |= {"typeset glyph (unseen)": glyph, "polygon (unseen)": polygon}
+    makers |= {f"{name} (unseen)": doodle(name) for name in DOODLES}
     for kind, make in makers.items():
         for _ in range(per_kind):
             image = make(rng)
