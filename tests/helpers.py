@@ -101,3 +101,17 @@ def stroke_picture(points: list[tuple[float, float]], size: int = 280, pen: floa
     out[..., :3] = 255
     out[..., 3] = alpha
     return out
+
+
+def refused_acquires(root: Path, times: int) -> int:
+    """How many of ``times`` real acquire-and-release calls of the training lock in ``root`` are refused
+    (while a test's other process probes it, say)."""
+    from digitlab.jobs.lock import TrainingBusy, TrainingLock
+
+    refused = 0
+    for _ in range(times):
+        try:
+            TrainingLock({"preset": "x", "source": "test"}, root=root).acquire().release()
+        except TrainingBusy:
+            refused += 1
+    return refused

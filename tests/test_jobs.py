@@ -18,7 +18,7 @@ from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
 from digitlab.store import SHIPPED_ID, ModelStore
 from digitlab.training import TrainConfig
-from tests.helpers import ROOT, mnist_path
+from tests.helpers import ROOT, mnist_path, refused_acquires
 
 
 @pytest.fixture(autouse=True)
@@ -148,12 +148,7 @@ def test_asking_whether_a_training_runs_never_makes_acquire_fail(tmp_path):
         "    is_held(sys.argv[1])\n"), str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert prober.stdout.readline().strip() == "False"  # it is probing now
-        refused = 0
-        for _ in range(3000):
-            try:
-                TrainingLock({"preset": "x", "source": "test"}, root=tmp_path).acquire().release()
-            except TrainingBusy:
-                refused += 1
+        refused = refused_acquires(tmp_path, 3000)
     finally:
         prober.kill()
         prober.wait()

@@ -19,7 +19,7 @@ import pytest
 from digitlab import jobs
 from digitlab.db import drawings, visitors
 from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
-from tests.helpers import ROOT
+from tests.helpers import ROOT, refused_acquires
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("database")]
 
@@ -67,12 +67,7 @@ def test_asking_across_servers_never_makes_acquire_fail(tmp_path):
                           "while True:\n    is_held(sys.argv[1])\n", tmp_path / "elsewhere")
     try:
         assert prober.stdout.readline().strip() == "False"
-        refused = 0
-        for _ in range(300):
-            try:
-                TrainingLock({"preset": "x", "source": "test"}, root=tmp_path / "here").acquire().release()
-            except TrainingBusy:
-                refused += 1
+        refused = refused_acquires(tmp_path / "here", 300)
     finally:
         prober.kill()
         prober.wait()
