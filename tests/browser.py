@@ -94,6 +94,39 @@ def chromium(viewport=(1280, 1000)):
         yield browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
 
 
+# Streamlit marks its app root with the script's state and each element left from the previous
+# run as stale; plotly draws a chart a moment after Streamlit mounts it (``_fullLayout`` set).
+SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-stale=true]')) return false;
+  return [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+    .every(c => { const gd = c.querySelector('.js-plotly-plot'); return gd && gd._fullLayout; });
+}"""
+
+
+def wait_until_settled(page, timeout: float = 60.0) -> None:
+    """Wait until the app's run has finished, nothing of an earlier run is left and every chart is drawn.
+
+    A click aimed at a chart before then can land on an element about to be replaced, or on a
+    chart plotly has not drawn yet: it went nowhere in about one run in three of the explorer tests.
+    """
+    page.wait_for_function(SETTLED_JS, timeout=timeout * 1000)
+
+
+def steady_box(locator, timeout: float = 10.0) -> dict:
+    """``locator``'s bounding box once it has stopped moving (a sidebar closing slides the page)."""
+    deadline = time.monotonic() + timeout
+    box = locator.bounding_box()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = locator.bounding_box()
+        if now == box:
+            return box
+        box = now
+    raise TimeoutError(f"still moving after {timeout} s: {box}")
+
+
 # The most common way of drawing each digit, as strokes in the unit square (hand-made, not MNIST).
 DIGIT_STROKES = {d: plain(d) for d in range(10)}
 

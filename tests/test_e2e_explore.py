@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ROOT, app_env, chromium, chromium_browser, exceptions, streamlit_server
+from tests.browser import (ROOT, app_env, chromium, chromium_browser, exceptions, steady_box, streamlit_server,
+                           wait_until_settled)
 from tests.helpers import mnist_path
 
 
@@ -65,7 +66,8 @@ SHIPPED_MAP = "model Shipped: cnn"  # the map's title names the model that made 
 
 def click_cell(page, chart, true: int, predicted: int) -> None:
     """Click the confusion-matrix cell (true row, predicted column) of a plotly chart."""
-    area = chart.locator(".nsewdrag").first.bounding_box()
+    wait_until_settled(page)
+    area = steady_box(chart.locator(".nsewdrag").first)
     page.mouse.click(area["x"] + (predicted + 0.5) * area["width"] / 10,
                      area["y"] + (true + 0.5) * area["height"] / 10)
 
@@ -80,6 +82,7 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
     box.press("Enter")
     page.locator(".dataset-chosen", has_text="train #500").wait_for(timeout=30_000)
     # A click on a thumbnail chooses that image.
+    wait_until_settled(page)
     x, y, index = page.evaluate(THUMBNAIL_JS, 7)
     assert index == 507
     page.mouse.click(x, y)
@@ -90,6 +93,7 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
 
     # Clicking a dot on the map shows that test image.
     the_map.scroll_into_view_if_needed()
+    wait_until_settled(page)
     x, y, index = page.evaluate(POINT_ON_MAP_JS, SHIPPED_MAP)
     page.mouse.click(x, y)
     page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=30_000)
@@ -159,7 +163,8 @@ def test_on_a_phone_the_first_tap_on_a_cell_shows_its_images(app_url):
         page.get_by_role("heading", name="Misclassified", exact=True).wait_for(timeout=60_000)
         if page.get_by_test_id("stSidebarCollapseButton").is_visible():
             page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
-        area = page.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first.bounding_box()
+        wait_until_settled(page)
+        area = steady_box(page.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first)
         page.touchscreen.tap(area["x"] + (predicted + 0.5) * area["width"] / 10,
                              area["y"] + (true + 0.5) * area["height"] / 10)
         page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
