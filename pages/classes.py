@@ -7,6 +7,8 @@ the class's drawings compared on students it never saw.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -52,8 +54,9 @@ if refused := st.session_state.get("join-refused"):
 mine = classes.joined(me)
 for info, nick in mine:
     a, b = st.columns([4, 1], vertical_alignment="center")
-    a.markdown(f'<span class="class-joined">In **{info.name}** ({info.code}) as **{nick}**</span>',
-               unsafe_allow_html=True)
+    # Names are checked when made (digitlab.db.classes); escaped as well, for names from before.
+    a.markdown(f'<span class="class-joined">In <b>{html.escape(info.name)}</b> ({info.code}) as '
+               f'<b>{html.escape(nick)}</b></span>', unsafe_allow_html=True)
     b.button("Leave", key=f"leave-{info.id}", on_click=classes.leave, args=(me, info.id))
 if mine:
     st.caption(f"Your {drawings.count(me)} saved drawings count for your classes: save more on the Draw page.")
@@ -131,6 +134,9 @@ st.caption(f"Fine-tunes {loaded.run.id} briefly on the drawings of about two thi
 def _class_result(status: dict) -> None:
     if status.get("kind") != "class_retrain":
         job_panel.show(status, "class-job")
+        return
+    if status.get("class_id") not in {c.id for c in taught}:  # its students' nicknames are its teacher's
+        st.info("A retraining with another class's drawings has just finished.")
         return
     st.success(f"On the held-out students ({', '.join(status['held_out'])}: {status['test_drawings']} drawings), "
                f"**{status['model_id']}** reads **{status['before']:.0%}**, the one fine-tuned on "

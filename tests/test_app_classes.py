@@ -36,7 +36,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_teacher_sees_their_drawin
     student.text_input(key="class-join-code").input(code.lower())
     student.text_input(key="class-join-nickname").input("Ada")
     student.button(key=JOIN).click().run()
-    assert any("as **Ada**" in m.value for m in student.markdown if "class-joined" in m.value)
+    assert any("as <b>Ada</b>" in m.value for m in student.markdown if "class-joined" in m.value)
     me = student.session_state["visitor_id"]
     start = visitors.now()
     for i in range(3):

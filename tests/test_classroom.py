@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from digitlab import classroom, jobs
 from digitlab.db import classes, drawings, visitors
 from digitlab.jobs.kinds import start_class_retrain
 from digitlab.store import ModelStore
-from tests.helpers import activate_tiny_model
+from tests.helpers import ROOT, activate_tiny_model
 
 
 def test_report_per_student_per_digit_and_confusion():
@@ -63,3 +64,19 @@ def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students
     assert s["train_drawings"] == 20 and s["test_drawings"] == 10 and len(s["held_out"]) == 1
     assert 0 <= s["before"] <= 1 and 0 <= s["after"] <= 1
     assert ModelStore().get(s["run_id"]).info["based_on"] == model_id
+
+    # On the Classes page its teacher reads the result; another teacher (with a class of their own)
+    # learns only that a class retraining ended: the held-out students' nicknames are not theirs.
+    other = visitors.new_id()
+    mine = classes.create(other, "5C")
+    pupil = visitors.new_id()
+    classes.join(pupil, mine.code, "zed")
+    drawings.save(pupil, np.eye(28, dtype=np.float32), 1)
+    for who, sees_result in ((teacher, True), (other, False)):
+        at = AppTest.from_file(str(ROOT / "pages" / "classes.py"), default_timeout=120)
+        at.session_state["visitor_id"] = who
+        at.run()
+        assert not at.exception, at.exception
+        shown = " ".join(m.value for m in [*at.success, *at.info, *at.markdown])
+        assert (f"On the held-out students ({', '.join(s['held_out'])}" in shown) == sees_result, shown
+        assert ("another class's drawings" in shown) != sees_result, shown

@@ -4,13 +4,15 @@ the schema's versions, and the old files imported once."""
 from __future__ import annotations
 
 import json
-import zlib
 import struct
+import threading
+import time
+import zlib
 from datetime import timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from digitlab import db
 from digitlab.db import classes, drawings, legacy, marks, visitors
@@ -80,6 +82,38 @@ def test_drawings_per_visitor_are_limited(monkeypatch):
     assert drawings.count(A) == 3
 
 
+def test_two_tabs_saving_at_once_cannot_both_slip_under_the_quota(monkeypatch):
+    # Both tabs count before either inserts: hold that window open with a pause after each count.
+    monkeypatch.setattr(drawings, "MAX_DRAWINGS_PER_VISITOR", 2)
+    drawings.save(A, digit(), 1)  # a visitor already known: their first write is no longer an insert
+    e = db.engine()
+
+    def pause_after_count(conn, cursor, statement, *args) -> None:
+        if "count(" in statement.lower():
+            time.sleep(0.3)
+
+    event.listen(e, "after_cursor_execute", pause_after_count)
+    outcomes: list[str] = []
+
+    def save() -> None:
+        try:
+            drawings.save(A, digit(), 1)
+            outcomes.append("saved")
+        except drawings.QuotaExceeded:
+            outcomes.append("refused")
+
+    try:
+        tabs = [threading.Thread(target=save) for _ in range(2)]
+        for t in tabs:
+            t.start()
+        for t in tabs:
+            t.join()
+    finally:
+        event.remove(e, "after_cursor_execute", pause_after_count)
+    assert sorted(outcomes) == ["refused", "saved"]
+    assert drawings.count(A) == 2
+
+
 def test_marks_are_per_visitor():
     marks.set_mark(A, "train", 500, "label wrong")
     marks.set_mark(A, "test", 7, "ambiguous")
@@ -117,6 +151,22 @@ def test_a_class_collects_its_students_drawings_for_its_teacher_only():
         classes.class_drawings(A, c.id)
     classes.leave(B, c.id)
     assert classes.class_drawings(teacher, c.id).drawings.labels.tolist() == [1]
+
+
+@pytest.mark.parametrize("name", ['<img src=x onerror="alert(1)">', "[prize](https://example.com)", "**loud**",
+                                  "`code`", "x" * 81])
+def test_a_class_name_that_could_carry_markup_is_refused(name):
+    # The name is shown to every student of the class: it must not be able to become a link or a script.
+    with pytest.raises(classes.ClassError, match="a class name is"):
+        classes.create(A, name)
+    assert classes.taught(A) == []
+    assert classes.create(A, "Math & Science: 7/8 (Mrs. O'Neil)!").name == "Math & Science: 7/8 (Mrs. O'Neil)!"
+
+
+@pytest.mark.parametrize("code", ["", "ABC", "ABCDEFG", "<b>x</b>", "ACDE0O"])
+def test_a_malformed_class_code_is_refused_with_what_a_code_looks_like(code):
+    with pytest.raises(classes.ClassError, match="a class code is 6 letters and digits"):
+        classes.join(A, code, "Ada")
 
 
 def _png_header_claiming(width: int, height: int) -> bytes:

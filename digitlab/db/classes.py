@@ -19,11 +19,14 @@ from digitlab.db.drawings import Drawings, from_rows
 from digitlab.db.engine import engine
 from digitlab.db.schema import classes, drawings, memberships
 
-# Read aloud or off a board: no 0/O, 1/I/L, 5/S, 2/Z, 8/B to confuse. 6 of these 26
-# characters are 309 million codes; a class guessed at random is one in millions.
+# Read aloud or off a board: no 0/O, 1/I/L, 5/S, 2/Z, 8/B to confuse. 6 of these 25
+# characters are 244 million codes; a class guessed at random is one in millions.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 6
 NICKNAME = re.compile(r"^[\w .'-]{1,40}$")
+# Shown to every student of the class: letters, digits and plain punctuation only, so a name
+# can carry no markup (no < > for HTML, no [ ] * _ ` for Markdown links and emphasis).
+CLASS_NAME = re.compile(r"^[^\W_]([^\W_]|[ .,'&()/:#+!?-]){0,79}$")
 MAX_CLASSES_PER_TEACHER = 20
 
 
@@ -61,9 +64,12 @@ def _new_code() -> str:
 def create(teacher_id: str, name: str) -> ClassInfo:
     """A new class taught by ``teacher_id``; its code is new and unique."""
     vis.check(teacher_id)
-    name = " ".join(str(name).split())[:80]
+    name = " ".join(str(name).split())
     if not name:
         raise ClassError("give the class a name")
+    if not CLASS_NAME.match(name):
+        raise ClassError("a class name is up to 80 letters, digits, spaces and . , ' & ( ) / : # + ! ? -, "
+                         "starting with a letter or digit")
     for _ in range(5):  # a clash is one in millions; retrying is cheaper than reserving
         code = _new_code()
         try:
@@ -87,6 +93,8 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
     if not NICKNAME.match(nickname):
         raise ClassError("a nickname is 1 to 40 letters, digits, spaces, dots, dashes or apostrophes")
     code = normal_code(code)
+    if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
+        raise ClassError(f"a class code is {CODE_LENGTH} letters and digits, like the one your teacher gave you")
     with engine().begin() as conn:
         row = conn.execute(select(classes).where(classes.c.code == code)).first()
         if row is None:

@@ -57,6 +57,14 @@ def ensure(conn: Connection, visitor_id: str) -> None:
 
 def serialise(conn: Connection, visitor_id: str) -> None:
     """Until ``conn``'s transaction ends, the visitor's other writes wait (PostgreSQL: an
-    advisory lock on the id; SQLite serialises all writers anyway, once one has written)."""
+    advisory lock on the id; SQLite: its one write lock, taken now).
+
+    SQLite lets one writer at a time in, but Python's driver begins a transaction only at its
+    first write: two tabs could both count a visitor's drawings before either inserted, and both
+    slip under a quota (tests/test_db.py holds that window open). A write that changes nothing
+    takes the lock before anything is counted.
+    """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:v))"), {"v": visitor_id})
+    elif conn.dialect.name == "sqlite":
+        conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(id=visitor_id))
