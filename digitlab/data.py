@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tokenize
-import zipfile
-import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from digitlab.fileio import DAMAGED_ARRAY_FILE
 
 ENV_VAR = "DIGITLAB_MNIST"
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz").expanduser()
@@ -105,16 +104,14 @@ def load_npz(path: str | Path) -> Mnist:
         raise FileNotFoundError(f"{path} does not exist")
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+    except DAMAGED_ARRAY_FILE as e:
         raise ValueError(f"{path} is not a readable .npz file ({e})") from e
     if not isinstance(loaded, np.lib.npyio.NpzFile):  # an .npy: one array, not MNIST's four
         raise ValueError(f"{path} holds a single array (an .npy file), not the four arrays of mnist.npz")
     try:
         with loaded as f:
             arrays = {k: f[k] for k in f.files}
-    # Damaged bytes inside the zip surface from whichever layer reads them: the zip (BadZipFile),
-    # zlib (zlib.error), the .npy header's parser (tokenize.TokenError, SyntaxError), NumPy.
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, tokenize.TokenError, SyntaxError) as e:
+    except DAMAGED_ARRAY_FILE as e:  # damaged bytes inside the zip, from whichever layer reads them
         raise ValueError(f"{path} is damaged: {type(e).__name__}: {e}") from e
     validate(arrays, str(path))
     return Mnist(source=str(path), **{k: arrays[k] for k in EXPECTED_SHAPES})

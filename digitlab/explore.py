@@ -29,7 +29,7 @@ from sklearn.manifold import TSNE
 from sklearn.neighbors import NearestNeighbors
 
 from digitlab import paths
-from digitlab.fileio import load_or_compute_npy, write_npz_atomic
+from digitlab.fileio import DAMAGED_ARRAY_FILE, load_or_compute_npy, write_npz_atomic
 from digitlab.models import canonical_preset
 
 MAP_SPLIT = "test"
@@ -153,7 +153,7 @@ def read_map(path: Path, tag: str, n: int) -> np.ndarray | None:
     try:
         with np.load(path, allow_pickle=False) as f:
             coords, stored_tag, fmt = f["coords"], str(f["tag"]), int(f["format"])
-    except (OSError, ValueError, KeyError):
+    except DAMAGED_ARRAY_FILE:
         return None
     if stored_tag != tag or fmt != MAP_FORMAT or coords.shape != (n, 2):
         return None
@@ -208,8 +208,12 @@ def data_map(
             x = np.asarray(images, dtype=np.float32).reshape(n, -1) / 255.0
         method = view.split("-", 1)[1]
         coords = project(x, method, on_progress=lambda f, m: report(0.1 + 0.9 * f, m))
-        # Atomic: a reader sees the old file or the whole new one, never half.
-        write_npz_atomic(path, coords=coords.astype(np.float32), tag=np.array(tag), format=np.array(MAP_FORMAT))
+        # Atomic: a reader sees the old file or the whole new one, never half. A cache folder that
+        # cannot be written only means computing it again next time, not losing this one.
+        try:
+            write_npz_atomic(path, coords=coords.astype(np.float32), tag=np.array(tag), format=np.array(MAP_FORMAT))
+        except OSError:
+            pass
         report(1.0, "done")
         return coords
 

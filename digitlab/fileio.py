@@ -14,12 +14,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import tokenize
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
 TMP_PREFIX = ".tmp-"
+# What reading a damaged .npy or .npz raises, from whichever layer meets the bad bytes: the
+# file system (OSError), the zip (BadZipFile), zlib (zlib.error), the .npy header's parser (a
+# Python literal: tokenize.TokenError, SyntaxError), NumPy (ValueError; EOFError for an empty
+# file), a member that is not there (KeyError). Each was seen with a few bytes changed.
+DAMAGED_ARRAY_FILE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error,
+                      tokenize.TokenError, SyntaxError)
 
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
@@ -72,15 +81,30 @@ def read_json(path: str | Path, default: Any = None) -> Any:
         return default
 
 
+def read_npy(path: str | Path) -> np.ndarray | None:
+    """The one array in the ``.npy`` file ``path``, or None if it is missing, damaged or not one array."""
+    try:
+        array = np.load(path, allow_pickle=False)
+    except DAMAGED_ARRAY_FILE:
+        return None
+    if not isinstance(array, np.ndarray):  # an .npz under an .npy's name
+        array.close()
+        return None
+    return array
+
+
 def load_or_compute_npy(path: str | Path, compute: Callable[[], np.ndarray], stored_dtype: type) -> np.ndarray:
     """The float32 array cached in ``path``, or ``compute()``, cached there as ``stored_dtype``.
 
-    A missing or unreadable file is computed again, never an error.
+    A missing or unreadable file is computed again, and a folder that cannot be written
+    only means computing again next time: neither is an error.
     """
-    try:
-        return np.load(path).astype(np.float32)
-    except (OSError, ValueError):
-        pass
+    cached = read_npy(path)
+    if cached is not None:
+        return cached.astype(np.float32)
     array = compute()
-    write_npy_atomic(path, np.asarray(array).astype(stored_dtype))
+    try:
+        write_npy_atomic(path, np.asarray(array).astype(stored_dtype))
+    except OSError:
+        pass
     return np.asarray(array, dtype=np.float32)

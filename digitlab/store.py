@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab import paths
-from digitlab.fileio import TMP_PREFIX, read_json, write_json_atomic
+from digitlab.fileio import TMP_PREFIX, read_json, read_npy, write_json_atomic
 from digitlab.models import canonical_preset
 
 # The shipped model's id (its folder), not a preset: it was trained with the preset ``cnn``.
@@ -231,11 +231,10 @@ class ModelStore:
 
     def test_probabilities(self, run_id: str) -> np.ndarray | None:
         """float32 (10000, 10) test-set probabilities saved with the run, if any."""
-        path = self.path_of(run_id) / PROBS_FILE
-        try:
-            return np.load(path).astype(np.float32)
-        except (OSError, ValueError):
-            return None
+        probabilities = read_npy(self.path_of(run_id) / PROBS_FILE)
+        if probabilities is None or probabilities.ndim != 2 or probabilities.shape[1] != 10:
+            return None  # missing or damaged: the page computes them instead
+        return probabilities.astype(np.float32)
 
 
 def _inference_copy(model):
@@ -249,9 +248,20 @@ def _inference_copy(model):
     return model if getattr(model, "optimizer", None) is None else float32_copy(model)
 
 
+# The run.json fields every page reads without asking, and the types they must have when present:
+# one edited by hand to null or a number otherwise broke the model picker on every page.
+INFO_TYPES = {"started": str, "preset": str, "description": str, "test_accuracy": (int, float),
+              "training_seconds": (int, float), "history": list, "config": dict, "test_predictions": list}
+
+
 def _read_info(folder: Path) -> dict:
     try:
         info = json.loads((folder / INFO_FILE).read_text())
-        return info if isinstance(info, dict) else {"error": "run.json is not an object"}
     except (OSError, ValueError) as e:
         return {"error": f"run.json unreadable: {e}"}
+    if not isinstance(info, dict):
+        return {"error": "run.json is not an object"}
+    for field, kind in INFO_TYPES.items():
+        if field in info and (not isinstance(info[field], kind) or isinstance(info[field], bool)):
+            return {"error": f"run.json's {field!r} is {info[field]!r}, not a {getattr(kind, '__name__', 'number')}"}
+    return info

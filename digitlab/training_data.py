@@ -124,7 +124,7 @@ def cached_extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.
     try:
         with np.load(path, allow_pickle=False) as f:
             return ExtraImages(f["images"], f["labels"], json.loads(str(f["counts"])))
-    except (OSError, ValueError, KeyError):
+    except fileio.DAMAGED_ARRAY_FILE:
         pass
     made = extra_training_data(extras, x_train, y_train, seed)
     try:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from digitlab import classroom, jobs
-from digitlab.db import classes, drawings
+from digitlab.db import DatabaseError, classes, drawings
 from digitlab.jobs.kinds import start_class_retrain
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.pictures import labelled_tiles, sheet
@@ -31,10 +31,11 @@ me = visitor_id()
 
 
 def refuse_into(key: str, action, *args) -> None:
-    """Run ``action``; a refusal (ClassError) is kept in the session to show until the next success."""
+    """Run ``action``; a refusal (ClassError, or the database failing) is kept in the session to show
+    until the next success."""
     try:
         action(*args)
-    except classes.ClassError as e:
+    except (classes.ClassError, DatabaseError) as e:
         st.session_state[key] = str(e)
     else:
         st.session_state.pop(key, None)
@@ -57,7 +58,7 @@ for info, nick in mine:
     # Names are checked when made (digitlab.db.classes); escaped as well, for names from before.
     a.markdown(f'<span class="class-joined">In <b>{html.escape(info.name)}</b> ({info.code}) as '
                f'<b>{html.escape(nick)}</b></span>', unsafe_allow_html=True)
-    b.button("Leave", key=f"leave-{info.id}", on_click=classes.leave, args=(me, info.id))
+    b.button("Leave", key=f"leave-{info.id}", on_click=refuse_into, args=("join-refused", classes.leave, me, info.id))
 if mine:
     st.caption(f"Your {drawings.count(me)} saved drawings count for your classes: save more on the Draw page.")
 

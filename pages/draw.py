@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 from scipy import ndimage
 
-from digitlab.db import drawings
+from digitlab.db import DatabaseError, drawings
 from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
@@ -145,11 +145,26 @@ def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[i
 def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int) -> None:
     try:
         drawings.save(visitor_id(), prediction.steps.image, label, picture)
-    except drawings.QuotaExceeded as e:
+    except (drawings.QuotaExceeded, DatabaseError) as e:
         st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
     else:
         st.session_state.pop("own-refused", None)
         st.toast(f"Saved your {label}.")
+
+
+def delete_drawings(which: str, confirm_key: str | None = None) -> None:
+    """Delete the visitor's newest saved drawing (``"last"``) or all of them (``"all"``, then
+    untick ``confirm_key``: the next "all" is asked again)."""
+    me = visitor_id()
+    if confirm_key:
+        st.session_state[confirm_key] = False
+    try:
+        gone = drawings.delete_all(me) if which == "all" else int(drawings.delete_one(me, drawings.stamp(me)[1]))
+    except DatabaseError as e:
+        st.session_state["own-refused"] = str(e)
+    else:
+        st.session_state.pop("own-refused", None)
+        st.toast(f"Deleted {gone} of your drawings." if which == "all" else "Deleted the last one you saved.")
 
 
 def _label_by_hand(hand_key: str, drawing_id: str) -> None:
@@ -186,8 +201,15 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
         if count:
             st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
                         f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)
-            st.download_button("Download them (.npz: x uint8 N×28×28, y labels)", npz, "my_digits.npz",
-                               key=f"{key}-download")
+            download, remove = st.columns([3, 1])
+            download.download_button("Download them (.npz: x uint8 N×28×28, y labels)", npz, "my_digits.npz",
+                                     key=f"{key}-download")
+            with remove.popover("Delete…", width="stretch"):
+                st.button("Delete the last one I saved", key=f"{key}-delete-last", on_click=delete_drawings,
+                          args=("last",))
+                sure = st.checkbox(f"Yes, all {count} of them", key=f"{key}-delete-sure")
+                st.button(f"Delete all {count}", key=f"{key}-delete-all", on_click=delete_drawings, args=("all", f"{key}-delete-sure"),
+                          disabled=not sure, type="primary")
             st.caption(f"Only you see them: this browser keeps your anonymous visitor id ({me[:8]}…). "
                        "Another browser, or a private window, is another visitor.")
         else:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from digitlab import dubious, explore, jobs, label_marks
+from digitlab.db import DatabaseError
 from digitlab.db import marks as db_marks
 from digitlab.dubious import reference
 from digitlab.jobs.kinds import start_dubious, start_training
@@ -169,7 +170,12 @@ marks = {} if database_problem else db_marks.load(visitor_id())
 
 
 def set_mark(split_: str, index: int, mark: str | None) -> None:
-    db_marks.set_mark(visitor_id(), split_, index, mark)
+    try:
+        db_marks.set_mark(visitor_id(), split_, index, mark)
+    except DatabaseError as e:
+        st.session_state["dubious-mark-failed"] = str(e)
+    else:
+        st.session_state.pop("dubious-mark-failed", None)
 
 
 def select(split_: str, index: int, follow: bool = True) -> None:
@@ -295,6 +301,8 @@ with right:
                    disabled=current is None, width="stretch")
     if database_problem:
         st.caption(database_problem)
+    if failed := st.session_state.get("dubious-mark-failed"):
+        st.error(failed)
     ranks_under_each_method(result, split, index, lambda m: ranking(*stamp, split, m))
     alike_by_label(images[index], given, suggested, exclude=index if split == "train" else None)
 

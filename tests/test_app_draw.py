@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT, stroke_picture
+from tests.helpers import ROOT, read_only, stroke_picture
 
 
 def canvas_state(rgba: np.ndarray) -> dict:
@@ -129,3 +129,44 @@ def test_saving_counts_the_drawing_and_a_burst_of_saves_is_stopped_with_a_messag
     assert not app.exception, app.exception
     assert any("in the last minute" in w.value for w in app.warning)
     assert drawings.count(app.session_state["visitor_id"]) == drawings.MAX_SAVES_PER_MINUTE
+
+
+@pytest.mark.trained_model
+def test_a_visitor_deletes_their_last_drawing_then_all_after_saying_yes(app):
+    from digitlab.db import drawings
+
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    for _ in range(3):
+        app.button(key="draw-save").click().run()
+    me = app.session_state["visitor_id"]
+    assert drawings.count(me) == 3
+    app.button(key="draw-delete-last").click().run()
+    assert drawings.count(me) == 2
+    assert app.button(key="draw-delete-all").disabled  # not before "yes"
+    app.checkbox(key="draw-delete-sure").check().run()
+    app.button(key="draw-delete-all").click().run()
+    assert not app.exception, app.exception
+    assert drawings.count(me) == 0 and not any("own-count" in m.value for m in app.markdown)
+    app.button(key="draw-save").click().run()
+    assert not app.checkbox(key="draw-delete-sure").value  # "all" is asked again next time
+
+
+@pytest.mark.trained_model
+def test_a_database_that_stops_taking_writes_is_a_message_and_the_page_goes_on(app):
+    from digitlab import db, paths
+    from digitlab.db import drawings
+
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    app.button(key="draw-save").click().run()
+    with read_only(paths.user_data_dir()):  # the SQLite file in it can no longer be written
+        db.engine().dispose()  # the next connection opens it as it is now
+        try:
+            app.button(key="draw-save").click().run()
+        finally:
+            db.engine().dispose()  # nothing left open in the folder, so it can be mounted back
+        assert not app.exception, app.exception
+        assert any("Saving the drawing failed" in w.value for w in app.warning), [w.value for w in app.warning]
+        assert any("digit-answer" in m.value for m in app.markdown)  # still answering
+    assert drawings.count(app.session_state["visitor_id"]) == 1

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -15,13 +16,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from digitlab import jobs
 from digitlab.data import MnistUnavailable, load_mnist
 from digitlab.images import MAX_BYTES, read_image
 from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import StoreNotWritable
 from digitlab.store import ModelStore
 from digitlab.training import TrainConfig
-from tests.helpers import ROOT, mnist_path, read_only
+from tests.helpers import ROOT, mnist_path, read_only, tiny_model
 
 
 def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
@@ -67,6 +69,79 @@ def test_train_model_in_a_read_only_store_ends_with_a_message_not_a_traceback():
                       env_extra={"DIGITLAB_MNIST": mnist_path()})
     assert out.returncode == 2, out.stderr
     assert "cannot be written" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_job_left_running_in_a_read_only_store_is_reported_interrupted():
+    store = ModelStore()
+    job = jobs.job_dir(store.root)
+    job.mkdir(parents=True)
+    (job / "status.json").write_text(json.dumps({"state": "running", "pid": 2**22 + 7, "kind": "train"}))
+    with read_only(store.root):
+        for _ in range(2):  # the panels ask every second: each time the same answer, no traceback
+            assert jobs.status(store.root)["state"] == "interrupted"
+        jobs.dismiss(store.root)  # nothing can be forgotten in a read-only store; nothing fails either
+    assert jobs.status(store.root)["state"] == "interrupted"
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("folder", ["cache", "store"])
+def test_computing_dubious_labels_into_a_read_only_folder_says_so_before_training(folder, monkeypatch, capsys):
+    from digitlab import paths
+    from digitlab.dubious.__main__ import main as dubious_cli
+
+    monkeypatch.setenv("DIGITLAB_MNIST", mnist_path())
+    where = paths.cache_dir() / "dubious" if folder == "cache" else ModelStore().root
+    with read_only(where):
+        code = dubious_cli(["compute", "--preset", "seed003-mlp512-rmsprop", "--folds", "2", "--epochs", "1",
+                            "--subset", "600"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot be written" in err and "fold 1" not in err, err
+
+
+# --------------------------------------------------------------------------- damaged run files
+
+
+@pytest.mark.parametrize("field, value", [("started", None), ("started", 20260101), ("preset", ["cnn"]),
+                                          ("training_seconds", None), ("test_accuracy", "99%"), ("history", {})])
+def test_a_run_json_with_a_field_of_the_wrong_type_is_shown_as_damaged(field, value):
+    store = ModelStore()
+    good = store.save(tiny_model(), {"preset": "tiny", "started": "2026-01-02T00:00:00"})
+    bad = store.save(tiny_model(), {"preset": "tiny", "started": "2026-01-01T00:00:00"})
+    info = json.loads((bad.path / "run.json").read_text())
+    (bad.path / "run.json").write_text(json.dumps({**info, field: value}))
+    runs = {r.id: r for r in store.runs()}  # sorting by "started" used to fail on a null
+    assert "error" not in runs[good.id].info
+    assert f"'{field}'" in runs[bad.id].info["error"] and "damaged" in runs[bad.id].label
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x93NUMPY garbage"])
+def test_damaged_saved_test_probabilities_are_computed_again(damage):
+    store = ModelStore()
+    run = store.save(tiny_model(), {"preset": "tiny"}, test_probabilities=np.full((10000, 10), 0.1, np.float32))
+    assert store.test_probabilities(run.id).shape == (10000, 10)
+    (run.path / "test_probabilities.npy").write_bytes(damage)
+    assert store.test_probabilities(run.id) is None  # the pages then compute them
+
+
+def compare_page():
+    import streamlit as st
+
+    from ui.retrain import compare_dialog
+
+    compare_dialog(st.session_state["new-id"])
+
+
+def test_comparing_with_a_model_that_has_no_mnist_results_says_so():
+    # A model fine-tuned on a class's drawings is measured on held-out students, not on MNIST's test set.
+    store = ModelStore()
+    tuned = store.save(tiny_model(), {"preset": "tiny-class", "held_out_accuracy": {"before": 0.5, "after": 0.7}})
+    store.set_active(tuned.id)
+    new = store.save(tiny_model(), {"preset": "tiny", "test_accuracy": 0.5, "test_predictions": [0] * 10000})
+    at = AppTest.from_function(compare_page, default_timeout=60)
+    at.session_state["new-id"] = new.id
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No MNIST test results for" in i.value and tuned.label in i.value for i in at.info), at.info
 
 
 @pytest.mark.parametrize("seed", ["-1", str(2**32), "abc"])

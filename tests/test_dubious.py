@@ -145,12 +145,23 @@ def test_damaged_or_mislabelled_result_files_are_not_offered(small_result, monke
     result, _ = small_result
     monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
     good = dubious.save(result)
-    (good.parent / f"oof-{result.fingerprint}-damaged00000.npz").write_bytes(b"not a zip file")
+    whole = good.read_bytes()
+    middle = len(whole) // 2  # zeroed bytes inside a member: a CRC error only when that member is read
+    damage = {"notazip": b"not a zip file", "zeroed0": whole[:middle] + bytes(64) + whole[middle + 64:],
+              "truncated": whole[: len(whole) * 2 // 3], "empty0000": b""}
+    for name, data in damage.items():
+        (good.parent / f"oof-{result.fingerprint}-{name}.npz").write_bytes(data)
+    with np.load(good) as f:  # a whole file whose description lacks a field
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["meta"]))
+    del meta["fingerprint"]
+    np.savez(good.parent / f"oof-{result.fingerprint}-nofingerpr.npz", **{**arrays, "meta": np.array(json.dumps(meta))})
     other = dubious.save(replace(result, fingerprint="another-copy-of-mnist"))
     os.replace(other, good.parent / f"oof-{result.fingerprint}-otherdata000.npz")  # named for this data, is not
     assert dubious.available(result.fingerprint) == [good]
     reasons = dict((p.name, why) for p, why in dubious.damaged(result.fingerprint))
-    assert "damaged" in reasons[f"oof-{result.fingerprint}-damaged00000.npz"]
+    for name in [*damage, "nofingerpr"]:
+        assert "damaged" in reasons[f"oof-{result.fingerprint}-{name}.npz"], reasons
     assert "another copy" in reasons[f"oof-{result.fingerprint}-otherdata000.npz"]
     assert good.name not in reasons
 

@@ -1,5 +1,6 @@
 """digitlab.fileio: every file is written whole or not at all, and a failed write leaves nothing behind."""
 
+import io
 import os
 import signal
 import subprocess
@@ -79,6 +80,25 @@ def test_cached_features_leave_no_temporary_file_when_saving_fails(tmp_path, mon
         raise OSError("No space left on device")
 
     monkeypatch.setattr(np, "save", disk_full)
-    with pytest.raises(OSError):
-        cached_features(tmp_path / "features.npy", lambda: np.ones((5, 3), np.float32))
+    got = cached_features(tmp_path / "features.npy", lambda: np.ones((5, 3), np.float32))
+    assert got.shape == (5, 3) and got.dtype == np.float32  # what was computed is not thrown away
     assert list(tmp_path.iterdir()) == []
+
+
+def _npz_bytes() -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, a=np.ones(3))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage", "an npz"])
+def test_a_damaged_cached_array_is_computed_again_and_replaced(tmp_path, damage):
+    path = tmp_path / "features.npy"
+    np.save(path, np.full((50, 3), 2, np.float16))
+    whole = path.read_bytes()
+    path.write_bytes({"empty": b"", "truncated": whole[:100], "garbage": b"\x93NUMPY\x01\x00{'descr': <f2",
+                      "an npz": _npz_bytes()}[damage])
+    assert fileio.read_npy(path) is None
+    got = cached_features(path, lambda: np.ones((5, 3), np.float32))
+    assert got.tolist() == np.ones((5, 3)).tolist()
+    assert fileio.read_npy(path).shape == (5, 3)

@@ -150,6 +150,31 @@ def _panel(status: dict | None) -> None:
             settings_form()
 
 
+def _verdict_and_changed_digits(old, new) -> str:
+    """Say whether the new model reads MNIST's test digits worse, the same or better, and show the
+    digits whose answer changed; returns the verdict."""
+    old_acc, new_acc = old.info["test_accuracy"], new.info["test_accuracy"]
+    verdict = accuracy_verdict(old_acc, new_acc)
+    if verdict == "worse":
+        st.warning(f"The new model is **worse**: {(old_acc - new_acc) * 100:.1f} points lower on the 10,000 test "
+                   "digits. Keeping the current model is the safe choice.", icon="⚠️")
+    elif verdict == "same":
+        st.info("Both read the test digits about equally well: a difference this small is what the random seed "
+                "alone makes.")
+    data, error = resources.mnist()
+    if data is None:
+        st.info(f"Showing the changed test digits needs MNIST. {error}")
+        return verdict
+    worse, better = changed_predictions(data.y_test, np.array(old.info["test_predictions"]),
+                                        np.array(new.info["test_predictions"]))
+    for idx, label in ((worse, "right before, wrong now"), (better, "wrong before, right now")):
+        st.markdown(f"**{count_words(len(idx), 'test digit')} {label}**")
+        if len(idx):
+            shown = idx[:COMPARE_SHOWN]
+            st.image(sheet(data.x_test[shown], columns=15, scale=2), caption=first_of(len(shown), len(idx)))
+    return verdict
+
+
 @st.dialog("Old model vs new model", width="large")
 def compare_dialog(new_id: str) -> None:
     store = resources.store()
@@ -161,27 +186,17 @@ def compare_dialog(new_id: str) -> None:
     a, b = st.columns(2)
     for col, run, title in ((a, old, "Active now"), (b, new, "New")):
         col.markdown(f"**{title}:** {run.label}")
-        col.metric("MNIST test accuracy", f"{run.info.get('test_accuracy', 0):.2%}")
+        acc = run.info.get("test_accuracy")
+        col.metric("MNIST test accuracy", f"{acc:.2%}" if acc is not None else "not measured")
         col.caption(f"{run.preset} · trained in {job_panel.duration(run.info.get('training_seconds'))}")
-    old_acc, new_acc = old.info.get("test_accuracy", 0.0), new.info.get("test_accuracy", 0.0)
-    verdict = accuracy_verdict(old_acc, new_acc)
-    if verdict == "worse":
-        st.warning(f"The new model is **worse**: {(old_acc - new_acc) * 100:.1f} points lower on the 10,000 test "
-                   "digits. Keeping the current model is the safe choice.", icon="⚠️")
-    elif verdict == "same":
-        st.info("Both read the test digits about equally well: a difference this small is what the random seed "
-                "alone makes.")
-    data, error = resources.mnist()
-    if data is None:
-        st.info(f"Showing the changed test digits needs MNIST. {error}")
+    # A model fine-tuned on a class's drawings (or with a damaged run.json) has no MNIST test results.
+    unmeasured = [r.label for r in (old, new) if r.info.get("test_accuracy") is None
+                  or not isinstance(r.info.get("test_predictions"), list)]
+    verdict = None
+    if unmeasured:
+        st.info(f"No MNIST test results for {' and '.join(unmeasured)}: nothing to compare them on.")
     else:
-        worse, better = changed_predictions(data.y_test, np.array(old.info["test_predictions"]),
-                                            np.array(new.info["test_predictions"]))
-        for idx, label in ((worse, "right before, wrong now"), (better, "wrong before, right now")):
-            st.markdown(f"**{count_words(len(idx), 'test digit')} {label}**")
-            if len(idx):
-                shown = idx[:COMPARE_SHOWN]
-                st.image(sheet(data.x_test[shown], columns=15, scale=2), caption=first_of(len(shown), len(idx)))
+        verdict = _verdict_and_changed_digits(old, new)
     # The primary (highlighted) button is the recommended choice: never a worse model.
     keep, make = st.columns(2)
     keep_first = verdict == "worse"

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digitlab.db import visitors as vis
 from digitlab.db.drawings import Drawings, from_rows
-from digitlab.db.engine import engine
+from digitlab.db.engine import engine, writing
 from digitlab.db.schema import classes, drawings, memberships
 
 # Read aloud or off a board: no 0/O, 1/I/L, 5/S, 2/Z, 8/B to confuse. 6 of these 25
@@ -73,7 +73,7 @@ def create(teacher_id: str, name: str) -> ClassInfo:
     for _ in range(5):  # a clash is one in millions; retrying is cheaper than reserving
         code = _new_code()
         try:
-            with engine().begin() as conn:
+            with writing("Making the class") as conn:
                 vis.ensure(conn, teacher_id)
                 n = len(conn.execute(select(classes.c.id).where(classes.c.teacher_id == teacher_id)).all())
                 if n >= MAX_CLASSES_PER_TEACHER:
@@ -95,7 +95,7 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
     code = normal_code(code)
     if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
         raise ClassError(f"a class code is {CODE_LENGTH} letters and digits, like the one your teacher gave you")
-    with engine().begin() as conn:
+    with writing("Joining the class") as conn:
         row = conn.execute(select(classes).where(classes.c.code == code)).first()
         if row is None:
             raise ClassError(f"no class has the code {code}: check it with your teacher")
@@ -113,7 +113,7 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
 
 def leave(visitor_id: str, class_id: int) -> None:
     vis.check(visitor_id)
-    with engine().begin() as conn:
+    with writing("Leaving the class") as conn:
         conn.execute(delete(memberships).where(memberships.c.class_id == int(class_id),
                                                memberships.c.visitor_id == visitor_id))
 

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import delete, func, insert, select
 
 from digitlab.db import visitors as vis
-from digitlab.db.engine import engine
+from digitlab.db.engine import engine, writing
 from digitlab.db.schema import drawings
 
 SIDE = 28
@@ -76,14 +76,14 @@ def save(visitor_id: str, image: np.ndarray, label: int, picture: np.ndarray | N
         raise ValueError("label must be a digit 0-9")
     row = {"visitor_id": visitor_id, "label": int(label), "image": _image_bytes(image),
            "picture": _picture_png(picture), "created": when or vis.now()}
-    with engine().begin() as conn:
+    with writing("Saving the drawing") as conn:
         vis.serialise(conn, visitor_id)  # two tabs saving at once cannot both slip under a quota
         vis.ensure(conn, visitor_id)
         mine = drawings.c.visitor_id == visitor_id
         total = conn.execute(select(func.count()).where(mine)).scalar_one()
         if total >= MAX_DRAWINGS_PER_VISITOR:
-            raise QuotaExceeded(f"You have saved {total} drawings, the most one visitor can keep. "
-                                "Delete some (or download them) to save more.")
+            raise QuotaExceeded(f"You have saved {total} drawings, the most one visitor can keep. Download "
+                                "them to keep a copy, then delete some (Delete…, beside Download) to save more.")
         recent = conn.execute(select(func.count()).where(
             mine, drawings.c.created > row["created"] - timedelta(minutes=1))).scalar_one()
         if recent >= MAX_SAVES_PER_MINUTE:
@@ -137,7 +137,7 @@ def picture(visitor_id: str, drawing_id: int) -> bytes | None:
 def delete_one(visitor_id: str, drawing_id: int) -> bool:
     """Delete one of the visitor's drawings; False if they have none with that id."""
     vis.check(visitor_id)
-    with engine().begin() as conn:
+    with writing("Deleting the drawing") as conn:
         gone = conn.execute(delete(drawings).where(drawings.c.visitor_id == visitor_id,
                                                    drawings.c.id == int(drawing_id)))
     return gone.rowcount == 1
@@ -145,7 +145,7 @@ def delete_one(visitor_id: str, drawing_id: int) -> bool:
 
 def delete_all(visitor_id: str) -> int:
     vis.check(visitor_id)
-    with engine().begin() as conn:
+    with writing("Deleting the drawings") as conn:
         return conn.execute(delete(drawings).where(drawings.c.visitor_id == visitor_id)).rowcount
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.engine import make_url
 
 from digitlab import paths
@@ -62,6 +65,21 @@ def engine() -> Engine:
         if url not in _engines:
             _engines[url] = _make(url)
         return _engines[url]
+
+
+@contextmanager
+def writing(doing: str) -> Iterator[Connection]:
+    """A transaction on :func:`engine`; the database failing inside it (a disk full, a file made
+    read-only, a server gone) is a :class:`DatabaseError` that says what was not done. A broken
+    constraint (``IntegrityError``, e.g. a class code taken) stays the caller's to handle."""
+    try:
+        with engine().begin() as conn:
+            yield conn
+    except IntegrityError:
+        raise
+    except SQLAlchemyError as e:
+        raise DatabaseError(f"{doing} failed: the database refused ({type(e).__name__}: "
+                            f"{getattr(e, 'orig', None) or e}). Nothing was changed; try again later.") from e
 
 
 def dispose_all() -> None:

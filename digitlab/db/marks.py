@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from digitlab.data import check_split, split_size
 from digitlab.db import visitors as vis
-from digitlab.db.engine import engine
+from digitlab.db.engine import engine, writing
 from digitlab.db.schema import marks
 from digitlab.label_marks import MARKS
 
@@ -38,7 +38,7 @@ def set_mark(visitor_id: str, split: str, index: int, mark: str | None) -> dict[
     """Mark image ``index`` of ``split`` for the visitor (``None`` removes it); returns their marks."""
     vis.check(visitor_id)
     check_mark(split, index, mark)
-    with engine().begin() as conn:
+    with writing("Saving the mark") as conn:
         vis.ensure(conn, visitor_id)
         if mark is None:
             conn.execute(delete(marks).where(marks.c.visitor_id == visitor_id, marks.c.split == split,

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from digitlab.data import MnistUnavailable, load_mnist
     from digitlab.dubious.reference import ReferenceRefused
-    from digitlab.jobs.lock import TrainingBusy
+    from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
     from digitlab.store import ModelStoreError
 
     settings = Settings.for_preset(args.preset, epochs=args.epochs, folds=args.folds, batch_size=args.batch_size,
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"computing out-of-fold probabilities: {settings.describe()}", file=sys.stderr, flush=True)
     try:
         result = cached or folds.ensure(settings, mnist, force=force, on_progress=_Console())
-    except TrainingBusy as e:
+    except (TrainingBusy, StoreNotWritable, cache.CacheNotWritable) as e:
         return _fail(e, 1)
     except (ModelStoreError, ReferenceRefused) as e:
         return _fail(f"{e} (--no-reference: the fold models alone)", 1)

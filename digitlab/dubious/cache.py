@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 from digitlab import paths
 from digitlab.data import SPLITS
 from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
-from digitlab.fileio import write_npz_atomic
+from digitlab.fileio import DAMAGED_ARRAY_FILE, TMP_PREFIX, write_npz_atomic
 
 # Settings that files made before them lack, and what those files were made with.
 SETTINGS_ADDED_LATER = {"augment": False, "tta": False, "reference": None}
@@ -28,6 +29,22 @@ SHIPPED_DIR = paths.PROJECT_ROOT / "precomputed" / "dubious"
 
 def cache_folder() -> Path:
     return paths.cache_dir() / "dubious"
+
+
+class CacheNotWritable(RuntimeError):
+    """The cache folder cannot take a result: said before the fold models train, not after."""
+
+
+def check_writable(folder: Path | None = None) -> None:
+    """Raise :class:`CacheNotWritable` if ``folder`` (default: the cache) cannot be written now."""
+    folder = Path(folder) if folder else cache_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=TMP_PREFIX):
+            pass
+    except OSError as e:
+        raise CacheNotWritable(f"the cache folder {folder} cannot be written ({e.strerror or e}): the fold models' "
+                               "result would have nowhere to go. Point DIGITLAB_CACHE at a writable folder.") from e
 
 
 def search_folders() -> list[Path]:
@@ -86,10 +103,10 @@ def read(path: Path) -> Result:
                 plain_probs=_distribution(arrays.get(f"{split}_plain_probs")),
                 neighbours=None if neighbours is None else neighbours.astype(np.float32),
                 reference_probs=_distribution(arrays.get(f"{split}_reference_probs")))
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
-        raise ValueError(f"{path} is not a readable dubious-labels result ({e})") from e
-    return Result(settings=settings, fingerprint=meta["fingerprint"], train=evidence["train"],
-                  test=evidence["test"], meta=meta, path=Path(path))
+        return Result(settings=settings, fingerprint=meta["fingerprint"], train=evidence["train"],
+                      test=evidence["test"], meta=meta, path=Path(path))
+    except (*DAMAGED_ARRAY_FILE, TypeError) as e:
+        raise ValueError(f"{path} is not a readable dubious-labels result ({type(e).__name__}: {e})") from e
 
 
 def load(settings: Settings, fingerprint: str) -> Result | None:

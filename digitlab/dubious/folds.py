@@ -127,7 +127,11 @@ def compute(
 
 def compute_and_save(settings: Settings, mnist: Mnist, *, on_progress: ProgressFn | None = None,
                      should_stop: Callable[[], bool] | None = None) -> Result:
-    """:func:`compute`, then cache it; the caller holds the training lock. ``path`` is set."""
+    """:func:`compute`, then cache it; the caller holds the training lock. ``path`` is set.
+
+    Raises :class:`cache.CacheNotWritable` before any training if the result could not be kept.
+    """
+    cache.check_writable()
     result = compute(settings, mnist, on_progress=on_progress, should_stop=should_stop)
     return replace(result, path=cache.save(result))
 

@@ -140,7 +140,10 @@ def status(root: Path | None = None) -> dict | None:
         if is_active(s) and not process.alive(s.get("pid"), s.get("pid_start")):
             s = {**s, "state": State.INTERRUPTED,
                  "error": "its process stopped without finishing (was the server restarted?)"}
-            write_json_atomic(path, s)
+            try:
+                write_json_atomic(path, s)
+            except OSError:  # a read-only store: say so every time instead of once
+                pass
     if s.get("state") == State.RUNNING and cancel_requested(root):
         s = {**s, "state": State.CANCELLING}
     return s
@@ -164,4 +167,7 @@ def dismiss(root: Path | None = None) -> None:
     """Forget a finished job's status (what it made, a model or a ranking, stays)."""
     s = status(root)
     if s is not None and s.get("state") in FINAL_STATES:
-        (job_dir(root) / "status.json").unlink(missing_ok=True)
+        try:
+            (job_dir(root) / "status.json").unlink(missing_ok=True)
+        except OSError:  # a read-only store: the status stays, and stays true
+            pass
