@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{p.name:24} {p.epochs:>3} epochs, batch {p.batch_size:<4} {p.description}")
         return 0
 
-    from digitlab.training import Cancelled, TrainConfig, train  # TensorFlow loads here
+    from digitlab.training import Cancelled, Diverged, TrainConfig, train  # TensorFlow loads here
     from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
 
     config = TrainConfig(
@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Cancelled:
         return 130
+    except Diverged as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     finally:
         lock.release()
     print(f"test accuracy {result.info['test_accuracy']:.2%} on the 10,000 MNIST test images "

@@ -129,8 +129,13 @@ def make_dataset(
     return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
+class Diverged(RuntimeError):
+    """The loss stopped being a number: the training failed, and nothing of it may be stored."""
+
+
 class _Reporter(keras.callbacks.Callback):
-    """Progress, cancellation between batches, and keep-best-by-validation-loss."""
+    """Progress, cancellation between batches, a stop when the loss is no longer finite, and
+    keep-best-by-validation-loss."""
 
     def __init__(self, epochs, batches, on_progress, should_stop, keep_best):
         super().__init__()
@@ -155,6 +160,10 @@ class _Reporter(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.should_stop and self.should_stop():
             raise Cancelled("training was cancelled")
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            raise Diverged(f"the training diverged (loss {float(loss)} at epoch {self.epoch}, batch {batch + 1}): "
+                           "nothing was saved; the models in the store are unchanged")
         self._report(batch + 1, logs)
 
     def on_epoch_end(self, epoch, logs=None):

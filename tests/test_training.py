@@ -171,3 +171,21 @@ def test_extra_images_are_drawn_once_and_again_when_anything_they_depend_on_chan
     assert key != cache_key(extras, x[:-1], y[:-1], 0)
     cached[0].write_bytes(b"damaged")
     assert np.array_equal(cached_extra_training_data(extras, x, y, seed=0).images, first.images)
+
+
+@pytest.mark.mnist
+def test_a_diverging_training_stops_and_stores_nothing(mnist, monkeypatch):
+    import dataclasses
+
+    import keras
+
+    from digitlab import models, training
+
+    # A learning rate no preset has: the loss leaves the numbers within a few batches.
+    wild = dataclasses.replace(get_preset("seed000-mlp784"), optimizer=lambda steps: keras.optimizers.SGD(1e12))
+    monkeypatch.setitem(models.PRESETS, "seed000-mlp784", wild)
+    store = ModelStore()
+    before = [r.id for r in store.runs()]
+    with pytest.raises(training.Diverged, match="nothing was saved"):
+        train(TrainConfig("seed000-mlp784", epochs=2, subset=3000), mnist)
+    assert [r.id for r in store.runs()] == before
