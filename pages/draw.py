@@ -9,6 +9,7 @@ from scipy import ndimage
 from digitlab.db import DatabaseError, drawings
 from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
+from digitlab.metrics import count_words
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from ui import charts, resources
@@ -207,8 +208,8 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
             with remove.popover("Delete…", width="stretch"):
                 st.button("Delete the last one I saved", key=f"{key}-delete-last", on_click=delete_drawings,
                           args=("last",))
-                sure = st.checkbox(f"Yes, all {count} of them", key=f"{key}-delete-sure")
-                st.button(f"Delete all {count}", key=f"{key}-delete-all", on_click=delete_drawings, args=("all", f"{key}-delete-sure"),
+                sure = st.checkbox("Yes, all of them", key=f"{key}-delete-sure")
+                st.button(f"Delete {count_words(count, 'drawing')}", key=f"{key}-delete-all", on_click=delete_drawings, args=("all", f"{key}-delete-sure"),
                           disabled=not sure, type="primary")
             st.caption(f"Only you see them: this browser keeps your anonymous visitor id ({me[:8]}…). "
                        "Another browser, or a private window, is another visitor.")
