@@ -18,6 +18,7 @@ from digitlab import db
 from digitlab.db import classes, drawings, legacy, marks, visitors
 from digitlab.db.engine import current_version
 from digitlab.db.schema import SCHEMA_VERSION, schema_version
+from tests.helpers import read_only
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -210,6 +211,20 @@ def test_a_damaged_marks_file_is_set_aside_never_overwritten(isolated_dirs, cont
     assert marks.load(visitors.IMPORTED) == {}
     marks.set_mark(A, "train", 1, "ambiguous")  # marking works on, and writes no file
     assert aside[0].read_text() == content and not (user / "dubious_marks.json").exists()
+
+
+def test_a_damaged_marks_file_in_a_read_only_folder_is_left_there_and_saving_goes_on(isolated_dirs, database):
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite's own file is in that folder")
+    user = isolated_dirs / "user"
+    user.mkdir(parents=True)
+    (user / "dubious_marks.json").write_text("{not json")
+    with read_only(user):
+        report = legacy.import_old_files()
+        assert "left in place" in report[0], report
+        marks.set_mark(A, "train", 1, "ambiguous")
+        assert legacy.import_old_files() == []  # done once, not again every minute
+    assert (user / "dubious_marks.json").read_text() == "{not json" and set(marks.load(A)) == {"train:1"}
 
 
 def test_adopt_gives_the_imported_data_to_a_visitor(isolated_dirs, capsys):

@@ -37,8 +37,12 @@ MAX_PIXELS = 280 * 280
 
 
 def _set_aside(path: Path, why: str) -> str:
+    """Rename a damaged file out of the way (never overwrite it); in a read-only folder, leave it."""
     aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
-    path.rename(aside)
+    try:
+        path.rename(aside)
+    except OSError as e:
+        return f"{path.name} {why}: left in place, not imported ({e.strerror or e})"
     return f"{path.name} {why}: set aside as {aside.name}"
 
 
