@@ -29,7 +29,7 @@ from sklearn.manifold import TSNE
 from sklearn.neighbors import NearestNeighbors
 
 from digitlab import paths
-from digitlab.fileio import DAMAGED_ARRAY_FILE, load_or_compute_npy, write_npz_atomic
+from digitlab.fileio import DAMAGED_ARRAY_FILE, into_cache, load_or_compute_npy, write_npz_atomic
 from digitlab.models import canonical_preset
 
 MAP_SPLIT = "test"
@@ -208,12 +208,9 @@ def data_map(
             x = np.asarray(images, dtype=np.float32).reshape(n, -1) / 255.0
         method = view.split("-", 1)[1]
         coords = project(x, method, on_progress=lambda f, m: report(0.1 + 0.9 * f, m))
-        # Atomic: a reader sees the old file or the whole new one, never half. A cache folder that
-        # cannot be written only means computing it again next time, not losing this one.
-        try:
-            write_npz_atomic(path, coords=coords.astype(np.float32), tag=np.array(tag), format=np.array(MAP_FORMAT))
-        except OSError:
-            pass
+        # Atomic: a reader sees the old file or the whole new one, never half.
+        into_cache(lambda: write_npz_atomic(path, coords=coords.astype(np.float32), tag=np.array(tag),
+                                            format=np.array(MAP_FORMAT)))
         report(1.0, "done")
         return coords
 

@@ -81,6 +81,17 @@ def read_json(path: str | Path, default: Any = None) -> Any:
         return default
 
 
+def into_cache(write: Callable[[], Path]) -> bool:
+    """Run ``write()``, an atomic write into a cache; returns whether it was written. A cache
+    folder that cannot be written (read-only, full) is no error: what was computed is still
+    returned to whoever asked, and computed again next time."""
+    try:
+        write()
+        return True
+    except OSError:
+        return False
+
+
 def read_npy(path: str | Path) -> np.ndarray | None:
     """The one array in the ``.npy`` file ``path``, or None if it is missing, damaged or not one array."""
     try:
@@ -103,8 +114,5 @@ def load_or_compute_npy(path: str | Path, compute: Callable[[], np.ndarray], sto
     if cached is not None:
         return cached.astype(np.float32)
     array = compute()
-    try:
-        write_npy_atomic(path, np.asarray(array).astype(stored_dtype))
-    except OSError:
-        pass
+    into_cache(lambda: write_npy_atomic(path, np.asarray(array).astype(stored_dtype)))
     return np.asarray(array, dtype=np.float32)

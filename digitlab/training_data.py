@@ -127,9 +127,6 @@ def cached_extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.
     except fileio.DAMAGED_ARRAY_FILE:
         pass
     made = extra_training_data(extras, x_train, y_train, seed)
-    try:
-        fileio.write_npz_atomic(path, compressed=True, images=made.images, labels=made.labels,
-                                counts=np.array(json.dumps(made.counts)))
-    except OSError:
-        pass
+    fileio.into_cache(lambda: fileio.write_npz_atomic(path, compressed=True, images=made.images, labels=made.labels,
+                                                      counts=np.array(json.dumps(made.counts))))
     return made
