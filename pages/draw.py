@@ -209,8 +209,8 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
                 st.button("Delete the last one I saved", key=f"{key}-delete-last", on_click=delete_drawings,
                           args=("last",))
                 sure = st.checkbox("Yes, all of them", key=f"{key}-delete-sure")
-                st.button(f"Delete {count_words(count, 'drawing')}", key=f"{key}-delete-all", on_click=delete_drawings, args=("all", f"{key}-delete-sure"),
-                          disabled=not sure, type="primary")
+                st.button(f"Delete {count_words(count, 'drawing')}", key=f"{key}-delete-all", on_click=delete_drawings,
+                          args=("all", f"{key}-delete-sure"), disabled=not sure, type="primary")
             st.caption(f"Only you see them: this browser keeps your anonymous visitor id ({me[:8]}…). "
                        "Another browser, or a private window, is another visitor.")
         else:
