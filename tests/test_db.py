@@ -170,6 +170,23 @@ def test_a_malformed_class_code_is_refused_with_what_a_code_looks_like(code):
         classes.join(A, code, "Ada")
 
 
+def test_guessing_class_codes_is_slowed_down_for_everyone(monkeypatch):
+    teacher = visitors.new_id()
+    c = classes.create(teacher, "Year 5 blue")
+    monkeypatch.setattr(classes, "MAX_WRONG_CODES_PER_MINUTE", 3)
+    monkeypatch.setattr(classes, "_wrong_codes", classes.deque())
+    wrong = next(code for code in ("XXXXXX", "YYYYYY") if code != c.code)
+    for _ in range(3):
+        with pytest.raises(classes.ClassError, match="no class has the code"):
+            classes.join(A, wrong, "Ada")
+    with pytest.raises(classes.ClassError, match="too many wrong class codes"):
+        classes.join(B, c.code, "Bo")  # even the right code, from another visitor, waits a minute
+    assert classes.joined(B) == []
+    later = time.monotonic() + 61
+    monkeypatch.setattr(classes.time, "monotonic", lambda: later)
+    assert classes.join(B, c.code, "Bo").id == c.id
+
+
 def _png_header_claiming(width: int, height: int) -> bytes:
     """A PNG whose header claims ``width`` x ``height`` pixels (a decompression bomb's shape)."""
     def chunk(kind: bytes, data: bytes) -> bytes:

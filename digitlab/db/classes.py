@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +31,12 @@ NICKNAME = re.compile(r"^[\w .'-]{1,40}$")
 # can carry no markup (no < > for HTML, no [ ] * _ ` for Markdown links and emphasis).
 CLASS_NAME = re.compile(r"^[^\W_]([^\W_]|[ .,'&()/:#+!?-]){0,79}$")
 MAX_CLASSES_PER_TEACHER = 20
+# Wrong codes tried on this server in a minute, by anyone: a class of 30 mistyping now and then
+# stays far below it; a script guessing codes gets 1 a second, weeks for one class in 244 million
+# codes. Per server, not per visitor: a new session is a new visitor.
+MAX_WRONG_CODES_PER_MINUTE = 60
+_wrong_codes: deque[float] = deque()
+_wrong_codes_lock = threading.Lock()
 
 
 class ClassError(ValueError):
@@ -95,9 +104,11 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
     code = normal_code(code)
     if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
         raise ClassError(f"a class code is {CODE_LENGTH} letters and digits, like the one your teacher gave you")
+    _check_wrong_codes()
     with writing("Joining the class") as conn:
         row = conn.execute(select(classes).where(classes.c.code == code)).first()
         if row is None:
+            _wrong_codes.append(time.monotonic())
             raise ClassError(f"no class has the code {code}: check it with your teacher")
         taken = conn.execute(select(memberships.c.visitor_id).where(
             memberships.c.class_id == row.id, memberships.c.nickname == nickname)).scalar()
@@ -109,6 +120,16 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
         conn.execute(insert(memberships).values(class_id=row.id, visitor_id=visitor_id, nickname=nickname,
                                                 joined=vis.now()))
     return ClassInfo(int(row.id), row.code, row.name, 0)
+
+
+def _check_wrong_codes() -> None:
+    """Refuse a join for now if :data:`MAX_WRONG_CODES_PER_MINUTE` wrong codes came in the last minute."""
+    with _wrong_codes_lock:
+        while _wrong_codes and _wrong_codes[0] < time.monotonic() - 60:
+            _wrong_codes.popleft()
+        if len(_wrong_codes) >= MAX_WRONG_CODES_PER_MINUTE:
+            raise ClassError("too many wrong class codes were tried on this server in the last minute: "
+                             "wait a minute, then try again")
 
 
 def leave(visitor_id: str, class_id: int) -> None:
