@@ -38,12 +38,14 @@ def read_image(source: str | Path | bytes) -> np.ndarray:
             img = Image.open(io.BytesIO(data))
             if img.format not in ALLOWED_FORMATS:
                 raise BadImage(f"{img.format} files are not accepted; use PNG or JPEG")
-            if img.width * img.height > MAX_PIXELS:
-                raise BadImage(f"the image is {img.width}x{img.height} pixels; the limit is {MAX_PIXELS:,} pixels")
             if img.format == "JPEG":
                 # Decode at 1/2, 1/4 or 1/8 scale, still at least MAX_WORK_SIDE (the preprocessing reduces to
-                # that anyway): a 24-megapixel photo is never held at full size (predict CLI peak 1,158 MB before).
+                # that anyway): a 24-megapixel photo is never held at full size (predict CLI peak 1,158 MB before),
+                # and a 48- or 108-megapixel phone photo is decoded at 1/8, within the limit below.
                 img.draft(img.mode, (MAX_WORK_SIDE, MAX_WORK_SIDE))
+            if img.width * img.height > MAX_PIXELS:  # after draft: the size that will really be decoded
+                raise BadImage(f"the image is {img.width}x{img.height} pixels; the limit is {MAX_PIXELS:,} pixels "
+                               "(a 5000x5000 picture): crop it around the digit or save it smaller")
             img.load()
     except BadImage:
         raise

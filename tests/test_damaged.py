@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitlab import jobs
 from digitlab.data import MnistUnavailable, load_mnist
-from digitlab.images import MAX_BYTES, read_image
+from digitlab.images import MAX_BYTES, BadImage, read_image
 from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import StoreNotWritable
 from digitlab.store import ModelStore
@@ -220,6 +220,17 @@ def test_a_big_jpeg_is_decoded_already_reduced():
     Image.new("RGB", (6000, 4000), (240, 240, 240)).save(buf, format="JPEG", quality=50)
     picture = read_image(buf.getvalue())
     assert max(picture.shape[:2]) <= 1500 and min(picture.shape[:2]) >= 500  # 1/4 scale, still >= MAX_WORK_SIDE
+
+
+def test_a_48_megapixel_phone_photo_is_read_at_an_eighth_and_a_huge_png_refused_with_a_hint():
+    buf = io.BytesIO()
+    Image.new("RGB", (8000, 6000), (240, 240, 240)).save(buf, format="JPEG", quality=30)
+    assert len(buf.getvalue()) < MAX_BYTES
+    assert read_image(buf.getvalue()).shape[:2] == (750, 1000)  # decoded at 1/8, never at 48 megapixels
+    big_png = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(big_png, format="PNG")
+    with pytest.raises(BadImage, match="crop it around the digit"):
+        read_image(big_png.getvalue())
 
 
 def test_streamlit_itself_refuses_uploads_over_10_mb():
