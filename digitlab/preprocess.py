@@ -217,6 +217,6 @@ def naive_resize(image: np.ndarray | Image.Image) -> np.ndarray:
 
 PROBLEM_MESSAGES = {
     "empty": "Nothing drawn yet.",
-    "speck": "That is only a tiny speck: draw a digit larger.",
+    "speck": "That is only a tiny speck.",
     "dot": "That looks like a dot, not a digit.",
 }

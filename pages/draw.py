@@ -22,21 +22,25 @@ from ui.sidebar import WELCOME_WORDS
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
 PROMPT = "Draw a digit, 0 to 9, on the black square. The answer appears as soon as you lift the pen."
+NO_INK_IN_PHOTO = ("No ink found in this photo. A dark digit on light paper, filling a good part of the "
+                   "picture, reads best.")
 
 loaded = resources.active_model_or_stop()
 clf = loaded.classifier
 
 
-def show_answer(prediction: Prediction | None, strokes: int = 0) -> None:
+def show_answer(prediction: Prediction | None, strokes: int = 0, photo: bool = False) -> None:
     """The big digit, how sure, and all ten probabilities; or why there is no answer.
 
-    ``strokes``: how many canvas strokes the answer is for (0 for an upload).
+    ``strokes``: how many canvas strokes the answer is for (0 for an upload); ``photo``: the
+    picture is an upload, so the advice is about the photo, not the pen.
     """
     if prediction is None or prediction.steps.problem == "empty":
-        st.info(PROMPT)
+        st.info(NO_INK_IN_PHOTO if photo else PROMPT)
         return
     if not prediction.steps.is_digit:
-        st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger.")
+        advice = "Take it closer, one digit filling most of the picture." if photo else "Draw a whole digit, bigger."
+        st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} {advice}")
         st.markdown(f'<div class="no-digit" data-strokes="{strokes}"></div>', unsafe_allow_html=True)
         return
     if prediction.no_digit_seen:
@@ -258,7 +262,7 @@ with upload_tab:
             a, b = st.columns([5, 6])
             a.image(to_uint8(photo), caption=upload.name, width="stretch")
             with b:
-                show_answer(p)
+                show_answer(p, photo=True)
                 show_own_digits(p, photo, "upload", f"upload-{upload.file_id}")
             if p.steps.is_digit:
                 show_details(photo, p, "upload")

@@ -6,6 +6,7 @@ Needs the shipped model (and MNIST for the nearest-images panel).
 import sqlite3
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
@@ -120,6 +121,12 @@ def test_bad_upload_is_refused_with_a_message(app_url, page, tmp_path):
     fake.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
     page.locator("input[type=file]").set_input_files(str(fake))
     page.get_by_text("Cannot use digit.png").wait_for(timeout=20_000)
+    # A photo of blank paper: advice about the photo, not about a pen and a black square.
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (500, 400), (236, 232, 224)).save(blank)
+    page.locator("input[type=file]").set_input_files(str(blank))
+    page.get_by_text("No ink found in this photo").wait_for(timeout=20_000)
+    expect(page.get_by_text("on the black square")).not_to_be_visible()  # only the hidden Draw tab says it
 
 
 @pytest.mark.trained_model
