@@ -147,22 +147,23 @@ def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[i
     return len(mine), right, drawings.to_npz_bytes(mine.images, mine.labels)
 
 
-def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int) -> None:
+def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int, saved_key: str) -> None:
     try:
         drawings.save(visitor_id(), prediction.steps.image, label, picture)
     except (drawings.QuotaExceeded, DatabaseError) as e:
         st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
     else:
         st.session_state.pop("own-refused", None)
+        st.session_state[saved_key] = prediction.steps.image.tobytes()
         st.toast(f"Saved your {label}.")
 
 
-def delete_drawings(which: str, confirm_key: str | None = None) -> None:
-    """Delete the visitor's newest saved drawing (``"last"``) or all of them (``"all"``, then
-    untick ``confirm_key``: the next "all" is asked again)."""
+def delete_drawings(which: str, key: str) -> None:
+    """Delete the visitor's newest saved drawing (``"last"``) or all of them (``"all"``). The
+    panel ``key``'s drawing may be saved again (with another label), and "all" is asked again."""
     me = visitor_id()
-    if confirm_key:
-        st.session_state[confirm_key] = False
+    st.session_state[f"{key}-delete-sure"] = False
+    st.session_state.pop(f"{key}-saved", None)
     try:
         gone = drawings.delete_all(me) if which == "all" else int(drawings.delete_one(me, drawings.stamp(me)[1]))
     except DatabaseError as e:
@@ -197,8 +198,12 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
             label = a.selectbox("This digit really is a", range(10), key=label_key,
                                 on_change=_label_by_hand, args=(hand_key, drawing_id),
                                 help="The model's answer until you pick another: save what you meant to draw.")
-            if b.button("Save it", key=f"{key}-save"):
-                save_drawing(prediction, picture, label)
+            # A second click on the same drawing would count it twice in a class's figures.
+            saved = st.session_state.get(f"{key}-saved") == prediction.steps.image.tobytes()
+            b.button("Saved" if saved else "Save it", key=f"{key}-save", disabled=saved, on_click=save_drawing,
+                     args=(prediction, picture, label, f"{key}-saved"),
+                     help="Saved. Draw another digit to save it too, or delete this one (Delete…) to save it "
+                          "with another label." if saved else None)
         if refused := st.session_state.get("own-refused"):
             st.warning(refused)
         me = visitor_id()
@@ -211,10 +216,10 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
                                      key=f"{key}-download")
             with remove.popover("Delete…", width="stretch"):
                 st.button("Delete the last one I saved", key=f"{key}-delete-last", on_click=delete_drawings,
-                          args=("last",))
+                          args=("last", key))
                 sure = st.checkbox("Yes, all of them", key=f"{key}-delete-sure")
                 st.button(f"Delete {count_words(count, 'drawing')}", key=f"{key}-delete-all", on_click=delete_drawings,
-                          args=("all", f"{key}-delete-sure"), disabled=not sure, type="primary")
+                          args=("all", key), disabled=not sure, type="primary")
             st.caption(f"Only you see them: this browser keeps your anonymous visitor id ({me[:8]}…). "
                        "Another browser, or a private window, is another visitor.")
         else:

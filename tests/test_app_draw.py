@@ -124,7 +124,10 @@ def test_saving_counts_the_drawing_and_a_burst_of_saves_is_stopped_with_a_messag
     app.run()
     app.button(key="draw-save").click().run()
     assert any("You have saved 1 digit<" in m.value for m in app.markdown if "own-count" in m.value)
-    for _ in range(drawings.MAX_SAVES_PER_MINUTE):  # a held-down click
+    assert app.button(key="draw-save").disabled  # the same drawing is not saved twice
+    for i in range(drawings.MAX_SAVES_PER_MINUTE):  # a burst of drawings, each saved at once
+        app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.3 + 0.03 * i, 0.9)]))
+        app.run()
         app.button(key="draw-save").click().run()
     assert not app.exception, app.exception
     assert any("in the last minute" in w.value for w in app.warning)
@@ -135,19 +138,22 @@ def test_saving_counts_the_drawing_and_a_burst_of_saves_is_stopped_with_a_messag
 def test_a_visitor_deletes_their_last_drawing_then_all_after_saying_yes(app):
     from digitlab.db import drawings
 
-    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
-    app.run()
-    for _ in range(3):
+    for i in range(3):
+        app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.35 + 0.1 * i, 0.9)]))
+        app.run()
         app.button(key="draw-save").click().run()
     me = app.session_state["visitor_id"]
     assert drawings.count(me) == 3
     app.button(key="draw-delete-last").click().run()
     assert drawings.count(me) == 2
+    assert not app.button(key="draw-save").disabled  # the drawing just deleted may be saved again
     assert app.button(key="draw-delete-all").disabled  # not before "yes"
     app.checkbox(key="draw-delete-sure").check().run()
     app.button(key="draw-delete-all").click().run()
     assert not app.exception, app.exception
     assert drawings.count(me) == 0 and not any("own-count" in m.value for m in app.markdown)
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.3), (0.8, 0.2), (0.5, 0.9)]))
+    app.run()
     app.button(key="draw-save").click().run()
     assert not app.checkbox(key="draw-delete-sure").value  # "all" is asked again next time
 
@@ -160,6 +166,8 @@ def test_a_database_that_stops_taking_writes_is_a_message_and_the_page_goes_on(a
     app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
     app.run()
     app.button(key="draw-save").click().run()
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.3), (0.8, 0.2), (0.5, 0.9)]))
+    app.run()
     with read_only(paths.user_data_dir()):  # the SQLite file in it can no longer be written
         db.engine().dispose()  # the next connection opens it as it is now
         try:
