@@ -147,15 +147,17 @@ def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[i
     return len(mine), right, drawings.to_npz_bytes(mine.images, mine.labels)
 
 
-def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int, saved_key: str) -> None:
+def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int, saved_key: str) -> bool:
+    """Save the drawing with ``label``; True if it was saved (and ``saved_key`` remembers which)."""
     try:
         drawings.save(visitor_id(), prediction.steps.image, label, picture)
     except (drawings.QuotaExceeded, DatabaseError) as e:
         st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
-    else:
-        st.session_state.pop("own-refused", None)
-        st.session_state[saved_key] = prediction.steps.image.tobytes()
-        st.toast(f"Saved your {label}.")
+        return False
+    st.session_state.pop("own-refused", None)
+    st.session_state[saved_key] = prediction.steps.image.tobytes()
+    st.toast(f"Saved your {label}.")
+    return True
 
 
 def delete_drawings(which: str, key: str) -> None:
@@ -198,12 +200,17 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
             label = a.selectbox("This digit really is a", range(10), key=label_key,
                                 on_change=_label_by_hand, args=(hand_key, drawing_id),
                                 help="The model's answer until you pick another: save what you meant to draw.")
-            # A second click on the same drawing would count it twice in a class's figures.
+            # A second click on the same drawing would count it twice in a class's figures. Saved
+            # where the button is read, not in an on_click: a click landing while a stroke's rerun
+            # was cut short lost its callback (2 of 11 runs of a browser test; 0 of 13 since).
+            slot = b.empty()
             saved = st.session_state.get(f"{key}-saved") == prediction.steps.image.tobytes()
-            b.button("Saved" if saved else "Save it", key=f"{key}-save", disabled=saved, on_click=save_drawing,
-                     args=(prediction, picture, label, f"{key}-saved"),
-                     help="Saved. Draw another digit to save it too, or delete this one (Delete…) to save it "
-                          "with another label." if saved else None)
+            if not saved and slot.button("Save it", key=f"{key}-save"):
+                saved = save_drawing(prediction, picture, label, f"{key}-saved")
+            if saved:
+                slot.button("Saved", key=f"{key}-saved-button", disabled=True,
+                            help="Draw another digit to save it too, or delete this one (Delete…) to save it "
+                                 "with another label.")
         if refused := st.session_state.get("own-refused"):
             st.warning(refused)
         me = visitor_id()

@@ -124,7 +124,8 @@ def test_saving_counts_the_drawing_and_a_burst_of_saves_is_stopped_with_a_messag
     app.run()
     app.button(key="draw-save").click().run()
     assert any("You have saved 1 digit<" in m.value for m in app.markdown if "own-count" in m.value)
-    assert app.button(key="draw-save").disabled  # the same drawing is not saved twice
+    assert app.button(key="draw-saved-button").disabled  # the same drawing is not saved twice
+    assert "draw-save" not in [b.key for b in app.button]
     for i in range(drawings.MAX_SAVES_PER_MINUTE):  # a burst of drawings, each saved at once
         app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.3 + 0.03 * i, 0.9)]))
         app.run()
@@ -147,6 +148,7 @@ def test_a_visitor_deletes_their_last_drawing_then_all_after_saying_yes(app):
     app.button(key="draw-delete-last").click().run()
     assert drawings.count(me) == 2
     assert not app.button(key="draw-save").disabled  # the drawing just deleted may be saved again
+    assert "draw-saved-button" not in [b.key for b in app.button]
     assert app.button(key="draw-delete-all").disabled  # not before "yes"
     app.checkbox(key="draw-delete-sure").check().run()
     app.button(key="draw-delete-all").click().run()
