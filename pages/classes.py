@@ -15,6 +15,7 @@ import streamlit as st
 
 from digitlab import classroom, jobs
 from digitlab.db import DatabaseError, classes, drawings
+from digitlab.metrics import count_words
 from digitlab.jobs.kinds import start_class_retrain
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.pictures import labelled_tiles, sheet
@@ -36,7 +37,7 @@ def refuse_into(key: str, action, *args) -> None:
     try:
         action(*args)
     except (classes.ClassError, DatabaseError) as e:
-        st.session_state[key] = str(e)
+        st.session_state[key] = str(e)[:1].upper() + str(e)[1:]
     else:
         st.session_state.pop(key, None)
 
@@ -93,8 +94,9 @@ loaded = resources.active_model_or_stop()
 d = got.drawings
 probabilities = loaded.classifier.probabilities(d.images)
 r = classroom.report(d.labels, got.students, probabilities)
-st.markdown(f'<span class="class-accuracy">{len(got)} drawings from {len(r.per_student)} students; '
-            f"{loaded.run.id} reads {r.accuracy:.0%} of them right</span>", unsafe_allow_html=True)
+st.markdown(f'<span class="class-accuracy">{count_words(len(got), "drawing")} from '
+            f'{count_words(len(r.per_student), "student")} (of {count_words(info.students, "student")} who joined); '
+            f"{html.escape(loaded.run.label)} reads {r.accuracy:.0%} of them right</span>", unsafe_allow_html=True)
 
 a, b = st.columns(2)
 with a:
@@ -127,7 +129,7 @@ b.download_button("Download the answers (CSV)", classroom.to_csv(d.labels, got.s
 
 st.divider()
 st.subheader("Retrain with the class's drawings")
-st.caption(f"Fine-tunes {loaded.run.id} briefly on the drawings of about two thirds of the students, then "
+st.caption(f"Fine-tunes {loaded.run.label} briefly on the drawings of about two thirds of the students, then "
            "compares both models on the others' drawings: students it never saw. MNIST was written by American "
            "census staff and students in the 1990s; is your class's handwriting like theirs?")
 

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from digitlab.db import visitors as vis
@@ -110,8 +110,8 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
         if row is None:
             _wrong_codes.append(time.monotonic())
             raise ClassError(f"no class has the code {code}: check it with your teacher")
-        taken = conn.execute(select(memberships.c.visitor_id).where(
-            memberships.c.class_id == row.id, memberships.c.nickname == nickname)).scalar()
+        taken = conn.execute(select(memberships.c.visitor_id).where(  # Ana and ana are one name to a class
+            memberships.c.class_id == row.id, func.lower(memberships.c.nickname) == nickname.lower())).scalar()
         if taken is not None and taken != visitor_id:
             raise ClassError(f"someone in this class is already called {nickname}: pick another nickname")
         vis.ensure(conn, visitor_id)
