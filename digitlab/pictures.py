@@ -111,11 +111,19 @@ def labelled_tiles(images: np.ndarray, captions: list[str], scale: int = 2, band
 
 
 def _draw_caption(draw, text: str, font, width: int, height: int, ink: int = 235) -> None:
-    """Centred text; "→" is drawn as lines, since Pillow's bundled font has no arrow glyph."""
+    """Centred text, in a smaller font if it would not fit (ranks of five digits on a 56-px tile);
+    "→" is drawn as lines, since Pillow's bundled font has no arrow glyph."""
+    from PIL import ImageFont
+
     parts = text.split("→")
     arrow = max(6, height // 2)
-    widths = [draw.textlength(p, font=font) for p in parts]
-    total = sum(widths) + (arrow + 2) * (len(parts) - 1)
+    while True:
+        widths = [draw.textlength(p, font=font) for p in parts]
+        total = sum(widths) + (arrow + 2) * (len(parts) - 1)
+        if total <= width - 2 or font.size <= 7:
+            break
+        font = ImageFont.load_default(size=font.size - 1)
+        arrow = max(5, arrow - 1)
     x, mid = (width - total) / 2, height / 2
     for k, (part, w) in enumerate(zip(parts, widths)):
         draw.text((x, mid), part, fill=ink, font=font, anchor="lm")

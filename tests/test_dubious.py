@@ -334,6 +334,9 @@ def test_labelled_tiles_and_sheet_shapes():
     tiles = labelled_tiles(images, ["1: 3→5", "2: 7→1", "#59999 0→6"], scale=2, band=12)
     assert tiles.shape == (3, 68, 56) and tiles.dtype == np.uint8
     assert tiles[:, 56:].max() > 200  # the captions were drawn
+    long = labelled_tiles(images[:1], ["44657: 9→9"], scale=2, band=13)[0, 56:]  # a five-digit rank
+    inked = np.flatnonzero(long.max(axis=0) > 120)
+    assert inked[0] > 0 and inked[-1] < long.shape[1] - 1, inked  # whole: neither end cut off by the tile's edge
     lit = labelled_tiles(images, ["a", "b", "c"], scale=2, band=12, highlight=[1])
     assert lit[1, 56:].mean() > 150 > 60 > lit[0, 56:].mean()  # the chosen one stands out
     result, _ = synthetic_result()
