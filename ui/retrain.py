@@ -190,8 +190,7 @@ def compare_dialog(new_id: str) -> None:
         col.metric("MNIST test accuracy", f"{acc:.2%}" if acc is not None else "not measured")
         col.caption(f"{run.preset} · trained in {job_panel.duration(run.info.get('training_seconds'))}")
     # A model fine-tuned on a class's drawings (or with a damaged run.json) has no MNIST test results.
-    unmeasured = [r.label for r in (old, new) if r.info.get("test_accuracy") is None
-                  or not isinstance(r.info.get("test_predictions"), list)]
+    unmeasured = [r.label for r in (old, new) if not {"test_accuracy", "test_predictions"} <= r.info.keys()]
     verdict = None
     if unmeasured:
         st.info(f"No MNIST test results for {' and '.join(unmeasured)}: nothing to compare them on.")

@@ -108,7 +108,8 @@ def join(visitor_id: str, code: str, nickname: str) -> ClassInfo:
     with writing("Joining the class") as conn:
         row = conn.execute(select(classes).where(classes.c.code == code)).first()
         if row is None:
-            _wrong_codes.append(time.monotonic())
+            with _wrong_codes_lock:
+                _wrong_codes.append(time.monotonic())
             raise ClassError(f"no class has the code {code}: check it with your teacher")
         taken = conn.execute(select(memberships.c.visitor_id).where(  # Ana and ana are one name to a class
             memberships.c.class_id == row.id, func.lower(memberships.c.nickname) == nickname.lower())).scalar()
