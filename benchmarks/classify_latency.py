@@ -2,7 +2,7 @@
 
     python -m benchmarks.classify_latency [--model ID] [--n 300]
 
-Canvas-like 280x280 RGBA drawings (digitlab.canvas_like) go through
+Canvas-like 280x280 RGBA drawings (digitlab.synth.canvas_like) go through
 preprocessing and the model one at a time, as on every pen stroke. Prints
 p50/p95 per step, and for comparison Keras' model.predict and a direct
 model call, which the app does not use. Memory is the process's peak RSS.
@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from digitlab.canvas_like import redraw_many
+from digitlab.synth.canvas_like import redraw_many
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.preprocess import preprocess

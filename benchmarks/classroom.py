@@ -46,8 +46,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
 from digitlab.db.visitors import new_id
-from tests.browser import DIGIT_STROKES, ROOT, app_env, streamlit_server
-from tests.helpers import stroke_picture
+from appdriver import DIGIT_STROKES, ROOT, app_env, streamlit_server
+from digitlab.synth.stroke_digits import render
 from ui.visitor import COOKIE
 
 # websockets 15 prefers `with connect(...)`; a visitor's connection outlives any one block here.
@@ -62,9 +62,7 @@ def drawing_json(digit: int, rng: np.random.Generator) -> str:
     strokes = DIGIT_STROKES[digit]
     jitter = [[(float(np.clip(x * 0.7 + 0.15 + rng.normal(0, 0.01), 0, 1)),
                 float(np.clip(y * 0.7 + 0.15 + rng.normal(0, 0.01), 0, 1))) for x, y in s] for s in strokes]
-    picture = np.zeros((300, 300, 4), np.uint8)
-    for s in jitter:
-        picture = np.maximum(picture, stroke_picture(s, size=300, pen=18.0))
+    picture = render(jitter, canvas=300, box=(0.0, 0.0, 1.0), pen=18.0)
     buf = io.BytesIO()
     Image.fromarray(picture).save(buf, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()

@@ -22,7 +22,7 @@ import time
 import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,
+from appdriver import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,
                            stroke_latency_ms, wait_for_answer, watch_answers)
 
 

@@ -3,7 +3,7 @@
     python -m benchmarks.drawn_accuracy [--model ID ...] [--n 2000] [--seed 0]
 
 MNIST test digits are redrawn as uniform round-pen strokes at random sizes,
-places and pen widths on a 280x280 transparent canvas (digitlab.canvas_like),
+places and pen widths on a 280x280 transparent canvas (digitlab.synth.canvas_like),
 then classified after each preprocessing variant:
 
 - mnist-style: ink box -> 20x20 keeping aspect -> 28x28 by centre of mass
@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from digitlab.canvas_like import redraw_many
+from digitlab.synth.canvas_like import redraw_many
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.preprocess import OUT_SIZE, naive_resize, preprocess

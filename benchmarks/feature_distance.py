@@ -22,7 +22,7 @@ import numpy as np
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks.non_digits import CONFIDENT, draw
-from digitlab import pendigits
+from digitlab.synth import pendigits
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.store import ModelStore

@@ -2,7 +2,7 @@
 
     python -m benchmarks.inside_latency [--model ID ...] [--n 100]
 
-Hand-made stroke digits (``digitlab.stroke_digits``, jittered, random size,
+Hand-made stroke digits (``digitlab.synth.stroke_digits``, jittered, random size,
 place and pen on a 300x300 canvas) are preprocessed as the Draw page does;
 then each view of ``digitlab.explain.views`` is computed for each drawing, and
 its pictures encoded as PNG (as ``st.image`` does) and its chart as JSON (as
@@ -32,7 +32,7 @@ from digitlab.explain.corruptions import SIDES
 from digitlab.inference import NORMALISE_STROKES
 from digitlab.preprocess import preprocess
 from digitlab.store import ModelStore
-from digitlab.stroke_digits import STYLES, jitter, render
+from digitlab.synth.stroke_digits import STYLES, jitter, render
 from ui import charts
 
 

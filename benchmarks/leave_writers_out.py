@@ -21,7 +21,8 @@ import numpy as np
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import non_digits as non_digit_bench
 from benchmarks import pen_digits
-from digitlab import models, pendigits
+from digitlab import models
+from digitlab.synth import pendigits
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.training import TrainConfig, train

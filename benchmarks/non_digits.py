@@ -2,7 +2,7 @@
 
     python -m benchmarks.non_digits [--model ID ...] [--per-kind 100] [--seed 1000]
 
-Every kind of ``digitlab.non_digits.KINDS`` (scribbles, zigzags, hatching, #,
+Every kind of ``digitlab.synth.non_digits.KINDS`` (scribbles, zigzags, hatching, #,
 X, stars, letters, filled patches, ...) is drawn ``--per-kind`` times on the
 canvas at a random size, place and pen, with a seed the training never uses
 (it draws with seed 2 and up). Kinds the training never saw at all test
@@ -31,9 +31,9 @@ from PIL import Image, ImageDraw, ImageFont
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import each_model
 from digitlab.inference import Classifier
-from digitlab.non_digits import KINDS, random_drawing
+from digitlab.synth.non_digits import KINDS, random_drawing
 from digitlab.preprocess import preprocess
-from digitlab.stroke_digits import jitter, mnist_style
+from digitlab.synth.stroke_digits import jitter, mnist_style
 
 CONFIDENT = 0.7
 GLYPHS = "AEFHKMNRWXYaehkmnwx#&%@*+=<>$€"

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from tests.browser import chromium, open_app, streamlit_server
+from appdriver import chromium, open_app, streamlit_server
 
 # page title in the sidebar -> the element that shows the page is there
 PAGES = {

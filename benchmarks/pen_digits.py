@@ -20,7 +20,7 @@ import numpy as np
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import each_model
-from digitlab import pendigits
+from digitlab.synth import pendigits
 from digitlab.inference import UNSURE_BELOW, Classifier
 
 

@@ -1,10 +1,10 @@
-"""How the model reads photos of a digit written on paper (made up: digitlab.photo_like).
+"""How the model reads photos of a digit written on paper (made up: digitlab.synth.photo_like).
 
     python -m benchmarks.photos [--model ID ...] [--n 300] [--seed 0] [--save DIR]
 
 Real writers' digits (the pendigits *test* split: 14 people the model never
 learned from) are written with a pen on paper and photographed under each of
-``digitlab.photo_like.CONDITIONS`` (uneven light, a shadow, blue, red or
+``digitlab.synth.photo_like.CONDITIONS`` (uneven light, a shadow, blue, red or
 pencil ink, a thin pen, a small digit in a big photo, blur + noise + JPEG,
 ruled paper), and as "phone photos" with all of those at random strengths.
 Each photo goes through what the Draw page's upload does (preprocess,
@@ -24,8 +24,8 @@ from PIL import Image
 
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import each_model
-from digitlab import pendigits
-from digitlab.photo_like import CONDITIONS, photo, phone_photo, with_tilt
+from digitlab.synth import pendigits
+from digitlab.synth.photo_like import CONDITIONS, photo, phone_photo, with_tilt
 from digitlab.pictures import fit_square
 
 

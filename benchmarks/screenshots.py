@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tests.browser import (DIGIT_STROKES, chromium, chromium_browser, draw_strokes, open_app, streamlit_server,
+from appdriver import (DIGIT_STROKES, chromium, chromium_browser, draw_strokes, open_app, streamlit_server,
                            wait_for_answer)
 
 INSIDE_TOGGLE = "See inside the network"

@@ -2,7 +2,7 @@
 
     python -m benchmarks.stroke_styles [--model ID ...] [--per-style 100] [--seed 0] [--stray-dot]
 
-Every style of every digit in ``digitlab.stroke_digits.STYLES`` is drawn
+Every style of every digit in ``digitlab.synth.stroke_digits.STYLES`` is drawn
 ``--per-style`` times, each time jittered (slant, rotation, aspect, wobble), at a
 random size and place on a 300×300 canvas with a random pen width, then
 preprocessed the way the Draw page does and classified.
@@ -23,7 +23,7 @@ import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from digitlab.inference import Classifier
 from digitlab.preprocess import preprocess
 from digitlab.store import ModelStore
-from digitlab.stroke_digits import STYLES, jitter, render
+from digitlab.synth.stroke_digits import STYLES, jitter, render
 
 
 def with_stray_dot(picture: np.ndarray, pen: float, rng: np.random.Generator) -> np.ndarray:

@@ -5,8 +5,9 @@ Misclassified page and the retraining comparison.
 - :func:`confusion`, :func:`class_scores` (precision/recall),
 - :func:`compare_errors` (two models' errors: shared, only A, only B),
 - :func:`changed_predictions` (what a new model gets right or wrong that the old one did not),
-- :func:`accuracy_verdict` (is a new model worse, better or about the same),
-- :func:`count_words`, :func:`first_of` (counts in words: "1 image", "first 60 of 1,196").
+- :func:`accuracy_verdict` (is a new model worse, better or about the same).
+
+Saying them in words is :mod:`digitlab.words`'s job.
 """
 
 from __future__ import annotations
@@ -119,13 +120,3 @@ def accuracy_verdict(old: float, new: float) -> str:
         return "better"
     return "same"
 
-
-def count_words(n: int, noun: str, plural: str | None = None) -> str:
-    """"1 image", "2 images", "1,196 images": a count with its noun in the right number."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
-def first_of(shown: int, total: int, noun: str = "") -> str:
-    """A caption for a sample: "all 12", or "first 60 of 1,196" when only part is shown."""
-    tail = f" {noun}" if noun else ""
-    return f"all {total:,}{tail}" if shown >= total else f"first {shown:,} of {total:,}{tail}"

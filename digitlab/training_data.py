@@ -4,11 +4,11 @@ MNIST alone teaches a model to read MNIST (99.65%) much better than people
 (95.7% on pen digits by writers it never saw). A preset's :class:`Extras`
 adds, to the training split only (never to the validation images):
 
-- ``pen_digits``: the pendigits *train* split (30 writers; ``digitlab.pendigits``)
+- ``pen_digits``: the pendigits *train* split (30 writers; ``digitlab.synth.pendigits``)
   drawn that many times each, at random sizes and pen widths, as on the canvas;
-- ``styles``: digits in the styles MNIST lacks (``digitlab.styles``), made from
+- ``styles``: digits in the styles MNIST lacks (``digitlab.synth.styles``), made from
   the training images (MNIST's and the pen digits'), as a share of each digit;
-- ``non_digits``: scribbles, hatching, #, letters, ... (``digitlab.non_digits``)
+- ``non_digits``: scribbles, hatching, #, letters, ... (``digitlab.synth.non_digits``)
   as a share of the training images, labelled :data:`NOT_A_DIGIT`. Their
   target is "every digit equally likely" (outlier exposure), so the model
   answers such a drawing with a flat, unsure distribution.
@@ -35,7 +35,7 @@ NOT_A_DIGIT = 10  # the label of a non-digit drawing; the model still has ten ou
 # Weight of a non-digit's loss (cross-entropy to the uniform distribution) against a digit's:
 # Hendrycks et al.'s outlier exposure uses 0.5 for classifiers of this kind.
 NON_DIGIT_WEIGHT = 0.5
-# Training drawings go on a half-size canvas, anti-aliased at 2x (digitlab.stroke_digits.mnist_style): a
+# Training drawings go on a half-size canvas, anti-aliased at 2x (digitlab.synth.stroke_digits.mnist_style): a
 # quarter of the pixels, the same 28x28 to the eye.
 CANVAS, SUPERSAMPLE = 150, 2
 
@@ -45,7 +45,7 @@ class Extras:
     """What a preset adds to MNIST's training split (all zero: nothing)."""
 
     pen_digits: int = 0  # renderings of every pendigits train-split sample (for a training on all of MNIST)
-    styles: tuple[tuple[str, float], ...] = ()  # (style name in digitlab.styles.STYLES, share of its digit)
+    styles: tuple[tuple[str, float], ...] = ()  # (style name in digitlab.synth.styles.STYLES, share of its digit)
     non_digits: float = 0.0  # non-digit drawings, as a fraction of the training images
     pen_writers: tuple[str, ...] = ()  # only these pendigits writers (empty: all); to validate leaving writers out
 
@@ -70,9 +70,9 @@ class ExtraImages:
 def extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray, seed: int) -> ExtraImages:
     """The images ``extras`` asks for, made from the MNIST training images ``x_train`` uint8 (N, 28, 28)
     with labels ``y_train`` (N,) (the styles) and the pendigits train split. Seeded."""
-    from digitlab import pendigits
-    from digitlab.non_digits import non_digit_images
-    from digitlab.styles import styled_digits
+    from digitlab.synth import pendigits
+    from digitlab.synth.non_digits import non_digit_images
+    from digitlab.synth.styles import styled_digits
 
     parts: list[tuple[str, np.ndarray, np.ndarray]] = []
     source_x, source_y = x_train, y_train

@@ -15,13 +15,13 @@ import streamlit as st
 
 from digitlab import classroom, jobs
 from digitlab.db import DatabaseError, classes, drawings
-from digitlab.metrics import count_words
+from digitlab.words import count_words
 from digitlab.jobs.kinds import start_class_retrain
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.pictures import labelled_tiles, sheet
 from ui import job_panel, resources
 from ui.explore_charts import confusion_matrix
-from ui.retrain import training_allowed
+from digitlab.config import training_allowed
 from ui.visitor import visitor_id
 
 st.title("Classes")

@@ -9,7 +9,7 @@ from scipy import ndimage
 from digitlab.db import DatabaseError, drawings
 from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
-from digitlab.metrics import count_words
+from digitlab.words import count_words
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from ui import charts, resources
@@ -17,13 +17,9 @@ from ui.visitor import visitor_id
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
-from ui.sidebar import WELCOME_WORDS
+from ui.texts import NO_INK_IN_PHOTO, PROMPT, WELCOME_WORDS
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
-
-PROMPT = "Draw a digit, 0 to 9, on the black square. The answer appears as soon as you lift the pen."
-NO_INK_IN_PHOTO = ("No ink found in this photo. A dark digit on light paper, filling a good part of the "
-                   "picture, reads best.")
 
 loaded = resources.active_model_or_stop()
 clf = loaded.classifier

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitlab import dubious, explore, jobs, label_marks
+from digitlab import dubious, explore, jobs
+from digitlab.dubious import marks as label_marks
 from digitlab.db import DatabaseError
 from digitlab.db import marks as db_marks
 from digitlab.dubious import reference
@@ -21,11 +22,11 @@ from digitlab.jobs.kinds import start_dubious, start_training
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import fit_square, labelled_tiles, sheet
-from digitlab.store import SHIPPED_ID, ModelStoreError
+from digitlab.store import SHIPPED_ID
 from digitlab.training import TrainConfig
 from ui import charts, job_panel, resources
 from ui.label_evidence import METHOD_TITLES, alike_by_label, ranks_under_each_method
-from ui.retrain import training_allowed
+from digitlab.config import training_allowed
 from ui.visitor import visitor_id
 
 PER_PAGE = 40
@@ -311,7 +312,7 @@ with right:
 st.divider()
 st.subheader("Your marks")
 if marks:
-    counts = {m: sum(e["mark"] == m for e in marks.values()) for m in label_marks.MARKS}
+    counts = {m: sum(e["mark"] == m for e in marks.values()) for m in db_marks.MARKS}
     st.markdown(f'<span class="dubious-mark-count">{len(marks)} marked</span>: '
                 + ", ".join(f"{n} {m}" for m, n in counts.items()), unsafe_allow_html=True)
     rankings = {s: ranking(*stamp, s, method) for s in dubious.SPLITS}

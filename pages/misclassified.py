@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitlab import explore, metrics
+from digitlab import explore, metrics, words
 from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources, style
@@ -91,7 +91,7 @@ else:
     on_page = explore.page_items(chosen, int(state["misclassified-page"]) - 1, PER_PAGE)
     noun, order = ("right answer", "least sure first") if diagonal else ("mistake", "most confidently wrong first")
     n = len(chosen)
-    number, nouns = metrics.count_words(n, noun).split(" ", 1)
+    number, nouns = words.count_words(n, noun).split(" ", 1)
     st.markdown(f'<div class="mis-list scroll-target"><span class="mis-shown">{number}</span> {nouns}, {order} '
                 f"({what}).</div>", unsafe_allow_html=True)
     if state.pop("misclassified-scroll", False):

@@ -1,1 +1,1 @@
-"""Digit Lab's tests, a package so that benchmarks can reuse ``tests.browser``."""
+"""Digit Lab's tests (a package: ``tests.helpers`` is shared by them)."""

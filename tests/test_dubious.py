@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitlab import dubious, jobs, label_marks
+from digitlab import dubious, jobs
+from digitlab.dubious import marks as label_marks
 from digitlab.db import marks as db_marks
 from digitlab.db import visitors
 from digitlab.dubious import cache, folds
@@ -273,7 +274,7 @@ def test_marks_are_saved_and_survive_a_restart(isolated_dirs):
 
 def test_marks_from_many_tabs_at_once_are_all_kept():
     me = visitors.new_id()
-    threads = [threading.Thread(target=db_marks.set_mark, args=(me, "train", i, label_marks.MARKS[i % 3]))
+    threads = [threading.Thread(target=db_marks.set_mark, args=(me, "train", i, db_marks.MARKS[i % 3]))
                for i in range(24)]
     for t in threads:
         t.start()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from digitlab import jobs
 from digitlab.fileio import write_json_atomic
 from digitlab.store import SHIPPED_ID, ModelStore
-from tests.browser import app_env, chromium, open_app, streamlit_server
+from appdriver import app_env, chromium, open_app, streamlit_server
 from tests.helpers import mnist_path, tiny_model
 
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
+from appdriver import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
                            open_app, streamlit_server, wait_for_answer)
 
 

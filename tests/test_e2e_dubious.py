@@ -12,7 +12,7 @@ import pytest
 
 from digitlab import dubious
 from digitlab.db import marks as db_marks
-from tests.browser import app_env, chromium, exceptions, streamlit_server
+from appdriver import app_env, chromium, exceptions, streamlit_server
 from tests.helpers import activate_tiny_model
 
 

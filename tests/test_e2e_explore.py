@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser import (ROOT, app_env, chromium, chromium_browser, exceptions, steady_box, streamlit_server,
+from appdriver import (ROOT, app_env, chromium, chromium_browser, exceptions, steady_box, streamlit_server,
                            wait_until_settled)
 from tests.helpers import mnist_path
 

@@ -6,7 +6,7 @@ import pytest
 
 from digitlab.explain import SALIENCY_METHOD
 
-from tests.browser import DIGIT_STROKES, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
+from appdriver import DIGIT_STROKES, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.trained_model]
 

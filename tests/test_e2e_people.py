@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser import app_env, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
-from digitlab.non_digits import hash_sign
-from digitlab.photo_like import Conditions, photo
-from digitlab.stroke_digits import STYLES
+from appdriver import app_env, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
+from digitlab.synth.non_digits import hash_sign
+from digitlab.synth.photo_like import Conditions, photo
+from digitlab.synth.stroke_digits import STYLES
 
 
 @pytest.fixture(scope="module")

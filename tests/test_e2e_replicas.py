@@ -12,7 +12,7 @@ import time
 import pytest
 
 from digitlab import jobs
-from tests.browser import (DIGIT_STROKES, app_env, chromium, draw_strokes, exceptions, open_app, streamlit_server,
+from appdriver import (DIGIT_STROKES, app_env, chromium, draw_strokes, exceptions, open_app, streamlit_server,
                            wait_for_answer)
 from tests.helpers import postgres_schema
 

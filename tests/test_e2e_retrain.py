@@ -9,7 +9,7 @@ import pytest
 
 from digitlab.jobs.lock import TrainingLock
 from digitlab.models import DEFAULT_PRESET
-from tests.browser import ROOT, app_env, chromium_browser, open_app, streamlit_server
+from appdriver import ROOT, app_env, chromium_browser, open_app, streamlit_server
 from tests.helpers import mnist_path
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from digitlab import dubious
 from digitlab.store import ModelStore
-from tests.browser import (DIGIT_STROKES, app_env, chromium_browser, draw_strokes, exceptions, open_app,
+from appdriver import (DIGIT_STROKES, app_env, chromium_browser, draw_strokes, exceptions, open_app,
                            streamlit_server, wait_for_answer)
 from tests.helpers import tiny_model
 

@@ -17,7 +17,7 @@ from digitlab.explain.saliency import (METHODS, available, delete_random_ink, de
                                        gradient_times_input, integrated_gradients, occlusion, saliency,
                                        smoothgrad_times_input)
 from digitlab.preprocess import preprocess
-from digitlab.stroke_digits import plain, render
+from digitlab.synth.stroke_digits import plain, render
 
 from tests.helpers import stroke_picture
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.model_selection import cross_val_score
 
-from digitlab import explore, metrics, paths
+from digitlab import explore, metrics, paths, words
 from digitlab.pictures import captioned_sheet, enlarge
 from digitlab.store import ModelStore
 
@@ -300,12 +300,12 @@ def test_accuracy_verdict_ignores_seed_noise_and_flags_a_worse_model():
 
 
 def test_counts_are_said_in_words():
-    assert metrics.count_words(1, "image") == "1 image"
-    assert metrics.count_words(0, "image") == "0 images"
-    assert metrics.count_words(1196, "image") == "1,196 images"
-    assert metrics.count_words(2, "digit", "digits") == "2 digits"
-    assert metrics.first_of(60, 1196) == "first 60 of 1,196"
-    assert metrics.first_of(12, 12, "images") == "all 12 images"
+    assert words.count_words(1, "image") == "1 image"
+    assert words.count_words(0, "image") == "0 images"
+    assert words.count_words(1196, "image") == "1,196 images"
+    assert words.count_words(2, "digit", "digits") == "2 digits"
+    assert words.first_of(60, 1196) == "first 60 of 1,196"
+    assert words.first_of(12, 12, "images") == "all 12 images"
 
 
 def test_log_axis_ticks_are_numbers_one_two_five():

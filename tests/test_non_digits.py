@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from digitlab.non_digits import KINDS, LETTERS, non_digit_images, random_drawing
-from digitlab.stroke_digits import render
+from digitlab.synth.non_digits import KINDS, LETTERS, non_digit_images, random_drawing
+from digitlab.synth.stroke_digits import render
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from digitlab import pendigits
+from digitlab.synth import pendigits
 
 
 def sample(label, writer, split, strokes=None):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from digitlab.canvas_like import Style, redraw
+from digitlab.synth.canvas_like import Style, redraw
 from digitlab.ink import to_ink
 from digitlab.preprocess import MNIST_CENTRE, naive_resize, preprocess, without_stray_dots
-from digitlab.stroke_digits import render
+from digitlab.synth.stroke_digits import render
 from scipy import ndimage
 
 from tests.helpers import stroke_picture
@@ -168,12 +168,12 @@ def test_naive_resize_keeps_the_whole_canvas():
     assert ndimage.center_of_mass(naive)[0] < 8  # still up in the corner, unlike preprocess()
 
 
-# Photos of a digit on paper (digitlab.photo_like): the same digit, the same place, other light.
+# Photos of a digit on paper (digitlab.synth.photo_like): the same digit, the same place, other light.
 PHOTO_SEVEN = [[(0.2, 0.1), (0.85, 0.1), (0.45, 0.95)], [(0.35, 0.55), (0.75, 0.55)]]
 
 
 def photographed(seed: int = 0, **conditions) -> np.ndarray:
-    from digitlab.photo_like import Conditions, photo
+    from digitlab.synth.photo_like import Conditions, photo
 
     return photo(PHOTO_SEVEN, Conditions(**conditions), np.random.default_rng(seed))
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from digitlab.inference import UNSURE_BELOW
-from digitlab.non_digits import KINDS, random_drawing
-from digitlab.photo_like import CONDITIONS, phone_photo, photo, with_tilt
-from digitlab.stroke_digits import STYLES, jitter, mnist_style
+from digitlab.synth.non_digits import KINDS, random_drawing
+from digitlab.synth.photo_like import CONDITIONS, phone_photo, photo, with_tilt
+from digitlab.synth.stroke_digits import STYLES, jitter, mnist_style
 
 CONFIDENT = 0.7  # the measure of a confident answer
 

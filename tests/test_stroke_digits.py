@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitlab.preprocess import preprocess
-from digitlab.stroke_digits import STYLES, jitter, plain, render
+from digitlab.synth.stroke_digits import STYLES, jitter, plain, render
 
 
 def test_render_puts_ink_in_alpha_inside_the_box():

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitlab.preprocess import preprocess
-from digitlab.styles import (STYLES, base_line, crossbar_line, flag_line, make_style, slash_line, stem_direction,
+from digitlab.synth.styles import (STYLES, base_line, crossbar_line, flag_line, make_style, slash_line, stem_direction,
                              styled_digits, with_lines)
 
 

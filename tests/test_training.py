@@ -7,7 +7,7 @@ import pytest
 from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
 from digitlab.metrics import confusion
 from digitlab.models import DEFAULT_PRESET, PRESET_ALIASES, PRESETS, canonical_preset, feature_model, get_preset
-from digitlab.store import SHIPPED_ID, ModelStore
+from digitlab.store import ModelStore
 from digitlab.training import Cancelled, TrainConfig, split_indices, train
 from tests.helpers import ROOT
 

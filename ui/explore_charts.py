@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from digitlab.metrics import count_words
+from digitlab.words import count_words
 from digitlab.pictures import sheet
 
 DIGITS = [str(d) for d in range(10)]

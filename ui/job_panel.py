@@ -15,6 +15,7 @@ import streamlit as st
 
 from digitlab import jobs
 from digitlab.jobs import State
+from digitlab.words import duration
 
 # kind -> (what it is called, what a failure leaves unchanged)
 KIND_WORDS = {"train": ("training", " The active model is unchanged."),
@@ -22,13 +23,6 @@ KIND_WORDS = {"train": ("training", " The active model is unchanged."),
               "class_retrain": ("class retraining", " The models are unchanged.")}
 
 Render = Callable[[dict | None], None]
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    m, s = divmod(int(seconds), 60)
-    return f"{m} min {s:02d} s" if m else f"{s} s"
 
 
 def progress_words(status: dict) -> str:

@@ -6,42 +6,31 @@ starts it and shows its status (ui.job_panel), from any page and any tab.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import streamlit as st
 
 from digitlab import jobs
+from digitlab.config import training_allowed
 from digitlab.db import drawings
 from digitlab.jobs import lock
 from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
-from digitlab.metrics import accuracy_verdict, changed_predictions, count_words, first_of
+from digitlab.metrics import accuracy_verdict, changed_predictions
 from digitlab.models import DEFAULT_PRESET, PRESETS
 from digitlab.pictures import sheet
 from digitlab.store import ModelStoreError
 from digitlab.training import TrainConfig
+from digitlab.words import count_words, duration, first_of
 from ui import job_panel, resources
+from ui.texts import TRAINING_IN_WORDS
 from ui.visitor import visitor_id
 
 COMPARE_SHOWN = 60  # thumbnails per group in the comparison: 4 rows of 15
 
 
-def training_allowed() -> bool:
-    """False when DIGITLAB_ALLOW_TRAINING=0: public deployments hide retraining."""
-    return os.environ.get("DIGITLAB_ALLOW_TRAINING", "1").strip().lower() not in ("0", "false", "no")
-
-
 # The form's values, in plain session state: a widget's own state is dropped on a run that
 # does not draw it (the form is hidden while a training runs), and the form came back reset.
 SAVED = "rt-saved"
-
-TRAINING_IN_WORDS = (
-    "Training shows the network the 60,000 MNIST training digits again and again, nudging its "
-    "weights after each small batch so that its answers match the labels. A new model joins the "
-    "list above; it becomes active only if you say so. For a first look, pick a *seed…* preset "
-    "and a quick try: done in under a minute."
-)
 
 
 def _remembered(key: str, default):
@@ -129,7 +118,7 @@ def _training_done(status: dict) -> None:
     except ModelStoreError:
         name = status["run_id"]
     st.success(f"New model **{name}**: {status['test_accuracy']:.2%} on the MNIST test set, "
-               f"trained in {job_panel.duration(status.get('training_seconds'))}.")
+               f"trained in {duration(status.get('training_seconds'))}.")
     if st.button("Compare with the active model", key="rt-compare", type="primary", width="stretch"):
         st.session_state["rt-compare-id"] = status["run_id"]
         st.rerun(scope="app")
@@ -188,7 +177,7 @@ def compare_dialog(new_id: str) -> None:
         col.markdown(f"**{title}:** {run.label}")
         acc = run.info.get("test_accuracy")
         col.metric("MNIST test accuracy", f"{acc:.2%}" if acc is not None else "not measured")
-        col.caption(f"{run.preset} · trained in {job_panel.duration(run.info.get('training_seconds'))}")
+        col.caption(f"{run.preset} · trained in {duration(run.info.get('training_seconds'))}")
     # A model fine-tuned on a class's drawings (or with a damaged run.json) has no MNIST test results.
     unmeasured = [r.label for r in (old, new) if not {"test_accuracy", "test_predictions"} <= r.info.keys()]
     verdict = None

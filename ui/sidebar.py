@@ -11,23 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from digitlab.config import training_allowed
 from digitlab.store import ModelStoreError
 from ui import resources
-from ui.retrain import training_allowed
-
-
-WELCOME_WORDS = "draw a digit and see how a neural network reads it, and why."
-WELCOME = f"**Welcome to Digit Lab**: {WELCOME_WORDS}"
-
-# (page title as in app.py, what it is for); the menu above lists the same pages.
-PAGE_GUIDE = (
-    ("Draw", "draw a digit; the answer, the steps to 28×28, a look inside the network"),
-    ("Dataset", "MNIST's 70,000 digits, and a map where alike digits sit together"),
-    ("Dubious labels", "training digits whose label is probably wrong"),
-    ("Misclassified", "the test digits the model gets wrong, and which it confuses"),
-    ("Training", "how each stored model learned, epoch by epoch"),
-    ("Classes", "for a teacher: a class's own digits, how the model reads them, retraining with them"),
-)
+from ui.texts import PAGE_GUIDE, WELCOME
 
 
 def welcome() -> None:

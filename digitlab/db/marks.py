@@ -1,7 +1,7 @@
 """A visitor's marks on dubious labels: "label wrong", "ambiguous" or "label fine", per MNIST image.
 
 The marks' meaning (the CSV export, which images a retraining leaves out) is in
-:mod:`digitlab.label_marks`; here they are only stored, per visitor, in the
+:mod:`digitlab.dubious.marks`; here they are only stored, per visitor, in the
 same ``{"train:500": {"split", "index", "mark", "when"}}`` shape it uses.
 """
 
@@ -13,7 +13,8 @@ from digitlab.data import check_split, split_size
 from digitlab.db import visitors as vis
 from digitlab.db.engine import engine, writing
 from digitlab.db.schema import marks
-from digitlab.label_marks import MARKS
+
+MARKS = ("label wrong", "ambiguous", "label fine")
 
 
 def check_mark(split: str, index: int, mark: str | None) -> None:

@@ -41,7 +41,7 @@ Rankings (``METHODS``), all "most dubious first":
   have memorised the label). So for training images the count is "the
   out-of-fold model, plus the fold models that could not fit the label".
 
-The user's marks on these images live in :mod:`digitlab.label_marks`; the
+The user's marks on these images live in :mod:`digitlab.dubious.marks`; the
 app computes in the background through :mod:`digitlab.jobs`.
 
 Nothing here knows which MNIST images are wrong: every ranking comes from the

@@ -23,7 +23,7 @@ import numpy as np
 
 from digitlab.data import Mnist
 from digitlab.dubious import evidence
-from digitlab.dubious.settings import Evidence, Result
+from digitlab.dubious.settings import Result
 
 
 class ReferenceRefused(ValueError):

@@ -4,7 +4,7 @@ A phone photo of a handwritten digit is not a canvas drawing: the paper is
 not white but lit unevenly, a hand or the phone casts a shadow, the ink is
 blue or pencil grey, the digit is small in a big picture, and the camera
 adds blur, noise and JPEG. :func:`photo` writes a digit (pen strokes in the
-unit square, e.g. a real writer's from ``digitlab.pendigits``) on such paper,
+unit square, e.g. a real writer's from ``digitlab.synth.pendigits``) on such paper,
 with each of those effects switched on by a :class:`Conditions`.
 ``benchmarks/photos.py`` measures the model on thousands of them and the tests
 check that the preprocessing gives nearly the same 28x28 with and without

@@ -7,7 +7,7 @@ Hendrycks et al. 2019), it learns to answer them with a flat, unsure
 distribution, which the app reports as "not a digit" or "not sure".
 
 Each generator returns strokes of (x, y) points in the unit square (y down),
-like ``digitlab.stroke_digits``, so they are drawn and preprocessed exactly as
+like ``digitlab.synth.stroke_digits``, so they are drawn and preprocessed exactly as
 a drawing on the canvas. :data:`KINDS` lists them. Shapes a person could mean
 as a digit are left out on purpose: circles and ovals (0), a lone vertical
 line (1), S (5), Z (2), B (8), G and b (6), g and q (9), squares (a boxy 0),
@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from digitlab.stroke_digits import CANVAS, Stroke, jitter
+from digitlab.synth.stroke_digits import CANVAS, Stroke, jitter
 
 Strokes = list[Stroke]
 
@@ -224,7 +224,7 @@ def non_digit_images(count: int, seed: int, kinds: list[str] | None = None,
     Returns uint8 (M, 28, 28) and the kind of each; drawings the preprocessing
     already refuses (a patch so dense it is a blob) are left out, so M <= count.
     """
-    from digitlab.stroke_digits import mnist_style
+    from digitlab.synth.stroke_digits import mnist_style
 
     rng = np.random.default_rng(seed)
     images, names = [], []

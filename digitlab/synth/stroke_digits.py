@@ -120,7 +120,7 @@ def render(strokes: list[Stroke], *, canvas: int = 300, box: tuple[float, float,
 # How people draw on the app's 300-pixel canvas: the digit's longer side from a
 # third of the canvas to almost all of it, a pen of 6-32 pixels (the Draw page's
 # slider goes 6-40, default 18), never thicker than a quarter of the drawing
-# (nobody draws a digit two pen widths tall). The ranges digitlab.canvas_like
+# (nobody draws a digit two pen widths tall). The ranges digitlab.synth.canvas_like
 # uses to redraw MNIST.
 CANVAS = 300
 SIZE_RANGE = (0.3, 0.9)

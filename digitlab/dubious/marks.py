@@ -1,6 +1,6 @@
 """What a visitor's marks on dubious labels mean: "label wrong", "ambiguous" or "label fine".
 
-The marks are kept per visitor in the database (:mod:`digitlab.db.marks`), as
+The marks are kept per visitor in the database (:mod:`digitlab.db.marks`, which names them), as
 ``{"train:500": {"split", "index", "mark", "when"}}``; here they are exported as
 CSV and used to leave images out of a retraining.
 """
@@ -16,7 +16,6 @@ from digitlab.data import SPLITS
 if TYPE_CHECKING:
     from digitlab.dubious.ranking import Ranking
 
-MARKS = ("label wrong", "ambiguous", "label fine")
 MARKS_CSV_HEADER = ("index", "split", "given_label", "suggested_label", "score", "mark")
 
 

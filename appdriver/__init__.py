@@ -1,7 +1,7 @@
 """Driving the real app in a real browser: a Streamlit server, Chromium, pen strokes.
 
-Used by the browser tests (tests/test_e2e_*.py) and the benchmarks that drive the app
-(``from tests.browser import ...``).
+Shared by the browser tests (tests/test_e2e_*.py) and the benchmarks that drive the app
+(``from appdriver import ...``); not part of the app.
 Playwright's own browser download does not work offline, so this launches
 Debian's Chromium (``apt-get install chromium``).
 """
@@ -18,7 +18,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from digitlab.stroke_digits import plain
+from digitlab.synth.stroke_digits import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab import paths
-from digitlab.stroke_digits import CANVAS, mnist_style
+from digitlab.synth.stroke_digits import CANVAS, mnist_style
 
 ENV_VAR = "DIGITLAB_PENDIGITS"
 SHARED_FILE = paths.PROJECT_ROOT.parent / "shared" / "data" / "pendigits" / "pendigits_strokes.json"
@@ -136,7 +136,7 @@ def load(path: str | Path | None = None, split: str | None = None) -> PenDigits:
 
 def render_images(data: PenDigits, seed: int, copies: int = 1, canvas: int = CANVAS, supersample: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Each sample drawn ``copies`` times at a random size, place and pen, then made MNIST-style
-    (``digitlab.stroke_digits.mnist_style``).
+    (``digitlab.synth.stroke_digits.mnist_style``).
 
     Returns uint8 (M, 28, 28) ink images and the index of the sample each one
     came from, int64 (M,). A drawing the preprocessing refuses (a few of the
