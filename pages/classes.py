@@ -13,16 +13,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitlab import classroom, jobs
+from digitlab import classroom, roles, tasks
 from digitlab.db import DatabaseError, classes, drawings
 from digitlab.words import count_words
-from digitlab.jobs.kinds import start_class_retrain
-from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
+from digitlab.jobs import Status
+from digitlab.store import ModelStoreError
+from digitlab.tasks import class_retrain as class_task
 from digitlab.pictures import labelled_tiles, sheet
 from ui import job_panel, resources
 from ui.explore_charts import confusion_matrix
-from digitlab.config import training_allowed
-from ui.visitor import visitor_id
+from ui.state import Classes
+from ui.visitor import visitor_id, who
 
 st.title("Classes")
 if problem := resources.database():
@@ -134,39 +135,44 @@ st.caption(f"Fine-tunes {loaded.run.label} briefly on the drawings of about two 
            "census staff and students in the 1990s; is your class's handwriting like theirs?")
 
 
-def _class_result(status: dict) -> None:
-    if status.get("kind") != "class_retrain":
-        job_panel.show(status, "class-job")
-        return
-    if status.get("class_id") not in {c.id for c in taught}:  # its students' nicknames are its teacher's
-        st.info("A retraining with another class's drawings has just finished.")
-        return
-    st.success(f"On the held-out students ({', '.join(status['held_out'])}: {status['test_drawings']} drawings), "
-               f"**{status['model_id']}** reads **{status['before']:.0%}**, the one fine-tuned on "
-               f"{status['train_drawings']} drawings of {status['train_students']} classmates "
-               f"**{status['after']:.0%}**.")
-    st.caption(f"Stored as {status['run_id']}: pick it in the sidebar to draw with it.")
-    st.button("Dismiss", on_click=jobs.dismiss, key="class-dismiss")
+def _class_result(status: Status, outcome: class_task.Outcome) -> None:
+    """The teacher's own retraining result: both models on the held-out students' drawings."""
+    store = resources.store()
+
+    def name(run_id: str) -> str:
+        try:
+            return store.get(run_id).label
+        except ModelStoreError:
+            return run_id
+
+    held = outcome.held_out
+    st.success(f"On the drawings of the students held out ({', '.join(held)}: "
+               f"{count_words(outcome.test_drawings, 'drawing')}), **{name(outcome.model_id)}** reads "
+               f"**{outcome.before:.0%}** right, and the model fine-tuned on "
+               f"{count_words(outcome.train_drawings, 'drawing')} of "
+               f"{count_words(outcome.train_students, 'other classmate')} reads **{outcome.after:.0%}**.")
+    st.caption(f"Stored as **{name(outcome.run_id)}**: pick it in the sidebar to draw with it (only you see it).")
+    job_panel.dismiss_button(status, f"class-{status.id}")
 
 
-def _panel(status: dict | None) -> None:
-    if status is not None:
-        job_panel.show(status, "class-job", done=_class_result)
-    if status is None or status["state"] in jobs.FINAL_STATES:
+def _panel() -> None:
+    me = who()
+    running, finished, _ = tasks.visible(me)
+    mine = [s for s in finished if s.kind == "class_retrain" and s.fields.get("class_id") == chosen]
+    if running is not None:
+        job_panel.running(running, me, "class-job")
+    for status in mine:
+        job_panel.finished(status, f"class-{status.id}", done={"class_retrain": _class_result})
+    if running is None:
         if st.button("Retrain and compare", key="class-retrain", disabled=len(r.per_student) < 2,
                      help="Needs drawings from at least two students."):
-            try:
-                start_class_retrain(me, chosen, loaded.run.id)
-            except (TrainingBusy, StoreNotWritable) as e:
-                st.session_state["class-refused"] = str(e)
-            else:
-                st.session_state.pop("class-refused", None)
+            if job_panel.start(class_task.Request(me.visitor_id, chosen, loaded.run.id), Classes.REFUSED,
+                               source="the Classes page"):
                 st.rerun()
-        if refused := st.session_state.get("class-refused"):
-            st.error(refused)
+        job_panel.refusal(Classes.REFUSED)
 
 
-if training_allowed():
+if (reason := roles.why_not_train(who())) is None:
     job_panel.panel(_panel)
 else:
-    st.info("Retraining is switched off on this server (DIGITLAB_ALLOW_TRAINING=0).")
+    st.info(f"Retraining with a class's drawings is not available here: {reason[:1].lower() + reason[1:]}")

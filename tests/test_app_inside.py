@@ -16,7 +16,7 @@ SEVEN = [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]
 
 
 def drawn_seven() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
     at.run()
     at.session_state["canvas"] = canvas_state(stroke_picture(SEVEN))
     at.run()

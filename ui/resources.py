@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from digitlab import db, explore
+from digitlab import db, explore, roles
 from digitlab.db import legacy
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
 from digitlab.inference import Classifier
 from digitlab.neighbours import TrainingFeatures, cache_path, cached_features
 from digitlab.store import ModelStore, ModelStoreError, StoredRun
+from ui.state import Sidebar
+from ui.visitor import who
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,10 @@ def _runs(signature: tuple) -> list[StoredRun]:
 
 
 def runs() -> list[StoredRun]:
-    """``ModelStore.runs()``, re-read only when a run.json changes: it is on every rerun's path."""
-    return _runs(_listing_signature())
+    """The stored models this visitor may use (the server's, and their own: digitlab.roles), read again
+    only when a run.json changes: it is on every rerun's path."""
+    me = who()
+    return [r for r in _runs(_listing_signature()) if roles.may_use_model(me, r.info)]
 
 
 def _stamp(run_id: str) -> float:
@@ -69,13 +73,10 @@ def model(run_id: str) -> LoadedModel:
     return _load(run_id, _stamp(run_id))
 
 
-CHOICE_KEY = "model_picked"  # the model this session picked in the sidebar, if it did
-
-
 def chosen_model_id() -> str:
     """The model this session picked in the sidebar, else the server's active one (so a visitor
     who never picked follows the operator's changes)."""
-    chosen = st.session_state.get(CHOICE_KEY)
+    chosen = st.session_state.get(Sidebar.MODEL_CHOICE)
     if chosen and any(r.id == chosen for r in runs()):
         return chosen
     return store().active_id()

@@ -68,3 +68,12 @@ def serialise(conn: Connection, visitor_id: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:v))"), {"v": visitor_id})
     elif conn.dialect.name == "sqlite":
         conn.execute(visitors.update().where(visitors.c.id == visitor_id).values(id=visitor_id))
+
+
+def recorded(visitor_id: str) -> bool:
+    """Whether the database recorded ``visitor_id`` (their first write did): an id the server issued."""
+    from digitlab.db.engine import engine
+
+    check(visitor_id)
+    with engine().connect() as conn:
+        return conn.execute(select(visitors.c.id).where(visitors.c.id == visitor_id)).first() is not None
