@@ -26,8 +26,8 @@ def test_png_and_jpeg_are_read():
 
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
-    (b"hello, not an image", "not a readable image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not a readable image"),
+    (b"hello, not an image", "not a picture"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "PNG file of a kind not read here, or damaged"),
 ])
 def test_bad_bytes_are_refused_with_a_reason(data, message):
     with pytest.raises(BadImage, match=message):
