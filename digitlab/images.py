@@ -73,7 +73,7 @@ def read_file(path: str | Path) -> bytes:
         except OSError as e:
             raise BadImage(f"it cannot be read ({e.strerror or e})") from None
     if len(data) > MAX_BYTES:  # it grew after the stat
-        raise BadImage(f"the file is over {MAX_BYTES // 2**20} MB, the limit")
+        raise BadImage(_too_big(len(data)))
     return data
 
 
@@ -94,7 +94,8 @@ def _regular_file_problem(st: os.stat_result) -> str | None:
 
 
 def _too_big(size: int) -> str:
-    return f"the file is {size / 2**20:,.1f} MB; the limit is {MAX_BYTES // 2**20} MB"
+    limit, mb = MAX_BYTES // 2**20, f"{size / 2**20:,.1f}"
+    return f"the file is {f'over {limit}' if mb == f'{limit}.0' else mb} MB; the limit is {limit} MB"
 
 
 def read_image(source: str | Path | bytes) -> np.ndarray:
