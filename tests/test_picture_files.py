@@ -17,7 +17,7 @@ from digitlab.images import BadImage, read_image
 from digitlab.ink import to_ink
 from digitlab.synth.file_forms import DEEP_GREY, ORIENTATIONS, STORED, phone_jpeg, png16, tiff
 
-from tests.helpers import ROOT, stroke_picture
+from tests.helpers import ROOT, paper_photo, stroke_picture
 
 SEVEN = [(0.25, 0.25), (0.75, 0.25), (0.45, 0.85)]
 # The turn a viewer makes to show the stored pixels: the inverse of STORED (6 and 8 undo each other,
@@ -211,18 +211,6 @@ def test_a_decompression_bomb_is_refused_in_plain_words():
 
 
 # --------------------------------------------------------------------------- the predict CLI
-
-
-def paper_photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """An MNIST digit (uint8 28x28, white on black) drawn dark on light paper, enlarged 10x, off-centre on a
-    page wider than high, lit unevenly, with grain: uint8 RGB (300, 400, 3)."""
-    ink = np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BILINEAR), np.float32) / 255
-    page = np.zeros((300, 400), np.float32)
-    top, left = int(rng.integers(0, 20)), int(rng.integers(0, 120))
-    page[top : top + 280, left : left + 280] = ink
-    light = np.linspace(1.0, 0.8, 400, dtype=np.float32)[None, :]
-    grey = (232 * (1 - page) + 35 * page) * light + rng.normal(0, 2, page.shape).astype(np.float32)
-    return np.clip(np.stack([grey, grey * 0.98, grey * 0.94], axis=-1), 0, 255).astype(np.uint8)
 
 
 @pytest.mark.mnist
