@@ -18,6 +18,7 @@ from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
 from ui.texts import NO_INK_IN_PHOTO, PROMPT, WELCOME_WORDS
+from ui.upload import photo_uploader, show_photo
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
@@ -258,17 +259,17 @@ with draw_tab:
         show_details(drawing.picture, prediction, "draw")
 
 with upload_tab:
-    upload = st.file_uploader("A photo or scan of one handwritten digit (PNG or JPEG, up to 10 MB)",
-                              type=["png", "jpg", "jpeg"], key="upload")
+    upload = photo_uploader()
     if upload is not None:
         try:
-            photo = read_image(upload.getvalue())
+            photo = read_image(upload.getvalue())  # upright (EXIF), 8 bits, whatever the file held
         except BadImage as e:
             st.error(f"Cannot use {upload.name}: {e}.")
         else:
             p = clf.classify(photo)
             a, b = st.columns([5, 6])
-            a.image(to_uint8(photo), caption=upload.name, width="stretch")
+            with a:
+                show_photo(photo, upload.name)
             with b:
                 show_answer(p, photo=True)
                 show_own_digits(p, photo, "upload", f"upload-{upload.file_id}")

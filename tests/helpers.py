@@ -103,6 +103,20 @@ def stroke_picture(points: list[tuple[float, float]], size: int = 280, pen: floa
     return out
 
 
+def paper_photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An MNIST digit (uint8 28x28, white on black) drawn dark on light paper, enlarged 10x, off-centre on a
+    page wider than high, lit unevenly, with grain: uint8 RGB (300, 400, 3)."""
+    from PIL import Image
+
+    ink = np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BILINEAR), np.float32) / 255
+    page = np.zeros((300, 400), np.float32)
+    top, left = int(rng.integers(0, 20)), int(rng.integers(0, 120))
+    page[top : top + 280, left : left + 280] = ink
+    light = np.linspace(1.0, 0.8, 400, dtype=np.float32)[None, :]
+    grey = (232 * (1 - page) + 35 * page) * light + rng.normal(0, 2, page.shape).astype(np.float32)
+    return np.clip(np.stack([grey, grey * 0.98, grey * 0.94], axis=-1), 0, 255).astype(np.uint8)
+
+
 def refused_acquires(root: Path, times: int) -> int:
     """How many of ``times`` real acquire-and-release calls of the training lock in ``root`` are refused
     (while a test's other process probes it, say)."""
