@@ -109,8 +109,8 @@ def test_the_margin_orders_as_cleanlabs_label_quality_where_that_has_resolution(
     probs = rng.dirichlet(np.full(10, 0.3), 300).astype(np.float32)
     labels = rng.integers(0, 10, 300)
     common = dict(labels=labels.astype(np.uint8), probs=probs, votes=np.zeros((300, 5), np.int8))
-    result = dubious.Result(dubious.Settings(), "random", train=dubious.Evidence(folds=np.zeros(300, np.int8), **common),
-                            test=dubious.Evidence(**common))
+    result = dubious.Result(dubious.Settings(), "random", test=dubious.Evidence(**common),
+                            train=dubious.Evidence(folds=np.zeros(300, np.int8), **common))
     r = dubious.rank(result, "test", "normalized_margin")
     quality = get_label_quality_scores(labels, probs, method="normalized_margin")
     np.testing.assert_allclose(r.score, -np.log10(quality), rtol=1e-4)
