@@ -40,3 +40,10 @@ def keep_in_browser() -> None:
         # The id is 32 hex digits (checked): nothing in it can break out of the string.
         st.sidebar.html(f'<script>document.cookie = "{COOKIE}={vid}; Max-Age={COOKIE_SECONDS}; Path=/; '
                         f'SameSite=Lax";</script>', unsafe_allow_javascript=True)
+
+
+def visitor_address() -> str | None:
+    """The network address this session's browser connects from (None when Streamlit does not know
+    it): limits per address (wrong class codes, saves a day) and each saved drawing use it."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else None  # AppTest gives a mock
