@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from digitlab import db
+from digitlab.db.schema import ADDRESS_LENGTH
 from digitlab.db.visitors import VISITOR_ID
 
 COOKIE = "digitlab_visitor"
@@ -46,4 +47,4 @@ def visitor_address() -> str | None:
     """The network address this session's browser connects from (None when Streamlit does not know
     it): limits per address (wrong class codes, saves a day) and each saved drawing use it."""
     address = st.context.ip_address
-    return address if isinstance(address, str) and address else None  # AppTest gives a mock
+    return address if isinstance(address, str) and 0 < len(address) <= ADDRESS_LENGTH else None  # AppTest: a mock

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from sqlalchemy import func, select, update
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     adopt = sub.add_parser("adopt", help="give the imported drawings and marks to a visitor id")
     adopt.add_argument("visitor", help="32 hex digits, as shown on the Draw page")
     args = p.parse_args(argv)
+    quiet = logging.getLogger("digitlab.db")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())  # the error printed below says it all, once
     try:
         if args.command == "info":
             with reading("The database") as conn:

@@ -45,8 +45,10 @@ SQLITE_FILE = "digitlab.sqlite3"
 # are single-row inserts (milliseconds), so only a stuck process reaches it.
 SQLITE_BUSY_MS = 10_000
 # PostgreSQL: how long to wait for a connection (libpq's connect_timeout, whole seconds, at
-# least 2), and for one statement (statement_timeout). The app's statements take milliseconds;
-# the slowest, a migration filling a new column, takes well under a second for thousands of rows.
+# least 2), and for one statement of a reading() or writing() (statement_timeout, set for its
+# transaction only: the training lock's connection waits for its hand-over on purpose). The
+# app's reads and writes take milliseconds; a lock held elsewhere, or a server swamped, costs a
+# page at most this long.
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 10_000
 # How long a session waits for a free pooled connection (SQLAlchemy's default is 30 s).
@@ -203,12 +205,17 @@ def _ready(force: bool) -> Engine:
         return s.engine
 
 
-def _forget_schema_check() -> None:
-    """A statement failed: the next use looks at the schema (and the connection) again."""
+def _failed(message: str, e: BaseException) -> DatabaseError:
+    """A use failed: the next one looks at the schema (and the connection) again; the operator's log
+    gets the driver's words (a failure of the engine itself was logged where it happened)."""
     with _lock:
         s = _states.get(database_url())
         if s is not None:
             s.checked = None
+    error = _error(message, e)
+    if not isinstance(e, DatabaseError):
+        log.warning("%s (%s)", message, error.detail)
+    return error
 
 
 @contextmanager
@@ -217,10 +224,10 @@ def reading(what: str) -> Iterator[Connection]:
     :class:`DatabaseError` saying "<what> cannot be read now: <reason>."."""
     try:
         with engine().connect() as conn:
+            _time_limit(conn)
             yield conn
     except (SQLAlchemyError, DatabaseError, OSError) as e:
-        _forget_schema_check()
-        raise _error(f"{what} cannot be read now: {reason_of(e)}.", e) from e
+        raise _failed(f"{what} cannot be read now: {reason_of(e)}.", e) from e
 
 
 @contextmanager
@@ -231,12 +238,18 @@ def writing(doing: str) -> Iterator[Connection]:
     stays the caller's to handle."""
     try:
         with engine().begin() as conn:
+            _time_limit(conn)
             yield conn
     except IntegrityError:
         raise
     except (SQLAlchemyError, DatabaseError, OSError) as e:
-        _forget_schema_check()
-        raise _error(f"{doing} failed: {reason_of(e)}. Nothing was changed.", e) from e
+        raise _failed(f"{doing} failed: {reason_of(e)}. Nothing was changed.", e) from e
+
+
+def _time_limit(conn: Connection) -> None:
+    """PostgreSQL: cut off any statement of this transaction after :data:`STATEMENT_TIMEOUT_MS`."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}"))
 
 
 def dispose_all() -> None:
@@ -293,15 +306,8 @@ def _make(url: str) -> Engine:
             conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
         return e
-    if u.get_backend_name() == "postgresql":
-        # The URL's own settings win (an operator may want other timeouts); its "options" (e.g. a
-        # search_path) are kept, the statement timeout added to them.
-        query = dict(u.query)
-        query.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
-        options = query.get("options", "")
-        if "statement_timeout" not in options:
-            query["options"] = f"{options} -c statement_timeout={STATEMENT_TIMEOUT_MS}".strip()
-        u = u.set(query=query)
+    if u.get_backend_name() == "postgresql" and "connect_timeout" not in u.query:  # the URL's own wins
+        u = u.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
     return create_engine(u, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_S)
 
 
