@@ -13,7 +13,7 @@ from digitlab.words import count_words
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
 from ui import charts, resources
-from ui.visitor import visitor_id
+from ui.visitor import visitor_address, visitor_id
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
@@ -147,7 +147,7 @@ def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[i
 def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int, saved_key: str) -> bool:
     """Save the drawing with ``label``; True if it was saved (and ``saved_key`` remembers which)."""
     try:
-        drawings.save(visitor_id(), prediction.steps.image, label, picture)
+        drawings.save(visitor_id(), prediction.steps.image, label, picture, address=visitor_address())
     except (drawings.QuotaExceeded, DatabaseError) as e:
         st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
         return False
@@ -187,8 +187,8 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
     label_key, hand_key = f"{key}-label", f"{key}-label-by-hand"
     with st.container(border=True):
         st.markdown("**Your own digits**")
-        if problem := resources.database():
-            st.caption(problem)
+        if problem := resources.database("Saving your digits"):
+            st.caption(problem)  # the answer above is the model's: it needs no database
             return
         if prediction is not None and prediction.digit is not None:
             if st.session_state.get(hand_key) != drawing_id:
@@ -211,7 +211,11 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
         if refused := st.session_state.get("own-refused"):
             st.warning(refused)
         me = visitor_id()
-        count, right, npz = saved_digits(me, drawings.stamp(me), loaded.run.id)
+        try:
+            count, right, npz = saved_digits(me, drawings.stamp(me), loaded.run.id)
+        except DatabaseError as e:  # e.g. a damaged page in the database file: said, and the page goes on
+            st.caption(str(e))
+            return
         if count:
             st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
                         f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)

@@ -47,7 +47,11 @@ def live_training() -> None:
 
 st.title("Training")
 runs = [r for r in resources.runs() if "error" not in r.info]
+damaged = [r for r in resources.runs() if "error" in r.info]
 live_training()
+if damaged:  # skipped, and said, rather than a traceback for every run
+    st.caption("Not shown, their run.json is damaged: " + "; ".join(f"{r.id} ({r.info['error']})" for r in damaged)
+               + ".")
 if not runs:
     st.info("No trained models are stored yet. Train one from the sidebar (Retrain) or with `python train_model.py`.")
     st.stop()

@@ -180,3 +180,21 @@ def test_a_finished_computation_is_announced_once_and_forgotten(isolated_dirs, m
     assert [t.value for t in at.toast] == ["The ranking is ready."]
     assert jobs.get(job.id) is None
     assert any(b.key == "dubious-first-start" for b in at.button)  # the form is back
+
+
+@pytest.mark.mnist
+def test_damaged_marks_are_one_sentence_and_the_page_goes_on(app, small):
+    from pathlib import Path
+
+    from digitlab import db
+    from tests.helpers import corrupt_table
+
+    db_marks.set_mark(app.session_state["visitor_id"], "train", 3, "ambiguous")
+    path = Path(db.engine().url.database)
+    db.dispose_all()
+    corrupt_table(path, "marks")  # one page of the SQLite file: today a traceback instead of the page
+    app.button(key="dubious-show-500").click().run()
+    assert not app.exception, app.exception
+    assert [s.value for s in app.subheader][0] == "Train image #500"
+    assert "Your marks cannot be read now: the database is damaged." in [c.value for c in app.caption]
+    assert app.button(key="dubious-mark-label wrong").disabled

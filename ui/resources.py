@@ -184,21 +184,26 @@ def train_features(run_id: str) -> tuple[TrainingFeatures | None, str | None]:
 
 
 @st.cache_resource(show_spinner=False)
-def _database() -> tuple[str, ...]:
-    db.engine()  # creates or migrates the schema, once per server
+def _old_files_imported() -> tuple[str, ...]:
+    """Bring in the files from before the database, once per server (once it can be reached)."""
     return tuple(legacy.import_old_files())
 
 
-def database() -> str | None:
-    """None when the visitors' database is ready (old files imported once), else what is wrong.
-    A failure is retried after a minute, not on every stroke."""
-    failed = _failure.get("database")
-    if failed and time.monotonic() - failed[0] < 60:
-        return failed[1]
+def database(what: str = "Saving") -> str | None:
+    """None when the visitors' database can be used, else one sentence: "<what> is unavailable:
+    <why>." (e.g. "Saving your digits is unavailable: the database cannot be reached.").
+
+    Looks at the database on every call (a page's run), so one re-created empty gets its tables
+    back at once; after a failure it is tried again only every ``db.engine.RETRY_SECONDS``.
+    """
     try:
-        _database()
-        return None
-    except (db.DatabaseError, OSError) as e:
-        message = f"Saving is unavailable: {e}"
-        _failure["database"] = (time.monotonic(), message)
-        return message
+        db.check()
+        _old_files_imported()
+    except db.DatabaseError as e:
+        return unavailable(what, e)
+    return None
+
+
+def unavailable(what: str, error: db.DatabaseError) -> str:
+    """One sentence for a page: "<what> is unavailable: <why>."."""
+    return f"{what} is unavailable: {error.reason}."
