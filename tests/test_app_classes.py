@@ -65,7 +65,7 @@ def test_a_refused_nickname_is_not_shown_again_after_the_visitor_left_the_page(m
     monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "0")
     c = classes.create(visitors.new_id(), "Year 5 blue")
     classes.join(visitors.new_id(), c.code, "Ada")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=120)
     at.switch_page("pages/classes.py").run()
     at.text_input(key="class-join-code").input(c.code)
     at.text_input(key="class-join-nickname").input("ADA")

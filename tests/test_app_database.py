@@ -26,7 +26,7 @@ SEVEN = [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]
 
 
 def open_app(visitor: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=120)
     if visitor:
         at.session_state["visitor_id"] = visitor
     at.run()

@@ -131,7 +131,7 @@ def test_a_run_json_the_training_page_would_trip_over_is_skipped_there_with_a_me
                                     "history": [{"epoch": 1, "loss": 0.5, "accuracy": 0.9}]})
     info = json.loads((bad.path / "run.json").read_text())
     (bad.path / "run.json").write_text(json.dumps({**info, **change}))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
     at.switch_page("pages/training.py")
     at.session_state["training-runs"] = [bad.id]  # picked (today it is listed, and picking it is a traceback)
     at.run()

@@ -277,3 +277,14 @@ def test_a_full_sqlite_database_is_one_plain_sentence(isolated_dirs):
     assert drawings.count(A) == 1
     with e.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM drawings")).scalar_one() == 1
+
+
+def test_no_training_starts_while_the_database_that_holds_the_lock_across_servers_is_away(monkeypatch, tmp_path):
+    from digitlab.jobs.lock import TrainingLock, is_held
+
+    monkeypatch.setenv(db.ENV_VAR, f"postgresql://postgres@127.0.0.1:{closed_port()}/test")
+    with pytest.raises(db.DatabaseError):
+        TrainingLock({"preset": "cnn", "source": "test"}, root=tmp_path).acquire()
+    assert not is_held(tmp_path)  # asking does not fail, and the file lock was let go:
+    monkeypatch.delenv(db.ENV_VAR)
+    TrainingLock({"preset": "cnn", "source": "test"}, root=tmp_path).acquire().release()
