@@ -106,8 +106,8 @@ def _hidden_scatter(loaded: resources.LoadedModel, z01: tuple[float, float], key
             "hidden-z01", data.x_test, data_fingerprint=data.fingerprint, model_id=loaded.run.id, tag=tag,
             features=lambda: cached_features(cache_path(loaded.run.id, tag, data.fingerprint, explore.MAP_SPLIT),
                                              lambda: clf.features(data.x_test)))
-    fig = explore_charts.data_map(coords, data.y_test, title="z[0] against z[1]: the test set, and your drawing",
-                                  height=460)
+    st.markdown("**z[0] against z[1]: the test set, and your drawing**")
+    fig = explore_charts.data_map(coords, data.y_test, name="z01", height=460)
     fig.add_scatter(x=[z01[0]], y=[z01[1]], mode="markers", name="your drawing",
                     marker=dict(size=20, symbol="star", color="#ff8c00", line=dict(color="#000", width=1.5)),
                     hovertemplate="your drawing: z[0] %{x:.4f}, z[1] %{y:.4f}<extra></extra>")
