@@ -133,15 +133,27 @@ def test_training_page_shows_the_shipped_run_and_overlays_another(monkeypatch):
                                       "test_accuracy": 0.5, "config": {"epochs": 3}, "started": "2026-01-01T00:00:00"})
     at = open_page("pages/training.py")
     assert at.multiselect(key="training-runs").value == [SHIPPED_ID]
-    table = at.dataframe[0].value  # one column per run, named readably
+    table = at.dataframe[0].value.set_index("setting")  # one column per run, named readably
     shipped = store.get(SHIPPED_ID)
     assert list(table.columns) == [shipped.label] and list(table.loc["run"]) == [SHIPPED_ID]
     assert table.loc["test accuracy"].iloc[0] == f"{shipped.info['test_accuracy']:.2%}"
     assert table.loc["MNIST images used"].iloc[0] == "all 60,000"
     at.multiselect(key="training-runs").select(other.id).run()
     assert not at.exception, at.exception
-    assert list(at.dataframe[0].value.loc["run"]) == [SHIPPED_ID, other.id]
+    assert list(at.dataframe[0].value.set_index("setting").loc["run"]) == [SHIPPED_ID, other.id]
     assert any(f"No validation curve for {other.label}" in c for c in texts(at.caption))
+
+
+def test_training_page_gives_the_settings_names_a_column_wide_enough_for_the_longest():
+    # As the table's index they were sized by the grid and cut off: "pen digits, unseen wr…".
+    at = open_page("pages/training.py")
+    table = at.dataframe[0]
+    names = list(table.value["setting"])
+    assert "pen digits, unseen writers" in names and "non-digits read as a digit" in names
+    config = json.loads(table.proto.columns)
+    assert config["_index"]["hidden"] and config["setting"]["pinned"]
+    # Streamlit's grid writes 14 px Source Sans, under 7 px a letter, with 8 px of padding each side.
+    assert config["setting"]["width"] >= 7 * max(len(n) for n in names) + 16
 
 
 def test_training_page_with_nothing_chosen_asks_for_a_run():
