@@ -101,7 +101,7 @@ with grid_col:
         key = f"dataset-grid-{split}-{state['dataset-label']}-{page}"
         grid = explore_charts.thumbnails(images[on_page], on_page, labels[on_page], columns=COLUMNS, selected=index)
         # A box of the grid's own shape (CSS aspect-ratio) sets the chart's height from its width: a
-        # fixed height, made for a wider column, left ~150 px empty under the grid on a phone.
+        # fixed height, made for a wider column, left 142 px empty under the grid on a phone.
         st.html(f"<style>.st-key-dataset-grid-box {{ aspect-ratio: {explore_charts.grid_aspect(grid):.4f}; }}</style>")
         with st.container(key="dataset-grid-box"):
             st.plotly_chart(grid, key=key, on_select=lambda: pick_from_grid(key), selection_mode="points",
