@@ -2,32 +2,14 @@
 
     streamlit run app.py
 
-This file only sets up the pages and the shared sidebar; each page is a file
-in pages/, and all the work is done by the digitlab library.
+This file makes the server: Streamlit's own (``st.App``), running main.py (the
+pages and the sidebar they share) for every visitor, with what a plain script
+cannot do (ui/server.py): the visitor cookie set by the server itself, signed
+and out of reach of the page's scripts.
 """
 
 import streamlit as st
 
-st.set_page_config(page_title="Digit Lab", page_icon="✏️", layout="wide")
+from ui.server import middleware
 
-pages = st.navigation(
-    [
-        st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
-        st.Page("pages/dataset.py", title="Dataset", icon="🗂️"),
-        st.Page("pages/dubious.py", title="Dubious labels", icon="🧐"),
-        st.Page("pages/misclassified.py", title="Misclassified", icon="❌"),
-        st.Page("pages/training.py", title="Training", icon="📈"),
-        st.Page("pages/classes.py", title="Classes", icon="🏫"),
-    ]
-)
-
-from ui import retrain, style  # noqa: E402 - after set_page_config
-from ui.sidebar import model_picker, welcome  # noqa: E402
-from ui.visitor import keep_in_browser  # noqa: E402
-
-style.page_css()
-keep_in_browser()
-welcome()
-model_picker()
-retrain.sidebar()
-pages.run()
+app = st.App("main.py", middleware=middleware())

@@ -45,25 +45,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class ConsoleProgress:
-    """Per-epoch lines; on a terminal also a live batch counter."""
+    """A training's report (:mod:`digitlab.cancel`) as per-epoch lines; on a terminal also a live batch counter."""
 
     def __init__(self):
         self.live = sys.stdout.isatty()
         self.last = 0.0
         self.epochs_printed = 0
 
-    def __call__(self, p) -> None:
-        if len(p.history) > self.epochs_printed:
-            self.epochs_printed = len(p.history)
-            row = p.history[-1]
+    def __call__(self, fraction: float, message: str, *, phase: str | None = None, force: bool = False,
+                 **fields) -> None:
+        history = fields.get("history") or []
+        if len(history) > self.epochs_printed:
+            self.epochs_printed = len(history)
+            row = history[-1]
             cols = "  ".join(f"{k} {row[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in row)
-            print(f"\repoch {row['epoch']}/{p.epochs}  {cols}  {p.elapsed:.0f}s", flush=True)
-        elif p.phase == "evaluating":
+            print(f"\repoch {row['epoch']}/{fields['epochs']}  {cols}  {fields['elapsed']:.0f}s", flush=True)
+        elif phase == "evaluating":
             print("evaluating on the 10,000 test images ...", flush=True)
-        elif self.live and time.monotonic() - self.last > 0.5:
+        elif self.live and "batch" in fields and time.monotonic() - self.last > 0.5:
             self.last = time.monotonic()
-            left = f", ~{p.remaining:.0f}s left" if p.remaining is not None else ""
-            print(f"\repoch {p.epoch}/{p.epochs}  batch {p.batch}/{p.batches}{left}   ", end="", flush=True)
+            left = f", ~{fields['remaining']:.0f}s left" if fields.get("remaining") is not None else ""
+            print(f"\repoch {fields['epoch']}/{fields['epochs']}  batch {fields['batch']}/{fields['batches']}{left}   ",
+                  end="", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{p.name:24} {p.epochs:>3} epochs, batch {p.batch_size:<4} {p.description}")
         return 0
 
-    from digitlab.training import Cancelled, Diverged, TrainConfig, train  # TensorFlow loads here
+    from digitlab.cancel import Cancelled, never
+    from digitlab.db import DatabaseError
+    from digitlab.models import TrainConfig
     from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
+    from digitlab.tasks import train as training_task
+    from digitlab.training import Diverged  # TensorFlow loads here
 
     config = TrainConfig(
         preset=args.preset, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
     try:
-        mnist = load_mnist(args.mnist)
+        mnist = load_mnist(args.mnist)  # checked before the lock is taken (the task loads it again: a second)
     except MnistUnavailable as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -97,18 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return 3
-    except StoreNotWritable as e:
+    except (StoreNotWritable, DatabaseError) as e:  # with PostgreSQL the lock across servers lives there
         print(f"error: {e}", file=sys.stderr)
         return 2
+    request = training_task.Request(config, mnist_path=mnist.source, store_root=str(store.root), source="train_model.py",
+                                    run_id=SHIPPED_ID if args.ship else None, replace=args.ship)
     try:
         print(f"training {config.preset}: {config.epochs} epochs, batch {config.batch_size}, seed {config.seed}, "
               f"validation {config.validation_split:.0%}, augment {config.augment}  (MNIST from {mnist.source})",
               flush=True)
-        result = train(config, mnist, on_progress=ConsoleProgress())
-        run = store.save(result.model, result.info, result.test_probabilities,
-                         run_id=SHIPPED_ID if args.ship else None, replace=args.ship)
+        outcome = training_task.run(request, ConsoleProgress(), never)
         if args.activate:
-            store.set_active(run.id)
+            store.set_active(outcome.run_id)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing was saved, the model store is unchanged", file=sys.stderr)
         return 130
@@ -122,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         lock.release()
-    print(f"test accuracy {result.info['test_accuracy']:.2%} on the 10,000 MNIST test images "
-          f"(training took {result.info['training_seconds']:.0f}s)")
-    print(f"saved to {run.path}" + ("  [active]" if args.activate else ""))
+    print(f"test accuracy {outcome.test_accuracy:.2%} on the 10,000 MNIST test images "
+          f"(training took {outcome.training_seconds:.0f}s)")
+    print(f"saved to {store.path_of(outcome.run_id)}" + ("  [active]" if args.activate else ""))
     return 0
 
 

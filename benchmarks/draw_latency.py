@@ -85,7 +85,7 @@ def main() -> None:
     if args.while_training:
         from digitlab import jobs
         from digitlab.jobs.kinds import start_training
-        from digitlab.training import TrainConfig
+        from digitlab.models import TrainConfig
 
         start_training(TrainConfig(args.while_training), source="benchmarks/draw_latency.py")
         while (jobs.status() or {}).get("batch", 0) == 0:

@@ -25,7 +25,8 @@ from digitlab import models
 from digitlab.synth import pendigits
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
-from digitlab.training import TrainConfig, train
+from digitlab.models import TrainConfig
+from digitlab.training import train
 from digitlab.training_data import Extras
 
 ONES = (("1 with a flag", 0.5),)

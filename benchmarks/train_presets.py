@@ -19,7 +19,7 @@ import time
 from digitlab import jobs
 from digitlab.jobs.kinds import start_training
 from digitlab.models import DEFAULT_PRESET, PRESETS
-from digitlab.training import TrainConfig
+from digitlab.models import TrainConfig
 
 
 def run_job(name: str, mnist: str | None) -> dict:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitlab.cancel import Cancelled, ShouldStop, never
 from digitlab.metrics import confusion
 
 # Students held out of a class fine-tuning to judge it: a third, at least one. A class of
@@ -78,11 +79,9 @@ def split_students(students: np.ndarray, seed: int = 0,
 
 
 def fine_tune(model, images: np.ndarray, labels: np.ndarray, *, epochs: int = FINE_TUNE_EPOCHS, seed: int = 0,
-              should_stop=lambda: False):
+              should_stop: ShouldStop = never):
     """A copy of ``model`` trained briefly on uint8 (N, 28, 28) ``images``; the original is untouched."""
     import keras
-
-    from digitlab.jobs import Cancelled
 
     keras.utils.set_random_seed(seed)
     tuned = keras.models.clone_model(model)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
@@ -261,6 +261,50 @@ def get_preset(name: str) -> Preset:
 
 
 @lru_cache(maxsize=None)
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train. ``None`` means "the preset's own value"; see :meth:`resolved`.
+
+    ``subset``: train on only the first N training images (quick demos, tests).
+    ``exclude``: training indices to leave out (e.g. labels marked wrong).
+    """
+
+    preset: str
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    validation_split: float | None = None
+    keep_best: bool | None = None
+    augment: bool | None = None
+    subset: int | None = None
+    exclude: tuple[int, ...] = ()
+
+    def resolved(self) -> "TrainConfig":
+        """A copy with every ``None`` replaced by the preset's value, checked."""
+        p = get_preset(self.preset)
+        c = replace(
+            self,
+            preset=p.name,
+            epochs=p.epochs if self.epochs is None else self.epochs,
+            batch_size=p.batch_size if self.batch_size is None else self.batch_size,
+            validation_split=p.validation_split if self.validation_split is None else self.validation_split,
+            keep_best=p.keep_best if self.keep_best is None else self.keep_best,
+            augment=p.augment if self.augment is None else self.augment,
+            exclude=tuple(sorted(set(int(i) for i in self.exclude))),
+        )
+        if c.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if c.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not 0.0 <= c.validation_split < 0.9:
+            raise ValueError("validation split must be from 0 to 0.9 (a fraction of the training set)")
+        if c.keep_best and c.validation_split == 0:
+            raise ValueError("keep-best needs a validation split above 0 to judge epochs by")
+        if c.subset is not None and not 100 <= c.subset <= 60000:
+            raise ValueError("subset must be from 100 to 60000 images")
+        return c
+
+
 def architecture_key(name: str) -> str:
     """A short hash of preset ``name``'s layers and training settings.
 

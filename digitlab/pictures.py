@@ -21,6 +21,33 @@ def enlarge(image: np.ndarray, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(a, scale, axis=0), scale, axis=1)
 
 
+# A picture smaller than this on its longer side is shown enlarged to at least this: a 28x28 digit
+# 8x (as the Draw page's 28x28 are shown), a 1x1 picture 224x; the grey frame shows where a white or
+# transparent one ends on the white page.
+SHOWN_MIN_SIDE = 224
+FRAME_GREY = 160
+
+
+def for_showing(picture: np.ndarray) -> tuple[np.ndarray, int]:
+    """uint8 (H, W), (H, W, 3) or (H, W, 4) -> (the picture to show, how many times it was enlarged).
+
+    A picture at least SHOWN_MIN_SIDE on its longer side is returned as it is (scale 1); a smaller
+    one is enlarged by the smallest whole factor that reaches it, nearest neighbour (its pixels
+    stay sharp squares, as in the 28x28), inside a 2-pixel grey frame (opaque, for RGBA).
+    """
+    a = to_uint8(picture)
+    longer = max(a.shape[:2])
+    if longer >= SHOWN_MIN_SIDE:
+        return a, 1
+    scale = -(-SHOWN_MIN_SIDE // longer)
+    big = enlarge(a, scale)
+    out = np.full((big.shape[0] + 4, big.shape[1] + 4) + big.shape[2:], FRAME_GREY, np.uint8)
+    if a.ndim == 3 and a.shape[2] == 4:
+        out[..., 3] = 255  # the frame opaque
+    out[2:-2, 2:-2] = big
+    return out, scale
+
+
 def fit_square(image: np.ndarray, side: int) -> np.ndarray:
     """Enlarge by the largest whole factor that fits ``side``, centred on black, (side, side) uint8."""
     a = to_uint8(image)

@@ -9,7 +9,9 @@ and uniform probabilities; a picture in which the model sees no digit (a
 scribble, a letter: its best guess is under ``NO_DIGIT_BELOW``) gives
 ``"digit": null`` with its real, flat probabilities and the best guess's
 confidence. A file that cannot be read is reported on stderr, the others are
-still classified, and the exit code is 1.
+still classified, and the exit code is 1: a folder, a device, a pipe or a file
+over 10 MB is refused before anything is read from it. A photo is read as a
+viewer shows it (turned by its EXIF orientation), at any bit depth.
 """
 
 from __future__ import annotations

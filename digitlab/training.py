@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -18,54 +18,10 @@ import tensorflow as tf
 
 from digitlab.augment import augment_batch
 from digitlab.data import Mnist
-from digitlab.jobs import Cancelled  # noqa: F401 - what train() raises; callers catch it from here or there
+from digitlab.cancel import Cancelled, ShouldStop
 from digitlab.metrics import confusion
 from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT, cached_extra_training_data
-from digitlab.models import build, float32_copy, get_preset
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """What to train. ``None`` means "the preset's own value"; see :meth:`resolved`.
-
-    ``subset``: train on only the first N training images (quick demos, tests).
-    ``exclude``: training indices to leave out (e.g. labels marked wrong).
-    """
-
-    preset: str
-    epochs: int | None = None
-    batch_size: int | None = None
-    seed: int = 0
-    validation_split: float | None = None
-    keep_best: bool | None = None
-    augment: bool | None = None
-    subset: int | None = None
-    exclude: tuple[int, ...] = ()
-
-    def resolved(self) -> "TrainConfig":
-        """A copy with every ``None`` replaced by the preset's value, checked."""
-        p = get_preset(self.preset)
-        c = replace(
-            self,
-            preset=p.name,
-            epochs=p.epochs if self.epochs is None else self.epochs,
-            batch_size=p.batch_size if self.batch_size is None else self.batch_size,
-            validation_split=p.validation_split if self.validation_split is None else self.validation_split,
-            keep_best=p.keep_best if self.keep_best is None else self.keep_best,
-            augment=p.augment if self.augment is None else self.augment,
-            exclude=tuple(sorted(set(int(i) for i in self.exclude))),
-        )
-        if c.epochs < 1:
-            raise ValueError("epochs must be at least 1")
-        if c.batch_size < 1:
-            raise ValueError("batch size must be at least 1")
-        if not 0.0 <= c.validation_split < 0.9:
-            raise ValueError("validation split must be from 0 to 0.9 (a fraction of the training set)")
-        if c.keep_best and c.validation_split == 0:
-            raise ValueError("keep-best needs a validation split above 0 to judge epochs by")
-        if c.subset is not None and not 100 <= c.subset <= 60000:
-            raise ValueError("subset must be from 100 to 60000 images")
-        return c
+from digitlab.models import TrainConfig, build, float32_copy, get_preset
 
 
 @dataclass
@@ -221,7 +177,7 @@ def train(
     *,
     extra: tuple[np.ndarray, np.ndarray] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    should_stop: ShouldStop | None = None,
 ) -> TrainResult:
     """Train ``config`` on ``mnist``; evaluate once on the test set.
 

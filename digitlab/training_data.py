@@ -101,7 +101,8 @@ def extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray
 
 
 # The modules whose code decides what the extra images look like: a change to any of them draws anew.
-DRAWING_CODE = ("training_data", "pendigits", "styles", "non_digits", "stroke_digits", "preprocess", "ink")
+DRAWING_CODE = ("training_data", "synth/pendigits", "synth/styles", "synth/non_digits", "synth/stroke_digits",
+                "preprocess", "ink")
 
 
 def cache_key(extras: Extras, x_train: np.ndarray, y_train: np.ndarray, seed: int) -> str:

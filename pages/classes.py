@@ -13,22 +13,39 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitlab import classroom, jobs
+from digitlab import classroom, roles, tasks
 from digitlab.db import DatabaseError, classes, drawings
 from digitlab.words import count_words
-from digitlab.jobs.kinds import start_class_retrain
-from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
+from digitlab.jobs import Status
+from digitlab.store import ModelStoreError
+from digitlab.tasks import class_retrain as class_task
 from digitlab.pictures import labelled_tiles, sheet
 from ui import job_panel, resources
 from ui.explore_charts import confusion_matrix
-from digitlab.config import training_allowed
-from ui.visitor import visitor_id
+from ui.state import Classes
+from ui.visitor import visitor_address, visitor_id, who
+
+REFUSALS = (Classes.JOIN_REFUSED, Classes.CREATE_REFUSED)
 
 st.title("Classes")
-if problem := resources.database():
+# A refusal stays across this page's reruns until the next success, but not once the visitor has
+# been on another page: its form's widgets (and their state) are then gone.
+if "class-join-code" not in st.session_state:
+    for key in REFUSALS:
+        st.session_state.pop(key, None)
+if problem := resources.database("Joining and teaching classes"):
     st.error(problem)
     st.stop()
 me = visitor_id()
+
+
+def read_or_stop(read, *args):
+    """``read(*args)``; if the database fails, its one sentence, and the page ends here."""
+    try:
+        return read(*args)
+    except DatabaseError as e:
+        st.error(str(e))
+        st.stop()
 
 
 def refuse_into(key: str, action, *args) -> None:
@@ -50,18 +67,23 @@ with st.form("join-class", border=False):
     code = a.text_input("Class code", max_chars=12, placeholder="e.g. K7QX3M", key="class-join-code")
     nickname = b.text_input("Your nickname", max_chars=40, key="class-join-nickname")
     if c.form_submit_button("Join", width="stretch"):
-        refuse_into("join-refused", classes.join, me, code, nickname)
-if refused := st.session_state.get("join-refused"):
+        refuse_into(Classes.JOIN_REFUSED, classes.join, me, code, nickname, visitor_address())
+if refused := st.session_state.get(Classes.JOIN_REFUSED):
     st.error(refused)
-mine = classes.joined(me)
+mine = read_or_stop(classes.joined, me)
 for info, nick in mine:
     a, b = st.columns([4, 1], vertical_alignment="center")
     # Names are checked when made (digitlab.db.classes); escaped as well, for names from before.
     a.markdown(f'<span class="class-joined">In <b>{html.escape(info.name)}</b> ({info.code}) as '
                f'<b>{html.escape(nick)}</b></span>', unsafe_allow_html=True)
-    b.button("Leave", key=f"leave-{info.id}", on_click=refuse_into, args=("join-refused", classes.leave, me, info.id))
+    b.button("Leave", key=f"leave-{info.id}", on_click=refuse_into, args=(Classes.JOIN_REFUSED, classes.leave, me, info.id))
 if mine:
-    st.caption(f"Your {drawings.count(me)} saved drawings count for your classes: save more on the Draw page.")
+    try:
+        saved = count_words(drawings.count(me), "drawing")
+    except DatabaseError as e:
+        st.caption(str(e))
+    else:
+        st.caption(f"Your saved drawings ({saved}) count for your classes: save more on the Draw page.")
 
 # --------------------------------------------------------------------------- teachers
 
@@ -71,21 +93,21 @@ with st.form("new-class", border=False):
     a, b = st.columns([4, 1], vertical_alignment="bottom")
     name = a.text_input("Class name", max_chars=80, placeholder="e.g. Year 5 blue", key="class-new-name")
     if b.form_submit_button("Create", width="stretch"):
-        refuse_into("create-refused", classes.create, me, name)
-if refused := st.session_state.get("create-refused"):
+        refuse_into(Classes.CREATE_REFUSED, classes.create, me, name)
+if refused := st.session_state.get(Classes.CREATE_REFUSED):
     st.error(refused)
-taught = classes.taught(me)
+taught = read_or_stop(classes.taught, me)
 if not taught:
     st.caption("Create a class, then give its code to your students. Only you (this browser) see its drawings.")
     st.stop()
 
-labels = {c.id: f"{c.name} — code {c.code} — {c.students} students" for c in taught}
-chosen = st.selectbox("Your class", [c.id for c in taught], format_func=labels.get, key="class-chosen")
+labels = {c.id: f"{c.name} — code {c.code} — {count_words(c.students, 'student')}" for c in taught}
+chosen = st.selectbox("Your class", [c.id for c in taught], format_func=labels.get, key=Classes.CHOSEN)
 info = next(c for c in taught if c.id == chosen)
 st.markdown(f'Code: <span class="class-code" style="font-size:2rem;font-weight:700;letter-spacing:.2em">'
             f"{info.code}</span>", unsafe_allow_html=True)
 
-got = classes.class_drawings(me, chosen)
+got = read_or_stop(classes.class_drawings, me, chosen)
 if not len(got):
     st.info("No drawings yet: students join with the code, then save drawings on the Draw page.")
     st.stop()
@@ -113,7 +135,7 @@ with b:
     st.plotly_chart(confusion_matrix(r.confusion, side=420), width="content", key="class-confusion")
 
 wrong = np.flatnonzero(probabilities.argmax(1) != d.labels)
-with st.expander(f"The class's drawings ({len(got)}; {len(wrong)} misread)"):
+with st.expander(f"The class's drawings ({count_words(len(got), 'drawing')}, {len(wrong)} misread)"):
     shown = np.concatenate([wrong, np.flatnonzero(probabilities.argmax(1) == d.labels)])[:200]
     st.image(sheet(labelled_tiles(d.images[shown], [f"{got.students[i][:8]} {d.labels[i]}→{probabilities[i].argmax()}"
                                                      for i in shown], scale=3, band=14), columns=10, scale=1))
@@ -134,39 +156,44 @@ st.caption(f"Fine-tunes {loaded.run.label} briefly on the drawings of about two 
            "census staff and students in the 1990s; is your class's handwriting like theirs?")
 
 
-def _class_result(status: dict) -> None:
-    if status.get("kind") != "class_retrain":
-        job_panel.show(status, "class-job")
-        return
-    if status.get("class_id") not in {c.id for c in taught}:  # its students' nicknames are its teacher's
-        st.info("A retraining with another class's drawings has just finished.")
-        return
-    st.success(f"On the held-out students ({', '.join(status['held_out'])}: {status['test_drawings']} drawings), "
-               f"**{status['model_id']}** reads **{status['before']:.0%}**, the one fine-tuned on "
-               f"{status['train_drawings']} drawings of {status['train_students']} classmates "
-               f"**{status['after']:.0%}**.")
-    st.caption(f"Stored as {status['run_id']}: pick it in the sidebar to draw with it.")
-    st.button("Dismiss", on_click=jobs.dismiss, key="class-dismiss")
+def _class_result(status: Status, outcome: class_task.Outcome) -> None:
+    """The teacher's own retraining result: both models on the held-out students' drawings."""
+    store = resources.store()
+
+    def name(run_id: str) -> str:
+        try:
+            return store.get(run_id).label
+        except ModelStoreError:
+            return run_id
+
+    held = outcome.held_out
+    st.success(f"On the drawings of the students held out ({', '.join(held)}: "
+               f"{count_words(outcome.test_drawings, 'drawing')}), **{name(outcome.model_id)}** reads "
+               f"**{outcome.before:.0%}** right, and the model fine-tuned on "
+               f"{count_words(outcome.train_drawings, 'drawing')} of "
+               f"{count_words(outcome.train_students, 'other classmate')} reads **{outcome.after:.0%}**.")
+    st.caption(f"Stored as **{name(outcome.run_id)}**: pick it in the sidebar to draw with it (only you see it).")
+    job_panel.dismiss_button(status, f"class-{status.id}")
 
 
-def _panel(status: dict | None) -> None:
-    if status is not None:
-        job_panel.show(status, "class-job", done=_class_result)
-    if status is None or status["state"] in jobs.FINAL_STATES:
+def _panel() -> None:
+    me = who()
+    running, finished, _ = tasks.visible(me)
+    mine = [s for s in finished if s.kind == "class_retrain" and s.fields.get("class_id") == chosen]
+    if running is not None:
+        job_panel.running(running, me, "class-job")
+    for status in mine:
+        job_panel.finished(status, f"class-{status.id}", done={"class_retrain": _class_result})
+    if running is None:
         if st.button("Retrain and compare", key="class-retrain", disabled=len(r.per_student) < 2,
                      help="Needs drawings from at least two students."):
-            try:
-                start_class_retrain(me, chosen, loaded.run.id)
-            except (TrainingBusy, StoreNotWritable) as e:
-                st.session_state["class-refused"] = str(e)
-            else:
-                st.session_state.pop("class-refused", None)
+            if job_panel.start(class_task.Request(me.visitor_id, chosen, loaded.run.id), Classes.REFUSED,
+                               source="the Classes page"):
                 st.rerun()
-        if refused := st.session_state.get("class-refused"):
-            st.error(refused)
+        job_panel.refusal(Classes.REFUSED)
 
 
-if training_allowed():
+if (reason := roles.why_not_train(who())) is None:
     job_panel.panel(_panel)
 else:
-    st.info("Retraining is switched off on this server (DIGITLAB_ALLOW_TRAINING=0).")
+    st.info(f"Retraining with a class's drawings is not available here: {reason[:1].lower() + reason[1:]}")

@@ -13,11 +13,12 @@ from digitlab.words import count_words
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
 from digitlab.preprocess import PROBLEM_MESSAGES, image_for_saving, naive_resize
 from ui import charts, resources
-from ui.visitor import visitor_id
+from ui.visitor import visitor_address, visitor_id
 from ui.canvas import drawing_canvas
 from ui.inside import inside_view
 from ui.neighbours import nearest_training_images
 from ui.texts import NO_INK_IN_PHOTO, PROMPT, WELCOME_WORDS
+from ui.upload import photo_uploader, show_photo
 
 CANVAS_SIDE = 300  # fits a phone held upright, big enough for a finger
 
@@ -149,7 +150,7 @@ def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int,
     """Save the drawing with ``label``; True if it was saved (and ``saved_key`` remembers which)."""
     image = image_for_saving(prediction.steps)  # also of a drawing the model or the preprocessing refused
     try:
-        drawings.save(visitor_id(), image, label, picture)
+        drawings.save(visitor_id(), image, label, picture, address=visitor_address())
     except (drawings.QuotaExceeded, DatabaseError) as e:
         st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
         return False
@@ -191,8 +192,8 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
     label_key, hand_key = f"{key}-label", f"{key}-label-by-hand"
     with st.container(border=True):
         st.markdown("**Your own digits**")
-        if problem := resources.database():
-            st.caption(problem)
+        if problem := resources.database("Saving your digits"):
+            st.caption(problem)  # the answer above is the model's: it needs no database
             return
         keep = None if prediction is None else image_for_saving(prediction.steps)
         if keep is not None:
@@ -219,7 +220,11 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
         if refused := st.session_state.get("own-refused"):
             st.warning(refused)
         me = visitor_id()
-        count, right, npz = saved_digits(me, drawings.stamp(me), loaded.run.id)
+        try:
+            count, right, npz = saved_digits(me, drawings.stamp(me), loaded.run.id)
+        except DatabaseError as e:  # e.g. a damaged page in the database file: said, and the page goes on
+            st.caption(str(e))
+            return
         if count:
             st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
                         f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)
@@ -268,17 +273,17 @@ with draw_tab:
         show_details(drawing.picture, prediction, "draw")
 
 with upload_tab:
-    upload = st.file_uploader("A photo or scan of one handwritten digit (PNG or JPEG, up to 10 MB)",
-                              type=["png", "jpg", "jpeg"], key="upload")
+    upload = photo_uploader()
     if upload is not None:
         try:
-            photo = read_image(upload.getvalue())
+            photo = read_image(upload.getvalue())  # upright (EXIF), 8 bits, whatever the file held
         except BadImage as e:
             st.error(f"Cannot use {upload.name}: {e}.")
         else:
             p = clf.classify(photo)
             a, b = st.columns([5, 6])
-            a.image(to_uint8(photo), caption=upload.name, width="stretch")
+            with a:
+                show_photo(photo, upload.name)
             with b:
                 show_answer(p, photo=True)
                 show_own_digits(p, photo, "upload", f"upload-{upload.file_id}")

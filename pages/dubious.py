@@ -13,21 +13,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digitlab import dubious, explore, jobs
+from digitlab import dubious, explore, roles, tasks
 from digitlab.dubious import marks as label_marks
 from digitlab.db import DatabaseError
 from digitlab.db import marks as db_marks
 from digitlab.dubious import reference
-from digitlab.jobs.kinds import start_dubious, start_training
-from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
-from digitlab.models import DEFAULT_PRESET, PRESETS
+from digitlab.jobs import Status
+from digitlab.models import DEFAULT_PRESET, PRESETS, TrainConfig
 from digitlab.pictures import fit_square, labelled_tiles, sheet
 from digitlab.store import SHIPPED_ID
-from digitlab.training import TrainConfig
+from digitlab.tasks import dubious as dubious_task
+from digitlab.tasks import train as training_task
 from ui import charts, job_panel, resources
 from ui.label_evidence import METHOD_TITLES, alike_by_label, ranks_under_each_method
-from digitlab.config import training_allowed
-from ui.visitor import visitor_id
+from ui.state import Dubious
+from ui.visitor import visitor_id, who
 
 PER_PAGE = 40
 COLUMNS = 10
@@ -64,14 +64,50 @@ def results_for_data() -> list[Path]:
     return dubious.available(data.fingerprint)
 
 
+# --------------------------------------------------------------------------- callbacks
+# Each reads only its arguments and the session state, never this script's variables.
+
+
+def follow_selection() -> None:
+    """Another split or ranking: turn the grid to the page of the image shown."""
+    st.session_state[Dubious.FOLLOW] = True
+
+
+def set_mark(split_: str, index: int, mark: str | None) -> None:
+    try:
+        db_marks.set_mark(visitor_id(), split_, index, mark)
+    except DatabaseError as e:
+        st.session_state[Dubious.MARK_FAILED] = str(e)
+    else:
+        st.session_state.pop(Dubious.MARK_FAILED, None)
+
+
+def select(split_: str, index: int, follow: bool = True) -> None:
+    """Show image ``index`` of ``split_``; ``follow`` turns the grid to its page."""
+    st.session_state[Dubious.SPLIT] = split_
+    st.session_state[Dubious.SELECTED] = (split_, int(index))
+    st.session_state[Dubious.FOLLOW] = follow
+
+
+def on_table_select(key: str, indices: list[int]) -> None:
+    rows = st.session_state[key].selection.rows
+    if rows:
+        select(st.session_state[Dubious.SPLIT], indices[rows[0]], follow=False)
+
+
+def on_jump() -> None:
+    if st.session_state.get(Dubious.JUMP) is not None:
+        select(st.session_state[Dubious.SPLIT], int(st.session_state[Dubious.JUMP]))
+        st.session_state[Dubious.JUMP] = None  # its range differs between the splits
+
+
 # --------------------------------------------------------------------------- computing
 
 
 def compute_form(key: str) -> None:
     """Settings and the Compute button (a background job, under the training lock)."""
-    if not training_allowed():
-        st.info("Computing is switched off on this server (DIGITLAB_ALLOW_TRAINING=0). "
-                "Run `python -m digitlab.dubious compute` where you can.")
+    if (reason := roles.why_not_train(who())) is not None:
+        st.info(f"{reason} The ranking can be computed with `python -m digitlab.dubious compute` where you can.")
         return
     d = dubious.Settings()
     names = list(PRESETS)
@@ -102,28 +138,28 @@ def compute_form(key: str) -> None:
     st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
-        try:
-            start_dubious(settings, mnist_path=data.source)
-        except (TrainingBusy, StoreNotWritable) as e:
-            st.error(str(e))
-        except (KeyError, ValueError) as e:
-            st.error(f"Cannot compute with these settings: {e}")
-        else:
+        if job_panel.start(dubious_task.Request(settings, mnist_path=data.source), Dubious.REFUSED,
+                           source="the Dubious labels page"):
             st.rerun()
+    job_panel.refusal(Dubious.REFUSED)
+
+
+def _ranking_ready(status: Status, outcome) -> None:
+    """A computation of this visitor's ended well: the page shows it already; say so once and forget it."""
+    tasks.dismiss(status.id, who())
+    st.toast("The ranking is ready.")
 
 
 def compute_section(key: str) -> None:
-    """The running job (of any kind: one at a time), else the last computation's end, and the form."""
-    status = jobs.status()
-    if jobs.is_active(status):
-        job_panel.panel(lambda s: job_panel.show(s, f"dubious-{key}") if s else None)
+    """The running job (anyone's: one at a time), this visitor's last computation if it went wrong, the form."""
+    me = who()
+    running, finished, _ = tasks.visible(me)
+    if running is not None:
+        job_panel.panel(lambda: job_panel.running(running, me, f"dubious-{key}"))
         return
-    if status is not None and status.get("kind") == "dubious":
-        if status["state"] == jobs.State.DONE:
-            jobs.dismiss()
-            st.toast("The ranking is ready.")
-        else:
-            job_panel.show(status, f"dubious-{key}")
+    for status in finished:
+        if status.kind == "dubious":
+            job_panel.finished(status, f"dubious-{key}-{status.id}", done={"dubious": _ranking_ready})
     compute_form(key)
 
 
@@ -150,64 +186,36 @@ else:
 stamp = (str(path), path.stat().st_mtime)
 result = load_result(*stamp)
 
-def follow_selection() -> None:
-    """Another split or ranking: turn the grid to the page of the image shown."""
-    st.session_state["dubious-follow"] = True
-
-
 a, b = st.columns([2, 3])
-split = a.radio("Images", dubious.SPLITS, format_func=SPLIT_NAMES.get, horizontal=True, key="dubious-split",
+split = a.radio("Images", dubious.SPLITS, format_func=SPLIT_NAMES.get, horizontal=True, key=Dubious.SPLIT,
                 on_change=follow_selection)
 methods = dubious.methods_of(result)  # a result made before the neighbours' evidence offers fewer
-if st.session_state.get("dubious-method") not in methods:
-    st.session_state["dubious-method"] = dubious.DEFAULT_METHOD if dubious.DEFAULT_METHOD in methods else methods[0]
-method = b.selectbox("Ranking", methods, format_func=METHOD_TITLES.get, key="dubious-method",
+if st.session_state.get(Dubious.METHOD) not in methods:
+    st.session_state[Dubious.METHOD] = dubious.DEFAULT_METHOD if dubious.DEFAULT_METHOD in methods else methods[0]
+method = b.selectbox("Ranking", methods, format_func=METHOD_TITLES.get, key=Dubious.METHOD,
                      on_change=follow_selection,
                      help="  \n".join(f"**{METHOD_TITLES[m]}**: {dubious.METHODS[m]}" for m in methods))
 r = ranking(*stamp, split, method)
 images, _ = data.split(split)
-database_problem = resources.database()
-marks = {} if database_problem else db_marks.load(visitor_id())
-
-
-def set_mark(split_: str, index: int, mark: str | None) -> None:
+database_problem = resources.database("Marking labels")
+marks = {}
+if not database_problem:
     try:
-        db_marks.set_mark(visitor_id(), split_, index, mark)
+        marks = db_marks.load(visitor_id())
     except DatabaseError as e:
-        st.session_state["dubious-mark-failed"] = str(e)
-    else:
-        st.session_state.pop("dubious-mark-failed", None)
+        database_problem = str(e)
 
 
-def select(split_: str, index: int, follow: bool = True) -> None:
-    """Show image ``index`` of ``split_``; ``follow`` turns the grid to its page."""
-    st.session_state["dubious-split"] = split_
-    st.session_state["dubious-selected"] = (split_, int(index))
-    st.session_state["dubious-follow"] = follow
-
-
-def on_table_select(key: str, indices: list[int]) -> None:
-    rows = st.session_state[key].selection.rows
-    if rows:
-        select(st.session_state["dubious-split"], indices[rows[0]], follow=False)
-
-
-def on_jump() -> None:
-    if st.session_state.get("dubious-jump") is not None:
-        select(st.session_state["dubious-split"], int(st.session_state["dubious-jump"]))
-        st.session_state["dubious-jump"] = None  # its range differs between the splits
-
-
-selected = st.session_state.get("dubious-selected")
+selected = st.session_state.get(Dubious.SELECTED)
 if not selected or selected[0] != split or selected[1] >= len(r):
     selected = (split, int(r.order[0]))
 index = selected[1]
 positions = r.positions
 pages = -(-len(r) // PER_PAGE)
-if st.session_state.pop("dubious-follow", False):
-    st.session_state["dubious-page"] = int(positions[index]) // PER_PAGE + 1
+if st.session_state.pop(Dubious.FOLLOW, False):
+    st.session_state[Dubious.PAGE] = int(positions[index]) // PER_PAGE + 1
 # Set before the widget exists (never as its default too), kept within this ranking's pages.
-st.session_state["dubious-page"] = min(max(1, int(st.session_state.get("dubious-page", 1))), pages)
+st.session_state[Dubious.PAGE] = min(max(1, int(st.session_state.get(Dubious.PAGE, 1))), pages)
 
 # Where the shortcut image ranks, whatever split is shown.
 s_split, s_index = SHORTCUT
@@ -230,8 +238,8 @@ left, right = st.columns([3, 2], gap="large")
 
 with left:
     a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
-    page = a.number_input(f"Page (of {pages:,})", 1, pages, key="dubious-page")
-    b.number_input(f"Go to {split} image #", 0, len(r) - 1, None, key="dubious-jump", on_change=on_jump,
+    page = a.number_input(f"Page (of {pages:,})", 1, pages, key=Dubious.PAGE)
+    b.number_input(f"Go to {split} image #", 0, len(r) - 1, None, key=Dubious.JUMP, on_change=on_jump,
                    placeholder=f"0 to {len(r) - 1:,}")
     c.caption(f"{int(r.flagged.sum()):,} of {len(r):,} are flagged as label issues by cleanlab's confident "
               "learning.")
@@ -302,7 +310,7 @@ with right:
                    disabled=current is None, width="stretch")
     if database_problem:
         st.caption(database_problem)
-    if failed := st.session_state.get("dubious-mark-failed"):
+    if failed := st.session_state.get(Dubious.MARK_FAILED):
         st.error(failed)
     ranks_under_each_method(result, split, index, lambda m: ranking(*stamp, split, m))
     alike_by_label(images[index], given, suggested, exclude=index if split == "train" else None)
@@ -327,7 +335,7 @@ if marks:
 else:
     st.caption("Mark images with the buttons above; your marks are yours alone (kept for this browser) and can be downloaded.")
 
-if training_allowed():
+if roles.may_train(who()):
     with st.expander("Retrain without them"):
         train_ranking = ranking(*stamp, "train", method)
         wrong = label_marks.excluded_training_images(marks)
@@ -342,13 +350,10 @@ if training_allowed():
                    "compare it with the active model there. For a fair comparison, compare with the same preset "
                    "and random seed trained on all images (see the table).")
         if st.button("Retrain without them", key="dubious-rt-start", disabled=not leave_out):
-            try:
-                start_training(TrainConfig(preset, exclude=leave_out), source="the Dubious labels page",
-                               mnist_path=data.source)
-            except (TrainingBusy, StoreNotWritable) as e:
-                st.error(str(e))
-            else:
+            request = training_task.Request(TrainConfig(preset, exclude=leave_out), mnist_path=data.source)
+            if job_panel.start(request, Dubious.REFUSED, source="the Dubious labels page"):
                 st.rerun()
+        job_panel.refusal(Dubious.REFUSED)
         same = [run for run in resources.runs() if run.preset == preset and "test_accuracy" in run.info]
         if same:
             columns = ["model", "images left out", "random seed", "epochs", "test accuracy"]

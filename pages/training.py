@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from digitlab import explore, jobs
+from digitlab import explore, roles, tasks
 from ui import explore_charts, job_panel, resources
+from ui.visitor import who
 
 state = st.session_state
 
@@ -17,23 +18,26 @@ def curves_of(run) -> explore_charts.Curves:
 
 @st.fragment(run_every=2)
 def live_training() -> None:
-    """A training started from the sidebar, redrawn every 2 s while it runs."""
-    status = jobs.status()
-    if status is None or status.get("kind") != "train":
+    """A training this visitor started (the operator: anyone's), redrawn every 2 s while it runs; once it
+    is done, a link to its curves. Someone else's training is theirs: the sidebar says the server is busy."""
+    me = who()
+    running, finished, _ = tasks.visible(me)
+    if running is None or running.kind != "train" or not roles.may_control(me, running.owner):
+        for status in finished:
+            outcome = tasks.outcome(status)
+            if status.kind == "train" and outcome is not None and outcome.run_id not in [r.id for r in runs]:
+                st.success(f"Training finished: {outcome.run_id}.")
+                if st.button("Show it below", key=f"training-show-new-{status.id}"):
+                    state["training-goto"] = outcome.run_id
+                    st.rerun(scope="app")
         return
-    if not jobs.is_active(status):
-        if status.get("state") == jobs.State.DONE and status.get("run_id") not in [r.id for r in runs]:
-            st.success(f"Training finished: {status['run_id']}.")
-            if st.button("Show it below", key="training-show-new"):
-                state["training-goto"] = status["run_id"]
-                st.rerun(scope="app")
-        return
-    history = status.get("history") or []
+    history = running.fields.get("history") or []
+    preset = running.fields.get("preset", "?")
     with st.container(border=True):
-        st.markdown(f'<span class="training-live">Training <b>{status.get("preset", "?")}</b> now</span>: '
-                    f'{job_panel.progress_words(status)}', unsafe_allow_html=True)
+        st.markdown(f'<span class="training-live">Training <b>{preset}</b> now</span>: '
+                    f'{job_panel.progress_words(running)}', unsafe_allow_html=True)
         if history:
-            live = explore_charts.Curves(f"training now ({status.get('preset', '?')})", history, live=True)
+            live = explore_charts.Curves(f"training now ({preset})", history, live=True)
             overlay = [curves_of(r) for r in runs if r.id in state.get("training-runs", [])]
             st.plotly_chart(explore_charts.training_curves([live, *overlay], height=340), key="training-live-chart",
                             config={"displayModeBar": False})
@@ -43,7 +47,11 @@ def live_training() -> None:
 
 st.title("Training")
 runs = [r for r in resources.runs() if "error" not in r.info]
+damaged = [r for r in resources.runs() if "error" in r.info]
 live_training()
+if damaged:  # skipped, and said, rather than a traceback for every run
+    st.caption("Not shown, their run.json is damaged: " + "; ".join(f"{r.id} ({r.info['error']})" for r in damaged)
+               + ".")
 if not runs:
     st.info("No trained models are stored yet. Train one from the sidebar (Retrain) or with `python train_model.py`.")
     st.stop()

@@ -65,14 +65,14 @@ def _stop_job_left_running(store) -> None:
     """A test that failed half-way must not leave its runner burning the CPU for the next ones."""
     from digitlab import jobs
 
-    status = jobs.status(store)
-    if jobs.is_active(status):
+    status = jobs.active(store)
+    if status is not None and status.pid:
         try:
-            os.kill(status["pid"], signal.SIGTERM)
-        except (ProcessLookupError, KeyError, TypeError):
+            os.kill(status.pid, signal.SIGTERM)
+        except ProcessLookupError:
             return
         deadline = time.monotonic() + 20
-        while jobs.is_active(jobs.status(store)) and time.monotonic() < deadline:
+        while jobs.active(store) is not None and time.monotonic() < deadline:
             time.sleep(0.2)
 
 

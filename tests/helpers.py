@@ -35,6 +35,38 @@ def postgres_schema():
             conn.execute(f"DROP SCHEMA {name} CASCADE")
 
 
+class PostgresDatabase:
+    """A PostgreSQL database of a test's own, to drop and create again while the app uses it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.url = f"{TEST_POSTGRES.rsplit('/', 1)[0]}/{name}"
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(TEST_POSTGRES, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        self._admin(f"CREATE DATABASE {self.name}")
+
+    def drop(self) -> None:
+        """DROP DATABASE, ending the connections the app has open to it (as a restart of the server would)."""
+        self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def postgres_database():
+    """A new, empty PostgreSQL database (:class:`PostgresDatabase`); dropped after."""
+    pg = PostgresDatabase(f"digitlab_test_{uuid.uuid4().hex[:12]}")
+    pg.create()
+    try:
+        yield pg
+    finally:
+        pg.drop()
+
+
 @contextlib.contextmanager
 def read_only(folder: Path):
     """``folder`` read-only while inside: a read-only bind mount where we are root (root ignores
@@ -55,6 +87,23 @@ def read_only(folder: Path):
             yield folder
         finally:
             folder.chmod(0o755)
+
+
+def corrupt_table(path: Path, table: str) -> None:
+    """Write garbage over one page of the SQLite file at ``path``: the first page of ``table``
+    (its root: every read of the table passes through it). Close the app's connections first."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    finally:
+        conn.close()
+    with open(path, "r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(np.random.default_rng(0).integers(0, 256, page_size, dtype=np.uint8).tobytes())
 
 
 def mnist_path() -> str | None:
@@ -101,6 +150,20 @@ def stroke_picture(points: list[tuple[float, float]], size: int = 280, pen: floa
     out[..., :3] = 255
     out[..., 3] = alpha
     return out
+
+
+def paper_photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An MNIST digit (uint8 28x28, white on black) drawn dark on light paper, enlarged 10x, off-centre on a
+    page wider than high, lit unevenly, with grain: uint8 RGB (300, 400, 3)."""
+    from PIL import Image
+
+    ink = np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BILINEAR), np.float32) / 255
+    page = np.zeros((300, 400), np.float32)
+    top, left = int(rng.integers(0, 20)), int(rng.integers(0, 120))
+    page[top : top + 280, left : left + 280] = ink
+    light = np.linspace(1.0, 0.8, 400, dtype=np.float32)[None, :]
+    grey = (232 * (1 - page) + 35 * page) * light + rng.normal(0, 2, page.shape).astype(np.float32)
+    return np.clip(np.stack([grey, grey * 0.98, grey * 0.94], axis=-1), 0, 255).astype(np.uint8)
 
 
 def refused_acquires(root: Path, times: int) -> int:

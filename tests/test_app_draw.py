@@ -20,7 +20,7 @@ def canvas_state(rgba: np.ndarray) -> dict:
 
 @pytest.fixture
 def app():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     return at

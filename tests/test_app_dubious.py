@@ -33,7 +33,7 @@ def small(result_file):
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=120)
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, at.exception
@@ -43,6 +43,7 @@ def open_page() -> AppTest:
 @pytest.fixture
 def app(result_file, isolated_dirs, monkeypatch):
     monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")  # "Retrain without them" is shown to whoever may train
     (isolated_dirs / "cache" / "dubious").mkdir(parents=True)
     shutil.copy(result_file, isolated_dirs / "cache" / "dubious")
     activate_tiny_model()
@@ -108,12 +109,21 @@ def test_split_method_and_jump_change_what_is_shown(app, small):
 def test_without_a_result_the_page_offers_to_compute_and_refuses_during_a_training(isolated_dirs,
                                                                                                monkeypatch):
     monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")
     at = open_page()
     assert any("No ranking has been computed" in i.value for i in at.info)
     with TrainingLock({"preset": "cnn", "source": "train_model.py"}):
         at.button(key="dubious-first-start").click().run()
     assert any("already running" in e.value for e in at.error)
-    assert jobs.status() is None
+    assert jobs.listing() == ([], [])
+
+
+@pytest.mark.mnist
+def test_a_visitor_may_not_compute_unless_the_operator_allows_it(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    at = open_page()
+    assert not any(b.key == "dubious-first-start" for b in at.button)
+    assert any("Only the person who runs this server" in i.value for i in at.info)
 
 
 def test_missing_mnist_is_explained(without_mnist):
@@ -129,25 +139,62 @@ def wait_until(condition, timeout=30.0):
 
 
 @pytest.mark.mnist
-def test_a_running_job_of_any_kind_shows_on_the_page_and_can_be_cancelled_there(isolated_dirs, monkeypatch):
+def test_a_running_job_of_any_kind_shows_on_the_page_and_its_owner_can_cancel_it_there(isolated_dirs,
+                                                                                       monkeypatch):
     monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
-    monkeypatch.setitem(jobs.KINDS, "count", "tests.job_kinds:count")
-    jobs.start("count", {"n": 100000, "step": 0.02}, title="Counting sheep", about="counting", source="test")
-    assert wait_until(lambda: jobs.status()["state"] == jobs.State.RUNNING)
     at = open_page()
+    job = jobs.start("count", "tests.job_kinds:count", {"n": 100000, "step": 0.02}, title="Counting sheep",
+                     about="counting", source="test", owner=at.session_state["visitor_id"])
+    assert wait_until(lambda: jobs.get(job.id).state == jobs.State.RUNNING)
+    at.run()
     assert any("Counting sheep" in m.value for m in at.markdown)  # the one job panel, here instead of the form
     assert not any(b.key == "dubious-first-start" for b in at.button)
     at.button(key="dubious-first-cancel").click().run()
-    assert wait_until(lambda: jobs.status()["state"] == jobs.State.CANCELLED)
+    assert wait_until(lambda: jobs.get(job.id).state == jobs.State.CANCELLED)
+
+
+@pytest.mark.mnist
+def test_someone_elses_job_shows_only_that_the_server_is_busy(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    job = jobs.start("count", "tests.job_kinds:count", {"n": 100000, "step": 0.02}, title="Counting sheep",
+                     about="counting", source="test", owner="e" * 32)
+    assert wait_until(lambda: jobs.get(job.id).state == jobs.State.RUNNING)
+    at = open_page()
+    assert any("The server is busy" in i.value for i in at.info)
+    assert not any("Counting sheep" in m.value for m in at.markdown)
+    assert not any(b.key == "dubious-first-cancel" for b in at.button)
+    jobs.cancel(job.id)
 
 
 @pytest.mark.mnist
 def test_a_finished_computation_is_announced_once_and_forgotten(isolated_dirs, monkeypatch):
     monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
-    monkeypatch.setitem(jobs.KINDS, "dubious", "tests.job_kinds:count")  # quick: the page only reads the status
-    jobs.start("dubious", {"n": 1, "step": 0}, title="Computing", about="dubious labels", source="test")
-    assert wait_until(lambda: jobs.status()["state"] == jobs.State.DONE)
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")
     at = open_page()
+    # A quick stand-in for the computation: the page only reads the job's kind and state.
+    job = jobs.start("dubious", "tests.job_kinds:count", {"n": 1, "step": 0, "result": {"path": "x.npz"}},
+                     title="Computing",
+                     about="dubious labels", source="test", owner=at.session_state["visitor_id"])
+    assert wait_until(lambda: jobs.get(job.id).state == jobs.State.DONE)
+    at.run()
     assert [t.value for t in at.toast] == ["The ranking is ready."]
-    assert jobs.status() is None
+    assert jobs.get(job.id) is None
     assert any(b.key == "dubious-first-start" for b in at.button)  # the form is back
+
+
+@pytest.mark.mnist
+def test_damaged_marks_are_one_sentence_and_the_page_goes_on(app, small):
+    from pathlib import Path
+
+    from digitlab import db
+    from tests.helpers import corrupt_table
+
+    db_marks.set_mark(app.session_state["visitor_id"], "train", 3, "ambiguous")
+    path = Path(db.engine().url.database)
+    db.dispose_all()
+    corrupt_table(path, "marks")  # one page of the SQLite file: today a traceback instead of the page
+    app.button(key="dubious-show-500").click().run()
+    assert not app.exception, app.exception
+    assert [s.value for s in app.subheader][0] == "Train image #500"
+    assert "Your marks cannot be read now: the database is damaged." in [c.value for c in app.caption]
+    assert app.button(key="dubious-mark-label wrong").disabled

@@ -15,7 +15,7 @@ from tests.helpers import ROOT, tiny_model
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
     at.switch_page(page)
     at.run()
     assert not at.exception, at.exception

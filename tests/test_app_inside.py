@@ -16,7 +16,7 @@ SEVEN = [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]
 
 
 def drawn_seven() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
     at.run()
     at.session_state["canvas"] = canvas_state(stroke_picture(SEVEN))
     at.run()
@@ -132,7 +132,7 @@ def test_a_seed_002_model_puts_the_drawing_on_the_test_sets_hidden_scatter(monke
 def test_a_four_turned_until_its_bars_go_flat_is_said_to_be_no_digit():
     from digitlab.synth.stroke_digits import plain, render
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
     at.run()
     at.session_state["canvas"] = canvas_state(render(plain(4)))
     at.run()

@@ -2,7 +2,9 @@
 app on a second run, because of the retraining panel's timed fragment).
 
 A visitor's pick lasts for their session; the server's model changes only by the
-operator (the CLI, or this sidebar when training is allowed)."""
+operator (the CLI, or this sidebar); a model a visitor trained is listed for them alone.
+AppTest sends no headers (it is never "on the server's machine"): the operator signs in
+with the secret, as from another machine."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,20 +14,32 @@ from digitlab.store import SHIPPED_ID, ModelStore
 from tests.helpers import read_only, tiny_model
 
 
+SECRET = "the operator's secret"
+
+
 def picker_page():
-    from ui.sidebar import model_picker
+    from ui.sidebar import model_picker, operator_sign_in
     from ui import resources
 
     model_picker()
+    operator_sign_in()
     import streamlit as st
 
     st.markdown(f"uses:{resources.chosen_model_id()}")
 
 
-def session() -> AppTest:
+def session(operator: bool = False) -> AppTest:
     at = AppTest.from_function(picker_page, default_timeout=60)
     at.run()
+    if operator:
+        at.sidebar.text_input(key="operator-secret").input(SECRET)
+        next(b for b in at.sidebar.button if b.label == "Sign in").click().run()
     return at
+
+
+@pytest.fixture(autouse=True)
+def operator_secret(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_OPERATOR_SECRET", SECRET)
 
 
 def uses(at: AppTest) -> str:
@@ -34,7 +48,6 @@ def uses(at: AppTest) -> str:
 
 @pytest.mark.trained_model
 def test_a_visitors_pick_is_theirs_alone(monkeypatch):
-    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "0")
     store = ModelStore()
     other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00"})
     a, b = session(), session()
@@ -47,11 +60,10 @@ def test_a_visitors_pick_is_theirs_alone(monkeypatch):
 
 
 @pytest.mark.trained_model
-def test_the_operator_changes_the_servers_model_when_training_is_allowed(monkeypatch):
-    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "1")
+def test_the_operator_changes_the_servers_model(monkeypatch):
     store = ModelStore()
     other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00"})
-    a = session()
+    a = session(operator=True)
     a.sidebar.selectbox[0].set_value(other.id).run()
     a.sidebar.button(key="model-activate").click().run()
     assert store.active_id() == other.id
@@ -70,10 +82,9 @@ def test_a_visitor_who_never_picked_follows_the_operators_change():
 
 
 def test_a_read_only_store_is_reported_and_the_message_survives_reruns(monkeypatch, isolated_dirs):
-    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "1")
     store = ModelStore()
     other = store.save(tiny_model(), {"preset": "tiny", "description": "untrained", "started": "2026-01-01T00:00"})
-    a = session()
+    a = session(operator=True)
     with read_only(store.root):
         a.sidebar.selectbox[0].set_value(other.id).run()
         a.sidebar.button(key="model-activate").click().run()
@@ -84,3 +95,21 @@ def test_a_read_only_store_is_reported_and_the_message_survives_reruns(monkeypat
         assert uses(a) == other.id  # the visitor still uses what they picked
     a.sidebar.button(key="model-error-ok").click().run()
     assert not a.sidebar.error
+
+
+@pytest.mark.trained_model
+def test_a_model_a_visitor_trained_is_theirs_alone_and_never_the_servers():
+    store = ModelStore()
+    a = session()
+    mine = store.save(tiny_model(), {"preset": "tiny", "description": "A's", "started": "2026-01-01T00:00",
+                                     "owner": a.session_state["visitor_id"]})
+    a.run()
+    assert len(a.sidebar.selectbox[0].options) == 2  # the shipped model and A's own
+    a.sidebar.selectbox[0].set_value(mine.id).run()
+    assert uses(a) == mine.id
+    assert not [x for x in a.sidebar.button if x.key == "model-activate"]
+    b = session()
+    assert len(b.sidebar.selectbox[0].options) == 1  # the shipped model only: A's is A's
+    operator = session(operator=True)
+    operator.sidebar.selectbox[0].set_value(mine.id).run()  # the operator sees it ...
+    assert not [x for x in operator.sidebar.button if x.key == "model-activate"]  # ... and cannot make it the server's

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitlab import classroom, jobs
+from digitlab import classroom, jobs, tasks
 from digitlab.db import classes, drawings, visitors
-from digitlab.jobs.kinds import start_class_retrain
+from digitlab.roles import NotAllowed, Who
 from digitlab.store import ModelStore
+from digitlab.tasks import class_retrain as class_task
 from tests.helpers import ROOT, activate_tiny_model
 
 
@@ -40,7 +41,7 @@ def test_held_out_students_are_never_trained_on():
 
 
 @pytest.mark.usefixtures("database")
-def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students():
+def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students(monkeypatch):
     model_id = activate_tiny_model()
     teacher = visitors.new_id()
     c = classes.create(teacher, "4B")
@@ -54,16 +55,23 @@ def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students
             img[4:24, 2 + 2 * i: 5 + 2 * i] = 255  # a bar whose place says the digit
             img = np.clip(img.astype(int) + rng.integers(0, 30, (28, 28)), 0, 255).astype(np.uint8)
             drawings.save(student, img, i, when=start + (n * 10 + i) * timedelta(seconds=7))  # under the rate quota
-    status = start_class_retrain(teacher, c.id, model_id)
+    with pytest.raises(NotAllowed, match="runs this server"):  # visitors train where the operator allows it
+        tasks.start(class_task.Request(teacher, c.id, model_id), Who(teacher))
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")  # a classroom server
+    with pytest.raises(NotAllowed, match="teacher"):  # a student cannot retrain with their class's drawings
+        tasks.start(class_task.Request(teacher, c.id, model_id), Who(visitors.new_id()))
+    status = tasks.start(class_task.Request(teacher, c.id, model_id), Who(teacher))
     deadline = time.monotonic() + 180
-    while jobs.is_active(jobs.status()) and time.monotonic() < deadline:
+    while jobs.get(status.id).active and time.monotonic() < deadline:
         time.sleep(0.5)
-    s = jobs.status()
-    assert s["state"] == "done", s
-    assert s["kind"] == "class_retrain" and status["id"] == s["id"]
-    assert s["train_drawings"] == 20 and s["test_drawings"] == 10 and len(s["held_out"]) == 1
-    assert 0 <= s["before"] <= 1 and 0 <= s["after"] <= 1
-    assert ModelStore().get(s["run_id"]).info["based_on"] == model_id
+    done = jobs.get(status.id)
+    assert done.state == "done", done
+    assert done.kind == "class_retrain" and done.owner == teacher
+    s = tasks.outcome(done)
+    assert s.train_drawings == 20 and s.test_drawings == 10 and len(s.held_out) == 1
+    assert 0 <= s.before <= 1 and 0 <= s.after <= 1
+    info = ModelStore().get(s.run_id).info
+    assert info["based_on"] == model_id and info["owner"] == teacher  # the teacher's model, not the server's
 
     # On the Classes page its teacher reads the result; another teacher (with a class of their own)
     # learns only that a class retraining ended: the held-out students' nicknames are not theirs.
@@ -72,11 +80,15 @@ def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students
     pupil = visitors.new_id()
     classes.join(pupil, mine.code, "zed")
     drawings.save(pupil, np.eye(28, dtype=np.float32), 1)
-    for who, sees_result in ((teacher, True), (other, False)):
+    for visitor, sees_result in ((teacher, True), (other, False), (pupil, False)):
         at = AppTest.from_file(str(ROOT / "pages" / "classes.py"), default_timeout=120)
-        at.session_state["visitor_id"] = who
+        at.session_state["visitor_id"] = visitor
         at.run()
         assert not at.exception, at.exception
         shown = " ".join(m.value for m in [*at.success, *at.info, *at.markdown])
-        assert (f"On the held-out students ({', '.join(s['held_out'])}" in shown) == sees_result, shown
-        assert ("another class's drawings" in shown) != sees_result, shown
+        assert (f"held out ({', '.join(s.held_out)}" in shown) == sees_result, shown
+        assert not [b for b in at.button if b.label == "Dismiss"] or sees_result  # only the teacher dismisses it
+    # The result stays until the teacher dismisses it: a student's Dismiss cannot reach it.
+    with pytest.raises(NotAllowed):
+        tasks.dismiss(done.id, Who(pupil))
+    assert jobs.get(done.id) is not None

@@ -16,13 +16,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from digitlab import jobs
+from digitlab import jobs, tasks
 from digitlab.data import MnistUnavailable, load_mnist
 from digitlab.images import MAX_BYTES, BadImage, read_image
-from digitlab.jobs.kinds import start_training
 from digitlab.jobs.lock import StoreNotWritable
+from digitlab.models import TrainConfig
+from digitlab.roles import Who
 from digitlab.store import ModelStore
-from digitlab.training import TrainConfig
+from digitlab.tasks import train as training_task
 from tests.helpers import ROOT, mnist_path, read_only, tiny_model
 
 
@@ -40,7 +41,8 @@ def test_starting_a_training_in_a_read_only_store_says_so():
     store = ModelStore()
     with read_only(store.root):
         with pytest.raises(StoreNotWritable, match="cannot be written"):
-            start_training(TrainConfig("seed003-mlp512-rmsprop", epochs=1, subset=100))
+            tasks.start(training_task.Request(TrainConfig("seed003-mlp512-rmsprop", epochs=1, subset=100)),
+                        Who("a" * 32, operator=True))
 
 
 def retrain_form():
@@ -50,7 +52,7 @@ def retrain_form():
 
 
 def test_the_retrain_button_in_a_read_only_store_shows_a_message_that_stays(monkeypatch):
-    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "1")
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")
     at = AppTest.from_function(retrain_form, default_timeout=60)
     at.run()
     with read_only(ModelStore().root):
@@ -73,14 +75,15 @@ def test_train_model_in_a_read_only_store_ends_with_a_message_not_a_traceback():
 
 def test_a_job_left_running_in_a_read_only_store_is_reported_interrupted():
     store = ModelStore()
-    job = jobs.job_dir(store.root)
+    job = jobs.job_dir("a" * 12, store.root)
     job.mkdir(parents=True)
-    (job / "status.json").write_text(json.dumps({"state": "running", "pid": 2**22 + 7, "kind": "train"}))
+    (job / "status.json").write_text(json.dumps({"state": "running", "pid": 2**22 + 7, "kind": "train",
+                                                 "id": "a" * 12, "title": "Training", "started": "2026-01-01"}))
     with read_only(store.root):
         for _ in range(2):  # the panels ask every second: each time the same answer, no traceback
-            assert jobs.status(store.root)["state"] == "interrupted"
-        jobs.dismiss(store.root)  # nothing can be forgotten in a read-only store; nothing fails either
-    assert jobs.status(store.root)["state"] == "interrupted"
+            assert jobs.get("a" * 12, store.root).state == "interrupted"
+        jobs.dismiss("a" * 12, store.root)  # nothing can be forgotten in a read-only store; nothing fails either
+    assert jobs.get("a" * 12, store.root).state == "interrupted"
 
 
 @pytest.mark.mnist
@@ -114,6 +117,31 @@ def test_a_run_json_with_a_field_of_the_wrong_type_is_shown_as_damaged(field, va
     assert f"'{field}'" in runs[bad.id].info["error"] and "damaged" in runs[bad.id].label
 
 
+@pytest.mark.parametrize("change, said", [
+    ({"history": [1, 2, 3]}, "'history' entry 1 is 1, not an epoch's figures"),
+    ({"history": [{"loss": 0.5, "accuracy": 0.9}]}, "'history' entry 1 has no epoch number"),
+    ({"history": [{"epoch": 1, "loss": "low", "accuracy": 0.9}]}, "'history' entry 1 has 'loss' 'low', not a number"),
+    ({"history": [{"epoch": 1, "loss": 0.5}]}, "'history' entry 1 has no 'accuracy'"),
+    ({"config": {"epochs": 1, "subset": "lots"}}, "config 'subset' is 'lots', not a whole number"),
+    ({"validation_images": "some"}, "'validation_images' is 'some', not a whole number"),
+])
+def test_a_run_json_the_training_page_would_trip_over_is_skipped_there_with_a_message(change, said):
+    store = ModelStore()
+    bad = store.save(tiny_model(), {"preset": "tiny", "started": "2026-01-01T00:00:00", "config": {"epochs": 1},
+                                    "history": [{"epoch": 1, "loss": 0.5, "accuracy": 0.9}]})
+    info = json.loads((bad.path / "run.json").read_text())
+    (bad.path / "run.json").write_text(json.dumps({**info, **change}))
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
+    at.switch_page("pages/training.py")
+    at.session_state["training-runs"] = [bad.id]  # picked (today it is listed, and picking it is a traceback)
+    at.run()
+    assert not at.exception, at.exception
+    assert bad.id not in at.session_state["training-runs"]
+    skipped = [c.value for c in at.caption if c.value.startswith("Not shown, their run.json is damaged")]
+    assert skipped and bad.id in skipped[0] and said in skipped[0], skipped
+    assert str(store.root) not in skipped[0]
+
+
 @pytest.mark.parametrize("damage", [b"", b"\x93NUMPY garbage"])
 def test_damaged_saved_test_probabilities_are_computed_again(damage):
     store = ModelStore()
@@ -128,7 +156,7 @@ def compare_page():
 
     from ui.retrain import compare_dialog
 
-    compare_dialog(st.session_state["new-id"])
+    compare_dialog("0123456789ab", st.session_state["new-id"])
 
 
 def test_comparing_with_a_model_that_has_no_mnist_results_says_so():

@@ -22,7 +22,9 @@ from digitlab.db import marks as db_marks
 from digitlab.db import visitors
 from digitlab.dubious import cache, folds
 from digitlab.dubious.__main__ import main as cli_main
-from digitlab.jobs.kinds import start_dubious
+from digitlab import tasks
+from digitlab.roles import Who
+from digitlab.tasks import dubious as dubious_task
 from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
 from digitlab.pictures import labelled_tiles
 from tests.helpers import ROOT, SMALL_DUBIOUS
@@ -216,17 +218,17 @@ def test_every_ranking_puts_the_wrong_labels_first(method):
         assert np.array_equal(r.suggested[wrong], result.split(split).probs[wrong].argmax(1))
         assert np.array_equal(r.positions[r.order], np.arange(400))
         assert r.rank_of(int(r.order[0])) == 1
-        assert ((0 <= r.score) & (r.score <= 1)).all()
+        assert (np.isfinite(r.score) & (r.score >= 0)).all()
 
 
 def test_scores_mean_what_they_say():
     result, wrong = synthetic_result()
     p, y = result.train.probs, result.train.labels
     sc = dubious.rank(result, "train", "self_confidence")
-    np.testing.assert_allclose(sc.score, 1 - p[np.arange(len(y)), y], atol=1e-6)
+    np.testing.assert_allclose(sc.score, -np.log10(p[np.arange(len(y)), y]), rtol=1e-6)  # the label's surprise
     assert (np.diff(sc.score[sc.order]) <= 0).all()
-    fa = dubious.rank(result, "train", "fold_agreement")
-    assert fa.score[wrong[2]] == 1.0 and fa.score[wrong[0]] == 0.6 and fa.score[0] == 0.0
+    fa = dubious.rank(result, "train", "fold_agreement")  # votes against, the surprise s as s / (1 + s)
+    assert 5 < fa.score[wrong[2]] < 6 and 3 < fa.score[wrong[0]] < 4 and 0 < fa.score[0] < 0.1
     assert list(fa.order[:2]) == sorted(wrong[2:], key=lambda i: -sc.score[i])
     cl = dubious.rank(result, "train", "confident_learning")
     flagged = set(np.flatnonzero(cl.flagged).tolist())
@@ -426,16 +428,19 @@ def test_cli_compute_waits_for_no_one_while_a_training_runs(mnist):
     assert not list((Path(os.environ["DIGITLAB_CACHE"]) / "dubious").glob("oof-*"))
 
 
-def wait_for_end(timeout: float = 600.0) -> dict:
+def wait_for_end(job_id: str, timeout: float = 600.0) -> jobs.Status:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = jobs.status()
-        if status and status["state"] in jobs.FINAL_STATES:
+        status = jobs.get(job_id)
+        if status and status.final:
             while is_held() and time.monotonic() < deadline:  # the runner lets go just after its last word
                 time.sleep(0.05)
             return status
         time.sleep(0.3)
-    raise TimeoutError(f"the background computation did not finish: {jobs.status()}")
+    raise TimeoutError(f"the background computation did not finish: {jobs.get(job_id)}")
+
+
+OPERATOR = Who("a" * 32, operator=True)
 
 
 @pytest.mark.mnist
@@ -443,20 +448,21 @@ def test_background_compute_for_the_app_can_be_cancelled_and_completes(mnist, mo
     monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")
     # The fastest real run: this test is about the process.
     TINY = dubious.Settings.for_preset("cnn-padded", folds=2, epochs=1, subset=200, reference=None)
-    first = start_dubious(TINY, mnist_path=mnist.source)
-    assert first["kind"] == "dubious" and "2 folds" in first["title"]
+    request = dubious_task.Request(TINY, mnist_path=mnist.source)
+    first = tasks.start(request, OPERATOR)
+    assert first.kind == "dubious" and "2 folds" in first.title
     assert is_held()  # the runner holds the training lock ...
     with pytest.raises(TrainingBusy, match="dubious labels"):  # ... so a second start is refused at once
-        start_dubious(TINY, mnist_path=mnist.source)
-    jobs.cancel()
-    assert wait_for_end()["state"] == jobs.State.CANCELLED
+        tasks.start(request, OPERATOR)
+    tasks.cancel(first.id, OPERATOR)
+    assert wait_for_end(first.id).state == jobs.State.CANCELLED
     assert dubious.load(TINY, mnist.fingerprint) is None and not is_held()
 
-    start_dubious(TINY, mnist_path=mnist.source)
-    status = wait_for_end()
-    assert status["state"] == jobs.State.DONE, status
-    assert status["fraction"] == 1.0 and not is_held()
-    assert dubious.load(TINY, mnist.fingerprint).path == Path(status["path"])
+    second = tasks.start(request, OPERATOR)
+    status = wait_for_end(second.id)
+    assert status.state == jobs.State.DONE, status
+    assert status.fraction == 1.0 and not is_held()
+    assert dubious.load(TINY, mnist.fingerprint).path == Path(tasks.outcome(status).path)
 
 
 def test_cli_default_settings_are_the_shipped_results_settings(monkeypatch):

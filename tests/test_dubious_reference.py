@@ -100,9 +100,10 @@ def test_the_page_shows_the_second_opinion_on_a_test_image_and_offers_it_when_co
     from tests.helpers import ROOT, activate_tiny_model
 
     monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")  # AppTest is a visitor: the form is shown to whoever may train
     dubious.save(reference.add(small_dubious_run[0], SHIPPED_ID, mnist))  # into this test's cache
     activate_tiny_model()  # the nearest images need a model; a tiny one costs nothing
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=120)
     at.switch_page("pages/dubious.py")
     at.run()
     assert not at.exception, at.exception

@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from digitlab import jobs
+from digitlab import jobs, tasks
+from digitlab.tasks import train as training_task
 from digitlab.fileio import write_json_atomic
 from digitlab.store import SHIPPED_ID, ModelStore
 from appdriver import app_env, chromium, open_app, streamlit_server
@@ -24,9 +25,10 @@ def app(tmp_path_factory):
     run = store.save(tiny_model(), {"preset": "seed003-mlp512-rmsprop", "test_accuracy": 0.1028,
                                     "test_predictions": predictions, "training_seconds": 12.0,
                                     "started": "2026-11-29T18:45:44+00:00", "config": {"subset": 5000}})
-    write_json_atomic(jobs.job_dir(d / "store") / "status.json", {
-        "id": "0123456789ab", "kind": "train", "title": "Training seed003-mlp512-rmsprop", "state": "done",
-        "run_id": run.id, "test_accuracy": 0.1028, "training_seconds": 12.0})
+    outcome = training_task.Outcome(run.id, 0.1028, 12.0, [])
+    status = jobs.Status("0123456789ab", "train", "Training seed003-mlp512-rmsprop", jobs.State.DONE,
+                         "2026-11-29T18:45:44", owner="f" * 32, result=tasks.to_json(outcome))
+    write_json_atomic(jobs.job_dir(status.id, d / "store") / "status.json", status.to_json())
     with streamlit_server(app_env(d, DIGITLAB_MNIST=mnist_path())) as url:
         yield url, store, run
 
@@ -41,12 +43,12 @@ def test_a_worse_new_model_is_flagged_and_keeping_the_current_one_is_the_default
         sidebar = page.locator("[data-testid=stSidebar]")
         sidebar.get_by_text("seed003-mlp512-rmsprop · 29 Nov 18:45 · 10.28% · quick try").first.wait_for(
             timeout=30_000)  # the finished training, by its readable name
-        sidebar.get_by_role("button", name="Compare with the active model").click()
+        sidebar.get_by_role("button", name="Compare with the model in use").click()
         dialog = page.get_by_role("dialog")
         dialog.get_by_text("The new model is worse").wait_for(timeout=60_000)
         keep = dialog.get_by_role("button", name="Keep the current model")
         assert keep.get_attribute("data-testid") == "stBaseButton-primary"
-        assert dialog.get_by_role("button", name="Make the new model active anyway").get_attribute(
+        assert dialog.get_by_role("button", name="Make it the server's model anyway").get_attribute(
             "data-testid") == "stBaseButton-secondary"
         dialog.get_by_text(re.compile(r"^first 60 of [\d,]+$")).first.wait_for(timeout=30_000)
         keep.click()

@@ -49,7 +49,9 @@ def test_jump_to_train_500_and_mark_it(app_url):
         page.get_by_role("button", name="Download the marks (CSV)").wait_for(timeout=10_000)
         assert not exceptions(page), exceptions(page)
         assert page.locator("[data-testid=stSidebar]").get_by_text("Model", exact=True).count() >= 1  # inside app.py
-        visitor = next(c["value"] for c in page.context.cookies() if c["name"] == "digitlab_visitor")
+        cookie = next(c for c in page.context.cookies() if c["name"] == "digitlab_visitor")
+        assert cookie["httpOnly"]  # set by the server, out of reach of the page's scripts
+        visitor = cookie["value"].split(".")[0]  # <id>.<signature>
     with pytest.MonkeyPatch.context() as mp:  # the server's database, as the server sees it
         for k, v in app_env(d).items():
             mp.setenv(k, v)

@@ -46,8 +46,8 @@ def test_a_drawing_and_a_job_are_seen_through_both_servers(two_servers, monkeypa
         # A job started through either server (here: the shared store, as server one's Retrain would).
         for k, v in env.items():
             monkeypatch.setenv(k, v)
-        monkeypatch.setitem(jobs.KINDS, "count", "tests.job_kinds:count")
-        jobs.start("count", {"n": 400, "step": 0.1}, title="Counting", about="counting", source="server one")
+        job = jobs.start("count", "tests.job_kinds:count", {"n": 400, "step": 0.1}, title="Counting",
+                         about="counting", source="server one")
         try:
             for url in (two, one):
                 page.goto(url)
@@ -55,7 +55,7 @@ def test_a_drawing_and_a_job_are_seen_through_both_servers(two_servers, monkeypa
                 page.locator("[data-testid=stSidebar]").get_by_text("step ", exact=False).first.wait_for(timeout=30_000)
             assert not exceptions(page), exceptions(page)
         finally:
-            jobs.cancel()
+            jobs.cancel(job.id)
             deadline = time.monotonic() + 30
-            while jobs.is_active(jobs.status()) and time.monotonic() < deadline:
+            while jobs.get(job.id).active and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -89,8 +89,8 @@ def test_retrain_cancel_retrain_compare_activate(app):
         set_epochs(sidebar, 3)  # the quick try is remembered
         sidebar.get_by_role("button", name="Retrain").click()
         # Not get_by_text("New model"): it is case-blind and the form's own help speaks of a new model.
-        sidebar.get_by_role("button", name="Compare with the active model").wait_for(timeout=600_000)
-        sidebar.get_by_role("button", name="Compare with the active model").click()
+        sidebar.get_by_role("button", name="Compare with the model in use").wait_for(timeout=600_000)
+        sidebar.get_by_role("button", name="Compare with the model in use").click()
         dialog = page.get_by_role("dialog")
         dialog.get_by_text("Old model vs new model").wait_for(timeout=30_000)
         dialog.get_by_text(re.compile(r"test digits? right before, wrong now")).wait_for(timeout=30_000)
@@ -100,15 +100,15 @@ def test_retrain_cancel_retrain_compare_activate(app):
         assert dialog.get_by_role("button", name="Keep the current model").get_attribute("data-testid") == \
             "stBaseButton-primary"
         dialog.get_by_text(re.compile(r"^(first 60 of [\d,]+|all [\d,]+)$")).first.wait_for()
-        dialog.get_by_role("button", name="Make the new model active anyway").click()
+        dialog.get_by_role("button", name="Make it the server's model anyway").click()
         page.get_by_role("dialog").wait_for(state="detached", timeout=30_000)
         runs = [p.name for p in store.iterdir() if not p.name.startswith(".") and p.is_dir()]
         assert len(runs) == 1 and runs[0].endswith(f"-{DEFAULT_PRESET}")
         # The sidebar's model picker now shows the new model, by its readable name, as the active one.
         page.wait_for_function(
             "(want) => [...document.querySelectorAll('[data-testid=stSidebar] input')]"
-            ".some(i => i.value.startsWith(want) && i.value.includes('quick try'))",  # and "(the server's)"
-            arg=f"{DEFAULT_PRESET} · ", timeout=30_000)
+            ".some(i => i.value.startsWith(want) && i.value.includes('quick try'))",  # ★: the server's
+            arg=f"★ {DEFAULT_PRESET} · ", timeout=30_000)
 
     assert json.loads((store / "active.json").read_text())["id"] == runs[0]
     info = json.loads((store / runs[0] / "run.json").read_text())

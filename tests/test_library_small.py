@@ -9,7 +9,7 @@ from PIL import Image
 from digitlab.db.drawings import to_npz_bytes
 from digitlab.images import MAX_BYTES, BadImage, read_image
 from digitlab.neighbours import cached_features, nearest, unit_rows
-from digitlab.pictures import enlarge, fit_square, outline_box, sheet
+from digitlab.pictures import FRAME_GREY, enlarge, fit_square, for_showing, outline_box, sheet
 
 
 def png_bytes(array, fmt="PNG") -> bytes:
@@ -26,8 +26,8 @@ def test_png_and_jpeg_are_read():
 
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"),
-    (b"hello, not an image", "not a readable image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "not a readable image"),
+    (b"hello, not an image", "not a picture"),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "PNG file of a kind not read here, or damaged"),
 ])
 def test_bad_bytes_are_refused_with_a_reason(data, message):
     with pytest.raises(BadImage, match=message):
@@ -89,3 +89,16 @@ def test_pictures_are_enlarged_without_blur():
     assert sheet(np.zeros((5, 28, 28), np.uint8), columns=3, scale=1).shape == (2 * 30 + 2, 3 * 30 + 2)
     boxed = outline_box(np.zeros((50, 50), np.float32), (10, 10, 30, 30))
     assert boxed.shape == (50, 50, 3) and boxed[9, 15].tolist() == [255, 140, 0]
+
+
+def test_small_pictures_are_shown_enlarged_with_sharp_pixels_in_a_frame():
+    dot, scale = for_showing(np.zeros((1, 1, 4), np.uint8))  # a transparent 1x1 PNG
+    assert scale == 224 and dot.shape == (228, 228, 4)
+    assert (dot[2:-2, 2:-2] == 0).all()  # the pixel, 224x224, still transparent
+    assert (dot[:2, :, :3] == FRAME_GREY).all() and (dot[:2, :, 3] == 255).all()  # an opaque grey frame
+    digit = np.random.default_rng(0).integers(0, 256, (28, 20), dtype=np.uint8)
+    shown, scale = for_showing(digit)
+    assert scale == 8 and (shown[2:-2, 2:-2] == enlarge(digit, 8)).all()  # nearest neighbour, nothing blurred
+    photo = np.zeros((300, 400, 3), np.uint8)
+    shown, scale = for_showing(photo)
+    assert scale == 1 and shown is photo

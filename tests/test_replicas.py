@@ -74,17 +74,17 @@ def test_asking_across_servers_never_makes_acquire_fail(tmp_path):
 
 
 def test_a_job_keeps_the_lock_across_servers_after_the_hand_over(tmp_path, monkeypatch):
-    monkeypatch.setitem(jobs.KINDS, "count", "tests.job_kinds:count")
-    jobs.start("count", {"n": 60, "step": 0.05}, title="Counting", about="counting", source="server A")
+    job = jobs.start("count", "tests.job_kinds:count", {"n": 60, "step": 0.05}, title="Counting", about="counting",
+                     source="server A")
     deadline = time.monotonic() + 60
-    while jobs.status()["state"] != "running" and time.monotonic() < deadline:
+    while jobs.get(job.id).state != "running" and time.monotonic() < deadline:
         time.sleep(0.05)
     # The app's own hold has gone to the runner: another server is refused all the while.
     with pytest.raises(TrainingBusy):
         TrainingLock({"preset": "x", "source": "server B"}, root=tmp_path / "elsewhere").acquire()
-    while jobs.is_active(jobs.status()) and time.monotonic() < deadline:
+    while jobs.get(job.id).active and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert jobs.status()["state"] == "done"
+    assert jobs.get(job.id).state == "done"
     deadline = time.monotonic() + 10
     while is_held(tmp_path / "elsewhere") and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -8,7 +8,9 @@ from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
 from digitlab.metrics import confusion
 from digitlab.models import DEFAULT_PRESET, PRESET_ALIASES, PRESETS, canonical_preset, feature_model, get_preset
 from digitlab.store import ModelStore
-from digitlab.training import Cancelled, TrainConfig, split_indices, train
+from digitlab.cancel import Cancelled
+from digitlab.models import TrainConfig
+from digitlab.training import split_indices, train
 from tests.helpers import ROOT
 
 

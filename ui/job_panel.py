@@ -1,4 +1,11 @@
-"""One progress panel for any background job (digitlab.jobs): in the sidebar, on a page.
+"""Background jobs as a visitor sees them (digitlab.tasks), in the sidebar and on a page.
+
+- :func:`start` starts a job or says why not: the one way every page starts one;
+- the job that runs now: its progress and *Cancel* for whoever started it and for
+  the operator; everyone else only learns that the server is busy, with what and
+  until about when (no controls, nobody else's outcome);
+- the finished jobs of this visitor (the operator: everyone's), each with its
+  outcome and *Dismiss*, until they dismiss it.
 
 While a job runs, :func:`panel` redraws itself every second on its own (a
 fragment), so progress moves without a click; otherwise it looks every 5 s
@@ -8,102 +15,181 @@ competes with the strokes on the Draw page, so it is not done every second.
 
 from __future__ import annotations
 
-from typing import Callable
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from digitlab import jobs
-from digitlab.jobs import State
+from digitlab import jobs, roles, tasks
+from digitlab.db import DatabaseError
+from digitlab.jobs import State, Status, StoreNotWritable, TrainingBusy
+from digitlab.jobs.lock import holder, is_held
+from digitlab.roles import NotAllowed, Who
 from digitlab.words import duration
+from ui.visitor import who as current_who
 
 # kind -> (what it is called, what a failure leaves unchanged)
-KIND_WORDS = {"train": ("training", " The active model is unchanged."),
-              "dubious": ("computation", " The rankings already computed are unchanged."),
+KIND_WORDS = {"train": ("training", " The models are unchanged."),
+              "dubious": ("dubious-label computation", " The rankings already computed are unchanged."),
               "class_retrain": ("class retraining", " The models are unchanged.")}
+REFUSED = "job-refused"  # why the last start on this page was refused, per place: {key: message}
 
-Render = Callable[[dict | None], None]
+Render = Callable[[Status, Any], None]  # (status, its typed outcome)
 
 
-def progress_words(status: dict) -> str:
-    """"starting…" until the first batch is done (loading the images, building the network), then
-    "epoch 2/10 · batch 31/235"."""
-    if not status.get("epochs") or not status.get("batches") or not (status.get("epoch") or status.get("batch")):
-        # Loading MNIST, then (the cnn) drawing its extra images: a minute or more on a fresh cache.
-        return "starting… drawing the extra training images" if status.get("phase") == "preparing" else "starting…"
-    return f"epoch {status['epoch']}/{status['epochs']} · batch {status['batch']}/{status['batches']}"
+def noun(kind: str) -> str:
+    return KIND_WORDS.get(kind, ("job", ""))[0]
+
+
+def start(request: Any, key: str, *, source: str) -> bool:
+    """Start ``request``'s task for this visitor; True if it started. A refusal (not allowed, busy, a store
+    that cannot be written, bad settings) is kept under ``key`` for :func:`refusal` to show."""
+    refused = st.session_state.setdefault(REFUSED, {})
+    try:
+        tasks.start(request, current_who(), source=source)
+    except (NotAllowed, TrainingBusy, StoreNotWritable, DatabaseError) as e:
+        # DatabaseError: with PostgreSQL, the lock that keeps one training at a time across servers
+        # lives there; without it no training may start.
+        refused[key] = str(e)[:1].upper() + str(e)[1:]
+    except ValueError as e:
+        refused[key] = f"Cannot start it with these settings: {e}"
+    else:
+        refused.pop(key, None)
+        return True
+    return False
+
+
+def refusal(key: str) -> None:
+    """Why the last start under ``key`` was refused, until dismissed (or, if it was busy, until it is not)."""
+    refused = st.session_state.setdefault(REFUSED, {})
+    message = refused.get(key)
+    if message and "already running" in message and not is_held():
+        refused.pop(key)  # what blocked it has finished
+    elif message:
+        st.error(message)
+        st.button("OK", key=f"{key}-refused-ok", on_click=refused.pop, args=(key, None))
 
 
 def _accuracy_curves(history: list[dict]) -> go.Figure:
-    epochs = [h["epoch"] for h in history]
+    epochs = [h["epoch"] for h in history if isinstance(h, dict) and "epoch" in h]
     fig = go.Figure()
-    for key, name, dash in (("accuracy", "train", "solid"), ("val_accuracy", "validation", "dot")):
-        if history and key in history[0]:
-            fig.add_trace(go.Scatter(x=epochs, y=[h[key] for h in history], name=name, line=dict(dash=dash)))
+    for name_key, name, dash in (("accuracy", "train", "solid"), ("val_accuracy", "validation", "dot")):
+        ys = [h.get(name_key) for h in history if isinstance(h, dict) and "epoch" in h]
+        if epochs and all(isinstance(y, (int, float)) for y in ys):
+            fig.add_trace(go.Scatter(x=epochs, y=ys, name=name, line=dict(dash=dash)))
     fig.update_layout(height=170, margin=dict(l=0, r=0, t=20, b=0), title=dict(text="accuracy", font_size=12),
                       legend=dict(orientation="h", y=-0.25), xaxis=dict(dtick=1))
     return fig
 
 
-def _running(status: dict, key: str) -> None:
-    cancelling = status["state"] == State.CANCELLING
-    st.markdown(f"**{status.get('title', 'A job')}** {'(cancelling…)' if cancelling else ''}")
-    if status.get("kind") == "train":
-        st.progress(float(status.get("fraction", 0.0)), text=progress_words(status))
-        if status.get("elapsed") is not None:  # none before the first batch
-            left = ("estimating the time left" if status.get("remaining") is None
-                    else f'~{duration(status.get("remaining"))} left')
-            st.caption(f'<span class="job-times">{duration(status.get("elapsed"))} elapsed · {left}</span>',
+def progress_words(status: Status) -> str:
+    """"starting…" until the first batch is done (loading the images, building the network), then
+    "epoch 2/10 · batch 31/235"."""
+    f = status.fields
+    if not f.get("epochs") or not f.get("batches") or not (f.get("epoch") or f.get("batch")):
+        # Loading MNIST, then (the cnn) drawing its extra images: a minute or more on a fresh cache.
+        return "starting… drawing the extra training images" if status.phase == "preparing" else "starting…"
+    return f"epoch {f['epoch']}/{f['epochs']} · batch {f['batch']}/{f['batches']}"
+
+
+def _until(status: Status) -> str:
+    left = status.seconds_left()
+    if left is None:
+        return ""
+    done = datetime.now() + timedelta(seconds=left)
+    return f", until about {done:%H:%M} ({duration(left)} left)"
+
+
+def busy(status: Status | None) -> None:
+    """The server is busy with someone else's job: what, since when, until about when. No controls."""
+    if status is None:  # a training from the shell (train_model.py) holds the lock: it has no status here
+        h = holder() or {}
+        since = str(h.get("since", ""))[11:16]
+        st.info(f"The server is busy with a training ({h.get('preset', 'a model')}, from {h.get('source', 'elsewhere')}"
+                f"{', since ' + since if since else ''}). One runs at a time; you can go on using every page.", icon="⏳")
+        return
+    began = status.started_at
+    since = f" since {began:%H:%M}" if began else ""
+    st.info(f"The server is busy with a {noun(status.kind)}{since}{_until(status)}. One runs at a time; "
+            "you can go on using every page.", icon="⏳")
+
+
+def running(status: Status, who: Who, key: str) -> None:
+    """A running job: progress and Cancel for its owner and the operator, else :func:`busy`."""
+    if not roles.may_control(who, status.owner):
+        busy(status)
+        return
+    cancelling = status.state == State.CANCELLING
+    st.markdown(f"**{status.title}** {'(cancelling…)' if cancelling else ''}")
+    f = status.fields
+    if status.kind == "train":
+        st.progress(status.fraction, text=progress_words(status))
+        if f.get("elapsed") is not None:  # none before the first batch
+            left = ("estimating the time left" if f.get("remaining") is None
+                    else f'~{duration(f.get("remaining"))} left')
+            st.caption(f'<span class="job-times">{duration(f.get("elapsed"))} elapsed · {left}</span>',
                        unsafe_allow_html=True)
-        if status.get("history"):
-            st.plotly_chart(_accuracy_curves(status["history"]), config={"displayModeBar": False},
-                            key=f"{key}-curves")
+        if isinstance(f.get("history"), list) and f["history"]:
+            st.plotly_chart(_accuracy_curves(f["history"]), config={"displayModeBar": False}, key=f"{key}-curves")
     else:
-        st.progress(float(status.get("fraction", 0.0)), text=status.get("message", ""))
-    noun = KIND_WORDS.get(status.get("kind"), ("job", ""))[0]
-    st.button(f"Cancel {noun}", on_click=jobs.cancel, key=f"{key}-cancel", disabled=cancelling, width="stretch")
+        st.progress(status.fraction, text=status.message)
+    st.button(f"Cancel {noun(status.kind)}", on_click=_cancel, args=(status.id,), key=f"{key}-cancel",
+              disabled=cancelling, width="stretch")
 
 
-def _ended(status: dict, key: str) -> None:
-    """A failed, cancelled or interrupted job: what happened, and Dismiss."""
-    noun, unchanged = KIND_WORDS.get(status.get("kind"), ("job", ""))
-    state = status["state"]
-    what = {State.FAILED: "failed", State.CANCELLED: "was cancelled", State.INTERRUPTED: "was interrupted"}[state]
-    detail = f": {status['error']}" if status.get("error") else "."
-    (st.error if state == State.FAILED else st.warning)(f"{noun.capitalize()} {what}{detail}{unchanged}")
-    st.button("Dismiss", on_click=jobs.dismiss, key=f"{key}-dismiss", width="stretch")
+def _cancel(job_id: str) -> None:
+    try:
+        tasks.cancel(job_id, current_who())
+    except NotAllowed as e:
+        st.toast(str(e))
 
 
-def show(status: dict, key: str, done: Render | None = None) -> None:
-    """One job's status: progress and Cancel while it runs; when it has ended, what
-    happened and Dismiss. ``done(status)`` draws a finished job (default: a line and Dismiss)."""
-    if jobs.is_active(status):
-        _running(status, key)
-    elif status["state"] != State.DONE:
-        _ended(status, key)
-    elif done is not None:
-        done(status)
+def _dismiss(job_id: str) -> None:
+    try:
+        tasks.dismiss(job_id, current_who())
+    except NotAllowed as e:
+        st.toast(str(e))
+
+
+def dismiss_button(status: Status, key: str) -> None:
+    st.button("Dismiss", on_click=_dismiss, args=(status.id,), key=f"{key}-dismiss", width="stretch")
+
+
+def finished(status: Status, key: str, done: dict[str, Render] | None = None) -> None:
+    """A finished job of this visitor's: a failure, cancel or interruption says what happened; a job done
+    is drawn by ``done[kind](status, outcome)`` if given, else a line. Both with Dismiss."""
+    what, unchanged = KIND_WORDS.get(status.kind, ("job", ""))
+    if status.state != State.DONE:
+        verb = {State.FAILED: "failed", State.CANCELLED: "was cancelled", State.INTERRUPTED: "was interrupted"}
+        detail = f": {status.error}" if status.error else "."
+        (st.error if status.state == State.FAILED else st.warning)(
+            f"{status.title}: the {what} {verb.get(status.state, 'ended')}{detail}{unchanged}")
+        dismiss_button(status, key)
+        return
+    outcome = tasks.outcome(status)
+    render = (done or {}).get(status.kind)
+    if render is not None and outcome is not None:
+        render(status, outcome)
     else:
-        st.success(f"{status.get('title', 'The job')}: done.")
-        st.button("Dismiss", on_click=jobs.dismiss, key=f"{key}-dismiss", width="stretch")
+        st.success(f"{status.title}: done.")
+        dismiss_button(status, key)
 
 
 @st.fragment(run_every=1.0)
-def _while_active(render: Render) -> None:
-    status = jobs.status()
-    if not jobs.is_active(status):
+def _while_active(render: Callable[[], None]) -> None:
+    if jobs.active() is None:
         st.rerun(scope="app")  # finished: the whole page may show its result
-    render(status)
+    render()
 
 
 @st.fragment(run_every=5.0)
-def _while_idle(render: Render) -> None:
-    status = jobs.status()
-    if jobs.is_active(status):
+def _while_idle(render: Callable[[], None]) -> None:
+    if jobs.active() is not None:
         st.rerun(scope="app")
-    render(status)
+    render()
 
 
-def panel(render: Render) -> None:
-    """``render(status or None)``, redrawn every second while a job runs, else every 5 s."""
-    (_while_active if jobs.is_active(jobs.status()) else _while_idle)(render)
+def panel(render: Callable[[], None]) -> None:
+    """``render()``, redrawn every second while a job runs, else every 5 s."""
+    (_while_active if jobs.active() is not None else _while_idle)(render)

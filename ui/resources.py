@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from digitlab import db, explore
+from digitlab import db, explore, roles
 from digitlab.db import legacy
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
 from digitlab.inference import Classifier
 from digitlab.neighbours import TrainingFeatures, cache_path, cached_features
 from digitlab.store import ModelStore, ModelStoreError, StoredRun
+from ui.state import Sidebar
+from ui.visitor import who
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,10 @@ def _runs(signature: tuple) -> list[StoredRun]:
 
 
 def runs() -> list[StoredRun]:
-    """``ModelStore.runs()``, re-read only when a run.json changes: it is on every rerun's path."""
-    return _runs(_listing_signature())
+    """The stored models this visitor may use (the server's, and their own: digitlab.roles), read again
+    only when a run.json changes: it is on every rerun's path."""
+    me = who()
+    return [r for r in _runs(_listing_signature()) if roles.may_use_model(me, r.info)]
 
 
 def _stamp(run_id: str) -> float:
@@ -69,13 +73,10 @@ def model(run_id: str) -> LoadedModel:
     return _load(run_id, _stamp(run_id))
 
 
-CHOICE_KEY = "model_picked"  # the model this session picked in the sidebar, if it did
-
-
 def chosen_model_id() -> str:
     """The model this session picked in the sidebar, else the server's active one (so a visitor
     who never picked follows the operator's changes)."""
-    chosen = st.session_state.get(CHOICE_KEY)
+    chosen = st.session_state.get(Sidebar.MODEL_CHOICE)
     if chosen and any(r.id == chosen for r in runs()):
         return chosen
     return store().active_id()
@@ -183,21 +184,26 @@ def train_features(run_id: str) -> tuple[TrainingFeatures | None, str | None]:
 
 
 @st.cache_resource(show_spinner=False)
-def _database() -> tuple[str, ...]:
-    db.engine()  # creates or migrates the schema, once per server
+def _old_files_imported() -> tuple[str, ...]:
+    """Bring in the files from before the database, once per server (once it can be reached)."""
     return tuple(legacy.import_old_files())
 
 
-def database() -> str | None:
-    """None when the visitors' database is ready (old files imported once), else what is wrong.
-    A failure is retried after a minute, not on every stroke."""
-    failed = _failure.get("database")
-    if failed and time.monotonic() - failed[0] < 60:
-        return failed[1]
+def database(what: str = "Saving") -> str | None:
+    """None when the visitors' database can be used, else one sentence: "<what> is unavailable:
+    <why>." (e.g. "Saving your digits is unavailable: the database cannot be reached.").
+
+    Looks at the database on every call (a page's run), so one re-created empty gets its tables
+    back at once; after a failure it is tried again only every ``db.engine.RETRY_SECONDS``.
+    """
     try:
-        _database()
-        return None
-    except (db.DatabaseError, OSError) as e:
-        message = f"Saving is unavailable: {e}"
-        _failure["database"] = (time.monotonic(), message)
-        return message
+        db.check()
+        _old_files_imported()
+    except db.DatabaseError as e:
+        return unavailable(what, e)
+    return None
+
+
+def unavailable(what: str, error: db.DatabaseError) -> str:
+    """One sentence for a page: "<what> is unavailable: <why>."."""
+    return f"{what} is unavailable: {error.reason}."

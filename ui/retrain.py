@@ -1,7 +1,8 @@
 """Retraining from the sidebar: settings, live progress, cancel, old vs new.
 
-The training itself runs as a background job (digitlab.jobs); this module only
-starts it and shows its status (ui.job_panel), from any page and any tab.
+The training itself runs as a background job (digitlab.tasks.train); this module only
+starts it and shows the jobs (ui.job_panel), from any page and any tab. Who may
+train, cancel and make a model the server's is digitlab.roles's to say.
 """
 
 from __future__ import annotations
@@ -9,133 +10,127 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitlab import jobs
-from digitlab.config import training_allowed
-from digitlab.db import drawings
-from digitlab.jobs import lock
-from digitlab.jobs.kinds import start_training
-from digitlab.jobs.lock import StoreNotWritable, TrainingBusy
+from digitlab import roles, tasks
+from digitlab.db import DatabaseError, drawings
+from digitlab.jobs import Status
+from digitlab.jobs.lock import is_held
 from digitlab.metrics import accuracy_verdict, changed_predictions
-from digitlab.models import DEFAULT_PRESET, PRESETS
+from digitlab.models import DEFAULT_PRESET, PRESETS, TrainConfig
 from digitlab.pictures import sheet
 from digitlab.store import ModelStoreError
-from digitlab.training import TrainConfig
+from digitlab.tasks import train as training_task
 from digitlab.words import count_words, duration, first_of
 from ui import job_panel, resources
+from ui.state import Retrain, Sidebar, kept, was_kept
 from ui.texts import TRAINING_IN_WORDS
-from ui.visitor import visitor_id
+from ui.visitor import visitor_id, who
 
 COMPARE_SHOWN = 60  # thumbnails per group in the comparison: 4 rows of 15
 
 
-# The form's values, in plain session state: a widget's own state is dropped on a run that
-# does not draw it (the form is hidden while a training runs), and the form came back reset.
-SAVED = "rt-saved"
-
-
-def _remembered(key: str, default):
-    """What the user last set widget ``key`` to in this session, else ``default``."""
-    return st.session_state.setdefault(SAVED, {}).get(key, default)
-
-
-def _remember(key: str) -> None:
-    st.session_state.setdefault(SAVED, {})[key] = st.session_state[key]
-
-
-def _kept(widget, label: str, *args, key: str, default, **kwargs):
-    """``widget(label, ..., key=key)`` starting from its remembered value."""
-    return widget(label, *args, _remembered(key, default), key=key, on_change=_remember, args=(key,), **kwargs)
+def _own_count() -> int | None:
+    """How many drawings this visitor saved; None when the database cannot say."""
+    try:
+        return drawings.count(visitor_id())
+    except DatabaseError:
+        return None
 
 
 def settings_form() -> None:
-    """The preset and its options, each explained in words, and the Retrain button."""
+    """The preset and its options, each explained in words, and the Retrain button. The values are
+    kept for the session (ui.state.kept): the form is not drawn while a training runs."""
     st.caption(TRAINING_IN_WORDS)
     names = list(PRESETS)
     preset_name = st.selectbox("Preset (the recipe: which network, how it learns)", names,
-                               index=names.index(_remembered("rt-preset", DEFAULT_PRESET)), key="rt-preset",
-                               on_change=_remember, args=("rt-preset",),
+                               **kept("rt-preset", DEFAULT_PRESET),
                                help=f"{DEFAULT_PRESET} is our best model (about 4 minutes to train on 2 free "
                                     "cores, several times longer while other work runs); the seed… presets rebuild "
                                     "the networks of classic tutorials (seed003: under a minute).")
     preset = PRESETS[preset_name]
     st.caption(preset.description)
     a, b = st.columns(2)
-    k = f"rt-epochs-{preset_name}"
-    epochs = _kept(a.number_input, "Epochs", 1, 100, key=k, default=preset.epochs,
-                   help="One epoch: the network sees every training image once. More epochs learn more, "
-                        "up to the point where it starts memorising its training images.")
-    k = f"rt-batch-{preset_name}"
-    batch = _kept(b.number_input, "Batch size", 1, 4096, key=k, default=preset.batch_size,
-                  help="How many images it looks at before each small correction of its weights.")
-    seed = _kept(a.number_input, "Random seed", 0, 2**31 - 1, key="rt-seed", default=0,
-                 help="Starts the random choices (first weights, order of the images): the same seed and "
-                      "settings give the same model.")
-    k = f"rt-val-{preset_name}"
-    val = _kept(b.number_input, "Validation %", 0, 50, key=k, default=round(preset.validation_split * 100),
-                help="Kept out of the 60,000 training images to check, after each epoch, how the network does "
-                     "on digits it has not learned from (the validation curve).")
-    augment = _kept(st.toggle, "Canvas-like augmentation", key=f"rt-aug-{preset_name}", default=preset.augment,
-                    help="Shows each training image slightly rotated, slanted, resized and with other pen "
-                         "widths, so the network reads drawings on the canvas better. Slower.")
-    keep_best = _kept(st.toggle, "Keep the best epoch (by validation loss)", key=f"rt-best-{preset_name}",
-                      default=preset.keep_best and val > 0, disabled=val == 0,
-                      help="Keep the weights of the epoch that did best on the validation images, not the last.")
-    quick = _kept(st.toggle, "Quick try: train on the first 5,000 images only", key="rt-quick", default=False,
-                  help="For a fast look at training; the model will be weaker.")
-    n_own = 0 if resources.database() else drawings.count(visitor_id())
-    include_own = _kept(st.toggle, f"Include my own digits ({n_own} saved)", key="rt-own", default=False,
-                        disabled=n_own == 0,
-                        help="Adds the drawings you saved on the Draw page to the training images.")
+    with a:
+        epochs = st.number_input("Epochs", 1, 100, **kept(f"rt-epochs-{preset_name}", preset.epochs),
+                                 help="One epoch: the network sees every training image once. More epochs learn "
+                                      "more, up to the point where it starts memorising its training images.")
+        seed = st.number_input("Random seed", 0, 2**31 - 1, **kept("rt-seed", 0),
+                               help="Starts the random choices (first weights, order of the images): the same seed "
+                                    "and settings give the same model.")
+    with b:
+        batch = st.number_input("Batch size", 1, 4096, **kept(f"rt-batch-{preset_name}", preset.batch_size),
+                                help="How many images it looks at before each small correction of its weights.")
+        val = st.number_input("Validation %", 0, 50,
+                              **kept(f"rt-val-{preset_name}", round(preset.validation_split * 100)),
+                              help="Kept out of the 60,000 training images to check, after each epoch, how the "
+                                   "network does on digits it has not learned from (the validation curve).")
+    augment = st.toggle("Canvas-like augmentation", **kept(f"rt-aug-{preset_name}", preset.augment),
+                        help="Shows each training image slightly rotated, slanted, resized and with other pen "
+                             "widths, so the network reads drawings on the canvas better. Slower.")
+    keep_best = st.toggle("Keep the best epoch (by validation loss)",
+                          **kept(f"rt-best-{preset_name}", preset.keep_best and val > 0), disabled=val == 0,
+                          help="Keep the weights of the epoch that did best on the validation images, not the last.")
+    quick = st.toggle("Quick try: train on the first 5,000 images only", **kept("rt-quick", False),
+                      help="For a fast look at training; the model will be weaker.")
+    n_own = _own_count()
+    include_own = st.toggle(f"Include my own digits ({'?' if n_own is None else n_own} saved)",
+                            **kept("rt-own", False), disabled=not n_own,
+                            help="Adds the drawings you saved on the Draw page to the training images."
+                                 + (" (Your drawings cannot be read now: the database is unavailable.)"
+                                    if n_own is None else ""))
 
     if st.button("Retrain", type="primary", key="rt-start", width="stretch"):
         config = TrainConfig(preset_name, epochs=int(epochs), batch_size=int(batch), seed=int(seed),
                              validation_split=val / 100, keep_best=keep_best and val > 0, augment=augment,
                              subset=5000 if quick else None)
-        try:
-            start_training(config, source="the app", own_digits_of=visitor_id() if include_own else None)
-        except (TrainingBusy, StoreNotWritable) as e:
-            # Kept in the session: this panel redraws every second and would wipe a plain st.error.
-            st.session_state["rt-refused"] = str(e)
-        except ValueError as e:
-            st.session_state["rt-refused"] = f"Cannot train with these settings: {e}"
-        else:
-            st.session_state.pop("rt-refused", None)
+        request = training_task.Request(config, own_digits_of=visitor_id() if include_own and n_own else None)
+        # A refusal is kept in the session: this panel redraws every second and would wipe a plain st.error.
+        if job_panel.start(request, Retrain.REFUSED, source="the app"):
             st.rerun()
-    refused = st.session_state.get("rt-refused")
-    if refused and "already running" in refused and not lock.is_held():
-        st.session_state.pop("rt-refused")  # what blocked it has finished
-    elif refused:
-        st.error(refused)
-        st.button("OK", key="rt-refused-ok", on_click=st.session_state.pop, args=("rt-refused", None))
+    job_panel.refusal(Retrain.REFUSED)
 
 
-def _training_done(status: dict) -> None:
-    if status.get("kind") != "train":
-        job_panel.show(status, "rt")  # another kind of job: its own line and Dismiss
-        return
+def _training_done(status: Status, outcome: training_task.Outcome) -> None:
     try:
-        name = resources.store().get(status["run_id"]).label
+        name = resources.store().get(outcome.run_id).label
     except ModelStoreError:
-        name = status["run_id"]
-    st.success(f"New model **{name}**: {status['test_accuracy']:.2%} on the MNIST test set, "
-               f"trained in {duration(status.get('training_seconds'))}.")
-    if st.button("Compare with the active model", key="rt-compare", type="primary", width="stretch"):
-        st.session_state["rt-compare-id"] = status["run_id"]
+        name = outcome.run_id
+    st.success(f"New model **{name}**: {outcome.test_accuracy:.2%} on the MNIST test set, "
+               f"trained in {duration(outcome.training_seconds)}.")
+    if st.button("Compare with the model in use", key=f"rt-compare-{status.id}", type="primary", width="stretch"):
+        st.session_state[Retrain.COMPARE] = {"job": status.id, "run": outcome.run_id}
         st.rerun(scope="app")
-    st.button("Dismiss", on_click=jobs.dismiss, key="rt-dismiss-done", width="stretch")
+    job_panel.dismiss_button(status, f"rt-{status.id}")
 
 
-def _panel(status: dict | None) -> None:
-    """The latest job (of any kind: one runs at a time), or the settings to start one."""
-    if status is None:
+def _elsewhere_done(status: Status, outcome) -> None:
+    """A class retraining's outcome is shown on the Classes page, and dismissed there."""
+    st.success(f"{status.title}: done. Its result is on the Classes page.")
+
+
+def _computed(status: Status, outcome) -> None:
+    st.success(f"{status.title}: done. The ranking is on the Dubious labels page.")
+    job_panel.dismiss_button(status, f"rt-{status.id}")
+
+
+DONE = {"train": _training_done, "class_retrain": _elsewhere_done, "dubious": _computed}
+
+
+def _panel() -> None:
+    """The job that runs (anyone's: one at a time), this visitor's finished jobs, and the form to train."""
+    me = who()
+    running, finished, damaged = tasks.visible(me)
+    for line in damaged:
+        st.warning(line)
+    if running is not None:
+        job_panel.running(running, me, "rt")
+    elif is_held():
+        job_panel.busy(None)  # a training from the shell
+    for status in finished:
+        job_panel.finished(status, f"rt-{status.id}", done=DONE)
+    if running is None and roles.may_train(me):
         # Collapsed: a first visit opens on the app, not on a form full of training words; open
         # again for a user who has set something in it.
-        with st.expander("Train a model", expanded=bool(st.session_state.get(SAVED))):
-            settings_form()
-        return
-    job_panel.show(status, "rt", done=_training_done)
-    if status["state"] in jobs.FINAL_STATES:
-        with st.expander("Train another"):
+        with st.expander("Train another" if finished else "Train a model", expanded=was_kept(Retrain.PREFIX)):
             settings_form()
 
 
@@ -165,15 +160,17 @@ def _verdict_and_changed_digits(old, new) -> str:
 
 
 @st.dialog("Old model vs new model", width="large")
-def compare_dialog(new_id: str) -> None:
-    store = resources.store()
+def compare_dialog(job_id: str, new_id: str) -> None:
+    """The model this visitor uses against the new one; the operator may make a server's model of it,
+    a visitor may use it in their session (digitlab.roles)."""
+    store, me = resources.store(), who()
     try:
-        old, new = store.get(store.active_id()), store.get(new_id)
+        old, new = store.get(resources.chosen_model_id()), store.get(new_id)
     except ModelStoreError as e:
         st.error(str(e))
         return
     a, b = st.columns(2)
-    for col, run, title in ((a, old, "Active now"), (b, new, "New")):
+    for col, run, title in ((a, old, "In use now"), (b, new, "New")):
         col.markdown(f"**{title}:** {run.label}")
         acc = run.info.get("test_accuracy")
         col.metric("MNIST test accuracy", f"{acc:.2%}" if acc is not None else "not measured")
@@ -190,26 +187,34 @@ def compare_dialog(new_id: str) -> None:
     keep_first = verdict == "worse"
     if keep.button("Keep the current model", type="primary" if keep_first else "secondary", key="rt-keep",
                    width="stretch"):
-        st.session_state.pop("rt-compare-id", None)
+        st.session_state.pop(Retrain.COMPARE, None)
         st.rerun()
-    if make.button("Make the new model active" + (" anyway" if keep_first else ""),
-                   type="secondary" if keep_first else "primary", key="rt-activate", width="stretch"):
+    servers = roles.may_make_servers_model(me, new.info)
+    label = ("Make it the server's model" if servers else "Use the new model") + (" anyway" if keep_first else "")
+    if make.button(label, type="secondary" if keep_first else "primary", key="rt-activate", width="stretch",
+                   help="Every new visitor starts with the server's model." if servers
+                   else "For you, in this session: nobody else's model changes."):
+        if servers:
+            try:
+                store.set_active(new_id)
+            except ModelStoreError as e:
+                st.error(str(e))
+                return
+            st.session_state.pop(Sidebar.MODEL_CHOICE, None)  # the operator follows the model just made active
+        else:
+            st.session_state[Sidebar.MODEL_CHOICE] = new_id
         try:
-            store.set_active(new_id)
-        except ModelStoreError as e:
-            st.error(str(e))
-            return
-        st.session_state.pop(resources.CHOICE_KEY, None)  # the operator follows the model just made active
-        jobs.dismiss()
-        st.session_state.pop("rt-compare-id", None)
+            tasks.dismiss(job_id, me)
+        except roles.NotAllowed:
+            pass  # another's job, compared by the operator: its owner dismisses it
+        st.session_state.pop(Retrain.COMPARE, None)
         st.rerun()
 
 
 def sidebar() -> None:
-    """Everything about retraining, in the sidebar; nothing if training is switched off."""
-    if not training_allowed():
-        return
+    """Everything about background jobs and retraining, in the sidebar."""
     with st.sidebar:
         job_panel.panel(_panel)
-    if st.session_state.get("rt-compare-id"):
-        compare_dialog(st.session_state["rt-compare-id"])
+    compare = st.session_state.get(Retrain.COMPARE)
+    if isinstance(compare, dict):
+        compare_dialog(compare["job"], compare["run"])

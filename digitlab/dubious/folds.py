@@ -50,12 +50,13 @@ def compute(
     reference model, the fold models' result (cached if it can be) with its answers on the test split.
 
     ``on_progress(fraction 0-1, message)`` is called often; ``should_stop`` is
-    polled between batches and raises ``digitlab.jobs.Cancelled``.
+    polled between batches and raises ``digitlab.cancel.Cancelled``.
     """
     import keras
 
     from digitlab.inference import Classifier  # TensorFlow
-    from digitlab.training import TrainConfig, library_versions, train
+    from digitlab.models import TrainConfig
+    from digitlab.training import library_versions, train
 
     s = settings.resolved()
     if s.reference:  # the fold models' result (cached, or computed and cached), then the second opinion

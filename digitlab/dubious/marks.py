@@ -12,6 +12,7 @@ import io
 from typing import TYPE_CHECKING
 
 from digitlab.data import SPLITS
+from digitlab.dubious.ranking import score_text
 
 if TYPE_CHECKING:
     from digitlab.dubious.ranking import Ranking
@@ -36,7 +37,7 @@ def marks_csv(marks: dict[str, dict], rankings: dict[str, "Ranking"]) -> str:
     for entry in sorted(marks.values(), key=lambda e: (SPLITS.index(e["split"]), e["index"])):
         r, i = rankings.get(entry["split"]), entry["index"]
         if r is not None and i < len(r.given):
-            w.writerow((i, entry["split"], int(r.given[i]), int(r.suggested[i]), f"{r.score[i]:.6f}", entry["mark"]))
+            w.writerow((i, entry["split"], int(r.given[i]), int(r.suggested[i]), score_text(r.score[i]), entry["mark"]))
         else:
             w.writerow((i, entry["split"], "", "", "", entry["mark"]))
     return out.getvalue()

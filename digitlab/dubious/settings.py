@@ -13,13 +13,18 @@ from digitlab.data import check_split
 
 # Bumped when the cached file's layout or meaning changes: old files are then ignored.
 FORMAT_VERSION = 1
+# Scores are "surprises", -log10 of a probability: 2 means a chance in a hundred. Ties are broken as
+# said, then by the lower image index (digitlab.dubious.ranking.rank).
 METHODS: dict[str, str] = {
     "confident_learning": "cleanlab confident learning: flagged issues first, then by label quality",
-    "normalized_margin": "cleanlab label quality (normalized margin)",
-    "self_confidence": "1 - the probability of the given label",
-    "fold_agreement": "how many fold models disagree with the given label",
-    "neighbours": "1 - the share of the given label among the nearest training images",
-    "combined": "self-confidence and neighbours together (1 - the geometric mean of the two shares)",
+    "normalized_margin": "cleanlab label quality (normalized margin), as a surprise; ties by self-confidence",
+    "self_confidence": "the surprise of the given label, -log10 of its probability; ties by the margin",
+    "fold_agreement": "how many fold models disagree with the given label; ties by self-confidence "
+                      "(the score's fraction)",
+    "neighbours": "how many of the nearest training images carry another label; ties by self-confidence "
+                  "(the score's fraction)",
+    "combined": "self-confidence and neighbours together (the mean of their surprises: the geometric mean of "
+                "the label's probability and its smoothed share among the neighbours); ties by self-confidence",
 }
 # The methods that need the neighbours' evidence, which results made before 2026-11-29 lack.
 NEEDS_NEIGHBOURS = ("neighbours", "combined")

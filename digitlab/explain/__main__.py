@@ -21,9 +21,11 @@ A picture the preprocessing refuses as no digit (blank, a dot, a speck) has no
 input for the model, so nothing is written for it: its line has
 ``"digit": null`` and ``"npz": null`` (and still the layers); that is not an
 error. A file that cannot be read is reported on stderr, the others are still
-explained, and the exit code is 1. An unknown ``--model``: exit code 2. Two
-images with the same stem write the same file: the later one wins, with a
-warning on stderr.
+explained, and the exit code is 1. An unknown ``--model``, or an ``--out`` that
+is a file or cannot be made: exit code 2. One output is never replaced by
+another: of several images with the same stem (``a/x.png b/x.png``), the first
+is explained into ``DIR/x.npz`` and each later one is refused like an
+unreadable file, naming the image that has the name.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitlab.fileio import write_npz_atomic
 from digitlab.images import BadImage, read_image
 from digitlab.store import ModelStore, ModelStoreError
 
@@ -45,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the .npz files (made if missing)")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG/... files of single digits")
     args = parser.parse_args(argv)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():  # before the model: a wrong --out fails fast
+        print(f"error: --out {args.out} is a file, not a folder: name a folder (made if missing)", file=sys.stderr)
+        return 2
 
     store = ModelStore()
     try:
@@ -64,13 +71,25 @@ def main(argv: list[str] | None = None) -> int:
     from digitlab.inference import NORMALISE_STROKES
     from digitlab.preprocess import preprocess
 
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(f"error: --out {args.out}: the folder cannot be made ({e.strerror or e})", file=sys.stderr)
+        return 2
     network = Network(model)
     layers = [info.as_json() for info in network.layers]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     failed = 0
-    written: dict[Path, str] = {}
+    named: dict[str, str] = {}  # output file name -> the image it is for (the first given)
     for path in args.images:
+        target = out / f"{Path(path).stem}.npz"
+        if target.name in named:
+            # Decided by the names given, not by what is in the files: the same arguments always
+            # write the same files. DIR/<image stem>.npz stays true of every file written.
+            print(f"error: {path}: not explained: its output {target} is for {named[target.name]} (two images "
+                  f"named {Path(path).stem}); rename one, or explain it with another --out", file=sys.stderr)
+            failed += 1
+            continue
+        named[target.name] = path
         try:
             picture = read_image(path)
         except (BadImage, OSError) as e:
@@ -82,12 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         if steps.is_digit:
             image = steps.image.astype(np.float32)
             digit = int(network.probabilities(image).argmax())
-            target = out / f"{Path(path).stem}.npz"
-            if target in written:
-                print(f"warning: {path} replaces {target} written for {written[target]}", file=sys.stderr)
-            np.savez(target, input=network.model_input(image).astype(np.float32),
-                     saliency=saliency(network, image, digit, SALIENCY_METHOD).astype(np.float32))
-            written[target] = path
+            try:
+                write_npz_atomic(target, input=network.model_input(image).astype(np.float32),
+                                 saliency=saliency(network, image, digit, SALIENCY_METHOD).astype(np.float32))
+            except OSError as e:
+                print(f"error: {path}: {target} cannot be written ({e.strerror or e})", file=sys.stderr)
+                failed += 1
+                continue
             npz = str(target)
         print(json.dumps({"file": path, "digit": digit, "npz": npz, "layers": layers}), flush=True)
     return 1 if failed else 0

@@ -77,9 +77,16 @@ class TrainingLock:
             raise TrainingBusy(describe_holder(self.path.parent)) from None
         if pglock.enabled():
             pg = pglock.AdvisoryLock()
-            if not pg.try_acquire():
-                fcntl.flock(f, fcntl.LOCK_UN)
-                f.close()
+            try:
+                got = pg.try_acquire()  # a database that cannot be reached raises: nothing may start
+            except BaseException:
+                got = None
+                raise
+            finally:
+                if not got:
+                    fcntl.flock(f, fcntl.LOCK_UN)
+                    f.close()
+            if not got:
                 raise TrainingBusy(describe_holder(self.path.parent))
             self._pg = pg
         self._file = f
@@ -135,8 +142,8 @@ def release_inherited(fd: int) -> None:
     os.close(fd)
 
 
-def _holder(root: Path | None) -> dict | None:
-    """What the holder recorded, if that process still runs; else None (no training)."""
+def holder(root: Path | None = None) -> dict | None:
+    """What the holder recorded (preset, source, since, pid), if that process still runs; else None."""
     h = read_json(lock_path(root))
     if isinstance(h, dict) and process.alive(h.get("pid"), h.get("pid_start")):
         return h
@@ -144,7 +151,7 @@ def _holder(root: Path | None) -> dict | None:
 
 
 def describe_holder(root: Path | None = None) -> str:
-    h = _holder(root) or {}
+    h = holder(root) or {}
     if not h:
         return "a training is already running (perhaps on another server). Wait for it or cancel it first."
     return (f"a training is already running: preset {h.get('preset', '?')}, started {h.get('since', '?')} "
@@ -154,4 +161,4 @@ def describe_holder(root: Path | None = None) -> str:
 def is_held(root: Path | None = None) -> bool:
     """True while a live process holds the lock (here, or through PostgreSQL on any server).
     Reads only: never takes the lock, even for a moment."""
-    return _holder(root) is not None or (pglock.enabled() and pglock.held())
+    return holder(root) is not None or (pglock.enabled() and pglock.held())

@@ -3,9 +3,9 @@
     python -m digitlab.jobs.runner JOB_DIR LOCK_FD
 
 Waits for "go" on stdin (sent once ``start`` has recorded this process as the
-job's), reads ``JOB_DIR/job.json``, imports the kind's function and runs it,
+job's), reads ``JOB_DIR/job.json``, imports the job's target function and runs it,
 writing its progress to ``status.json`` (at most about once a second, unless
-asked), then its result or what went wrong. The same for every kind:
+asked), then its result or what went wrong. The same for every job:
 
 - it runs at ``nice 10``: the app's reruns go first;
 - a cancel is asked for through ``JOB_DIR/cancel`` (``should_stop()``);
@@ -28,9 +28,10 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-import digitlab  # noqa: F401 - quiets TensorFlow before any kind imports it
+import digitlab  # noqa: F401 - quiets TensorFlow before any job imports it
+from digitlab.cancel import Cancelled
 from digitlab.fileio import read_json, write_json_atomic
-from digitlab.jobs import Cancelled, State, pglock
+from digitlab.jobs import State, pglock
 from digitlab.jobs.lock import release_inherited
 
 REPORT_EVERY = 1.0  # seconds between progress writes
@@ -42,7 +43,8 @@ class StatusWriter:
 
     def __init__(self, job_dir: Path):
         self.path, self.cancel_path = job_dir / "status.json", job_dir / "cancel"
-        self.status = read_json(self.path, {})
+        self.status = read_json(self.path, {})  # written by jobs.start() just before "go"
+        self.status.setdefault("fields", {})
         self.last = 0.0
 
     def should_stop(self) -> bool:
@@ -55,19 +57,20 @@ class StatusWriter:
 
     def report(self, fraction: float, message: str, *, phase: str | None = None, force: bool = False,
                **fields) -> None:
-        """Progress: ``fraction`` 0-1, a line of text, the phase, the kind's own fields.
+        """Progress: ``fraction`` 0-1, a line of text, the phase, the work's own fields.
 
         Written when ``force``, when the phase changes, or a second after the last write.
         """
         changed = phase is not None and phase != self.status.get("phase")
-        self.status.update(fields, fraction=min(max(float(fraction), 0.0), 1.0), message=message)
+        self.status["fields"].update(fields)
+        self.status.update(fraction=min(max(float(fraction), 0.0), 1.0), message=message)
         if phase is not None:
             self.status["phase"] = phase
         if force or changed or time.monotonic() - self.last >= REPORT_EVERY:
             self.update(state=State.CANCELLING if self.should_stop() else State.RUNNING)
 
 
-def load_kind(target: str) -> Callable:
+def load_target(target: str) -> Callable:
     """``"module:function"`` -> the function."""
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -106,9 +109,9 @@ def main(job_dir: str, lock_fd: str) -> int:
         watch_parent(stop_reason)
         status.update(state=State.RUNNING, pid=os.getpid())
         try:
-            run = load_kind(job["target"])
+            run = load_target(job["target"])
             result = run(job["params"], status.report, status.should_stop)
-            status.update(**(result or {}), state=State.DONE, phase="done", fraction=1.0, message="done")
+            status.update(result=result or {}, state=State.DONE, phase="done", fraction=1.0, message="done")
             return 0
         except Cancelled:
             status.update(state=State.CANCELLED, phase="cancelled", message="cancelled")
@@ -117,7 +120,9 @@ def main(job_dir: str, lock_fd: str) -> int:
             status.update(state=State.INTERRUPTED, error=str(e))
             return 1
         except Exception as e:  # noqa: BLE001 - any failure must reach the user, with its message
-            status.update(state=State.FAILED, error=f"{type(e).__name__}: {e}",
+            # The message is the work's own (our errors are written to be read); the traceback is
+            # kept in the status for whoever runs the server, never shown to visitors.
+            status.update(state=State.FAILED, error=str(e) or type(e).__name__,
                           traceback=traceback.format_exc()[-4000:])
             return 1
         finally:

@@ -5,7 +5,8 @@
 - :mod:`~digitlab.synth.non_digits`: drawings that are no digit (scribbles, hatching, #, letters, …);
 - :mod:`~digitlab.synth.stroke_digits`: hand-made stroke templates of every digit, drawn on a canvas;
 - :mod:`~digitlab.synth.canvas_like`: MNIST digits redrawn as canvas strokes;
-- :mod:`~digitlab.synth.photo_like`: photos of digits written on paper (light, shadow, ink, grain).
+- :mod:`~digitlab.synth.photo_like`: photos of digits written on paper (light, shadow, ink, grain);
+- :mod:`~digitlab.synth.file_forms`: one picture in the files phones and scanners write (EXIF-turned JPEG, 16-bit, float).
 
 The main path (a picture → :mod:`digitlab.ink` → :mod:`digitlab.preprocess` → a model) uses
 none of them; :mod:`digitlab.training_data` draws the extra training images from them.
