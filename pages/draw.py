@@ -11,7 +11,7 @@ from digitlab.images import BadImage, read_image
 from digitlab.inference import Prediction
 from digitlab.words import count_words
 from digitlab.pictures import enlarge, fit_square, outline_box, to_uint8
-from digitlab.preprocess import PROBLEM_MESSAGES, naive_resize
+from digitlab.preprocess import PROBLEM_MESSAGES, image_for_saving, naive_resize
 from ui import charts, resources
 from ui.visitor import visitor_address, visitor_id
 from ui.canvas import drawing_canvas
@@ -66,8 +66,10 @@ def show_compact_answer(prediction: Prediction | None, strokes: int) -> None:
     """The answer in one line ("7 · 98% sure"), for phones: ui.style hides it on wider screens."""
     if prediction is None or prediction.steps.problem == "empty":
         text = "Draw a digit below"
-    elif prediction.digit is None or prediction.no_digit_seen:
-        text = "No digit seen: draw a whole digit, bigger"
+    elif not prediction.steps.is_digit:  # the preprocessing's own reason, as on a wider screen
+        text = f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger."
+    elif prediction.no_digit_seen:  # the model refused a drawing, however big
+        text = "That is not a digit, I think."
     else:
         d = prediction.digit
         sure = (f"{prediction.confidence:.0%} sure, or maybe {prediction.runner_up}" if prediction.unsure
@@ -146,13 +148,14 @@ def saved_digits(visitor: str, stamp: tuple[int, int], model_id: str) -> tuple[i
 
 def save_drawing(prediction: Prediction, picture: np.ndarray | None, label: int, saved_key: str) -> bool:
     """Save the drawing with ``label``; True if it was saved (and ``saved_key`` remembers which)."""
+    image = image_for_saving(prediction.steps)  # also of a drawing the model or the preprocessing refused
     try:
-        drawings.save(visitor_id(), prediction.steps.image, label, picture, address=visitor_address())
+        drawings.save(visitor_id(), image, label, picture, address=visitor_address())
     except (drawings.QuotaExceeded, DatabaseError) as e:
         st.session_state["own-refused"] = str(e)  # kept: a toast would go unread
         return False
     st.session_state.pop("own-refused", None)
-    st.session_state[saved_key] = prediction.steps.image.tobytes()
+    st.session_state[saved_key] = image.tobytes()
     st.toast(f"Saved your {label}.")
     return True
 
@@ -182,7 +185,9 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
 
     The box follows the model's latest answer, stroke after stroke, until the user picks a
     label by hand for this drawing: a widget keeps its first value otherwise, and a 4 read as
-    6 after its first stroke was saved as a 6.
+    6 after its first stroke was saved as a 6. A drawing the model or the preprocessing refused
+    can be saved too (a student's real but unusual digit): its box is empty until the user picks
+    the digit. Only a picture without ink has nothing to save.
     """
     label_key, hand_key = f"{key}-label", f"{key}-label-by-hand"
     with st.container(border=True):
@@ -190,19 +195,23 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
         if problem := resources.database("Saving your digits"):
             st.caption(problem)  # the answer above is the model's: it needs no database
             return
-        if prediction is not None and prediction.digit is not None:
+        keep = None if prediction is None else image_for_saving(prediction.steps)
+        if keep is not None:
             if st.session_state.get(hand_key) != drawing_id:
-                st.session_state[label_key] = prediction.digit
+                st.session_state[label_key] = prediction.digit  # None (an empty box) when it saw no digit
+            if prediction.digit is None:
+                st.caption("If it is a digit all the same, pick which and save it: it counts among your digits.")
             a, b = st.columns([2, 1], vertical_alignment="bottom")
-            label = a.selectbox("This digit really is a", range(10), key=label_key,
-                                on_change=_label_by_hand, args=(hand_key, drawing_id),
+            label = a.selectbox("This digit really is a", range(10), index=None, placeholder="Pick the digit you drew",
+                                key=label_key, on_change=_label_by_hand, args=(hand_key, drawing_id),
                                 help="The model's answer until you pick another: save what you meant to draw.")
             # A second click on the same drawing would count it twice in a class's figures. Saved
             # where the button is read, not in an on_click: a click landing while a stroke's rerun
             # was cut short lost its callback (2 of 11 runs of a browser test; 0 of 13 since).
             slot = b.empty()
-            saved = st.session_state.get(f"{key}-saved") == prediction.steps.image.tobytes()
-            if not saved and slot.button("Save it", key=f"{key}-save"):
+            saved = st.session_state.get(f"{key}-saved") == keep.tobytes()
+            if not saved and slot.button("Save it", key=f"{key}-save", disabled=label is None,
+                                         help="Pick the digit first." if label is None else None):
                 saved = save_drawing(prediction, picture, label, f"{key}-saved")
             if saved:
                 slot.button("Saved", key=f"{key}-saved-button", disabled=True,
@@ -220,8 +229,9 @@ def show_own_digits(prediction: Prediction | None, picture: np.ndarray | None, k
             st.markdown(f'<span class="own-count">You have saved {count} digit{"s" * (count != 1)}</span>; '
                         f"this model reads {right} of them right ({right / count:.0%}).", unsafe_allow_html=True)
             download, remove = st.columns([3, 1])
-            download.download_button("Download them (.npz: x uint8 N×28×28, y labels)", npz, "my_digits.npz",
-                                     key=f"{key}-download")
+            download.download_button("Download them", npz, "my_digits.npz", key=f"{key}-download",
+                                     help="A NumPy file (my_digits.npz) with your digits as the model saw them: "
+                                          "x, the 28×28 pictures (uint8 0–255, N×28×28), and y, your labels.")
             with remove.popover("Delete…", width="stretch"):
                 st.button("Delete the last one I saved", key=f"{key}-delete-last", on_click=delete_drawings,
                           args=("last", key))
