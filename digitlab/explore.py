@@ -25,13 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.neighbors import NearestNeighbors
 
 from digitlab import paths
 from digitlab.fileio import DAMAGED_ARRAY_FILE, into_cache, load_or_compute_npy, write_npz_atomic
 from digitlab.models import canonical_preset
-from digitlab.tsne import tsne
 
 MAP_SPLIT = "test"
 # (view name, what it shows). A view is "<source>-<method>": the source is the
@@ -113,6 +110,10 @@ def project(data: np.ndarray, method: str, seed: int = 0,
     clusters mean little). ``"z01"``: the first two columns as they are.
     Seeded, so the same data gives the same map.
     """
+    from sklearn.decomposition import PCA  # scikit-learn takes a second to import: only for a map
+
+    from digitlab.tsne import tsne
+
     x = np.asarray(data, dtype=np.float32)
     if x.ndim != 2 or len(x) < 3:
         raise ValueError(f"need a 2-D array of at least 3 rows, not shape {x.shape}")
@@ -287,6 +288,8 @@ def map_in_background(view: str, images: np.ndarray, *, data_fingerprint: str, m
 
 def map_neighbours(coords: np.ndarray, index: int, k: int = 8) -> np.ndarray:
     """Indices (int64) of the ``k`` points nearest to point ``index`` on a map float (N, 2), nearest first."""
+    from sklearn.neighbors import NearestNeighbors
+
     coords = np.asarray(coords)
     k = min(k, len(coords) - 1)
     if k < 1:

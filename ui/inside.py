@@ -21,6 +21,7 @@ from digitlab.explain.saliency import METHODS, available
 from digitlab.inference import Prediction
 from digitlab.neighbours import cache_path, cached_features
 from ui import charts, explore_charts, resources
+from ui.state import kept
 
 NEAREST = "the closest other digit"
 SLIDERS = {"degrees": 0, "right": 0, "down": 0, "stroke_pixels": 0.0, "erase_fraction": 0}
@@ -44,11 +45,9 @@ def inside_view(prediction: Prediction, loaded: resources.LoadedModel, key: str)
     """The toggle, and the three views when it is on (``prediction`` must hold a digit)."""
     st.subheader("Inside the network")
     # The toggle is not on the page while the canvas is empty (after Clear), and Streamlit then
-    # forgets its state: a plain session key remembers it, so the view stays open for the next drawing.
-    remembered = f"{key}-inside-open"
+    # forgets its state: kept, the view stays open for the next drawing.
     if not st.toggle("See inside the network: every layer, the pixels that decided, what would change its mind",
-                     value=st.session_state.get(remembered, False), key=f"{key}-inside",
-                     on_change=lambda: st.session_state.update({remembered: st.session_state[f"{key}-inside"]})):
+                     **kept(f"{key}-inside", False)):
         st.caption("How the model gets from your 28×28 to its answer, layer by layer, for this very drawing.")
         return
     _views(prediction, loaded, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -12,11 +13,13 @@ import streamlit as st
 from digitlab import db, explore, roles
 from digitlab.db import legacy
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
-from digitlab.inference import Classifier
 from digitlab.neighbours import TrainingFeatures, cache_path, cached_features
 from digitlab.store import ModelStore, ModelStoreError, StoredRun
 from ui.state import Sidebar
 from ui.visitor import who
+
+if TYPE_CHECKING:
+    from digitlab.inference import Classifier
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def _stamp(run_id: str) -> float:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _load(run_id: str, stamp: float) -> LoadedModel:
+    from digitlab.inference import Classifier  # TensorFlow: imported here, not when a page starts
+
     model, run, warning = store().load_or_shipped(run_id)
     loaded = LoadedModel(Classifier(model), run, warning)
     # TensorFlow leaves ~300k long-lived objects; full collections of them
