@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitlab.neighbours import TrainingFeatures, nearest
+from digitlab.neighbours import TrainingFeatures
 from digitlab.pictures import labelled_tiles, sheet
 from ui import resources
 
@@ -13,7 +13,7 @@ from ui import resources
 @st.fragment(run_every=1.0)
 def _progress(job: TrainingFeatures) -> None:
     """Redrawn every second until the features are ready, then the whole page once."""
-    if job.features is None and job.error is None:
+    if job.index is None and job.error is None:
         st.progress(job.progress, text="The model is looking at all 60,000 training images once, "
                                        f"to find the most alike ({job.progress:.0%})…")
     else:
@@ -37,13 +37,13 @@ def nearest_training_images(image: np.ndarray, loaded: resources.LoadedModel, *,
     if job.error:
         st.warning(f"Could not compute the training images' features: {job.error}")
         return
-    if job.features is None:
+    if job.index is None:
         _progress(job)
         return
     data, _ = resources.mnist()
     if features is None:
         features = loaded.classifier.features(image)[0]
-    idx = nearest(features, job.features, k=k, exclude=exclude, among=None if label is None else data.y_train == label)
+    idx = job.index.nearest(features, k=k, exclude=exclude, among=None if label is None else data.y_train == label)
     labels = data.y_train[idx]
     if summary and label is None:
         common = int(np.bincount(labels, minlength=10).argmax())
