@@ -65,17 +65,24 @@ def readable_name(run_id: str, info: dict) -> str:
     """A name a person can tell models apart by, e.g. "cnn · 29 Nov 22:02 · 99.61% · quick try".
 
     Preset, when training began, MNIST test accuracy, and "quick try" when it learned from
-    a subset of the training images; "Shipped" and no date for the model in the repository. Ids (folder
-    names such as ``20261129-184544-seed003-mlp5``) stay the app's internal handle.
+    a subset of the training images; "Shipped" and no date for the model in the repository. A model
+    fine-tuned on a class's drawings is measured on its held-out students, not on MNIST: "cnn for a
+    class · 6 Dec 10:02 · 88% of 12 classmates' drawings". Ids (folder names such as
+    ``20261129-184544-seed003-mlp5``) stay the app's internal handle.
     """
     if "error" in info:
         return f"{run_id} (damaged run.json)"
+    held_out = info.get("held_out_accuracy")
+    if isinstance(held_out, dict) and isinstance(held_out.get("after"), (int, float)):
+        preset = str(info.get("preset", "?")).removesuffix("-class")
+        when = _started(info)
+        n = held_out.get("drawings")
+        measured = f"{held_out['after']:.0%} of {n:,} classmates' drawings" if isinstance(n, int) else \
+            f"{held_out['after']:.0%} of held-out classmates' drawings"
+        return " · ".join([f"{preset} for a class", *([when] if when else []), measured])
     parts = [canonical_preset(info.get("preset")) or "?"]
-    try:
-        if run_id != SHIPPED_ID:  # "Shipped" tells it apart; a picker in the sidebar is narrow
-            parts.append(datetime.fromisoformat(info["started"]).strftime("%-d %b %H:%M"))
-    except (KeyError, TypeError, ValueError):
-        pass  # an old or hand-made run.json: the other parts still tell it apart
+    if run_id != SHIPPED_ID and (when := _started(info)):  # "Shipped" tells it apart; the sidebar is narrow
+        parts.append(when)
     acc = info.get("test_accuracy")
     parts.append(f"{acc:.2%}" if isinstance(acc, (int, float)) else "accuracy ?")
     config = info.get("config")
@@ -83,6 +90,15 @@ def readable_name(run_id: str, info: dict) -> str:
         parts.append("quick try")
     name = " · ".join(parts)
     return f"Shipped: {name}" if run_id == SHIPPED_ID else name
+
+
+def _started(info: dict) -> str | None:
+    """When training began, "29 Nov 22:02"; None for an old or hand-made run.json (the other parts of a
+    name still tell it apart)."""
+    try:
+        return datetime.fromisoformat(info["started"]).strftime("%-d %b %H:%M")
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class ModelStore:

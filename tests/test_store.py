@@ -162,3 +162,11 @@ def test_readable_name_of_the_shipped_model_and_of_damaged_or_sparse_runs():
         == "Shipped: cnn · 99.61%"
     assert readable_name("abc", {"error": "run.json unreadable"}) == "abc (damaged run.json)"
     assert readable_name("abc", {"started": "not a date"}) == "? · accuracy ?"
+
+
+def test_a_class_model_is_named_by_what_it_was_measured_on():
+    # Listed in every picker as "cnn-class · … · accuracy ?" before: it has no MNIST test results.
+    info = {"preset": "cnn-class", "started": "2026-12-06T10:02:00+00:00",
+            "held_out_accuracy": {"before": 0.7, "after": 0.875, "drawings": 16, "students": 2}}
+    assert readable_name("20261206-100200-cnn-class", info) == "cnn for a class · 6 Dec 10:02 · 88% of 16 classmates' drawings"
+    assert "accuracy ?" not in readable_name("x", {**info, "held_out_accuracy": {"after": 0.5}})
