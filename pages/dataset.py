@@ -11,6 +11,7 @@ from digitlab import explore
 from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources
+from ui.state import Dataset, Training
 
 PER_PAGE, COLUMNS = 100, 10
 ALL = "all digits"
@@ -32,67 +33,67 @@ state = st.session_state
 
 
 def filtered() -> np.ndarray:
-    _, labels = data.split(state["dataset-split"])
-    label = state.get("dataset-label", ALL)
+    _, labels = data.split(state[Dataset.SPLIT])
+    label = state.get(Dataset.LABEL, ALL)
     return explore.with_label(labels, None if label == ALL else int(label))
 
 
 def show_page_of_index() -> None:
     """After a jump: the grid turns to the page holding the image. If the label filter hides it,
     the filter goes back to all digits, and the page says so."""
-    page = explore.page_of(filtered(), state["dataset-index"], PER_PAGE)
+    page = explore.page_of(filtered(), state[Dataset.INDEX], PER_PAGE)
     if page is None:
-        _, labels = data.split(state["dataset-split"])
-        index = int(state["dataset-index"])
-        state["dataset-notice"] = (f"#{index:,} is labelled {labels[index]}, so the filter “labelled "
+        _, labels = data.split(state[Dataset.SPLIT])
+        index = int(state[Dataset.INDEX])
+        state[Dataset.NOTICE] = (f"#{index:,} is labelled {labels[index]}, so the filter “labelled "
                                    f"{state['dataset-label']}” was hiding it: the grid shows all digits again.")
-        state["dataset-label"] = ALL
-        page = explore.page_of(filtered(), state["dataset-index"], PER_PAGE)
-    state["dataset-page"] = (page or 0) + 1
+        state[Dataset.LABEL] = ALL
+        page = explore.page_of(filtered(), state[Dataset.INDEX], PER_PAGE)
+    state[Dataset.PAGE] = (page or 0) + 1
 
 
 def pick_from_grid(key: str) -> None:
     points = (state.get(key) or {}).get("selection", {}).get("points") or []
     if points:  # a second click on the chosen one unselects it: it stays chosen
-        state["dataset-index"] = int(points[0]["customdata"][0])
+        state[Dataset.INDEX] = int(points[0]["customdata"][0])
 
 
 def pick_from_map() -> None:
-    points = state["dataset-map-chart"]["selection"]["points"]
+    points = state[Dataset.MAP_CHART]["selection"]["points"]
     if points:
-        state["dataset-split"], state["dataset-index"] = explore.MAP_SPLIT, int(points[0]["customdata"])
+        state[Dataset.SPLIT], state[Dataset.INDEX] = explore.MAP_SPLIT, int(points[0]["customdata"])
         show_page_of_index()
 
 
 # Another page (Misclassified) sends us to an image: {"split", "index"}.
-goto = state.pop("dataset-goto", None)
+goto = state.pop(Dataset.GOTO, None)
 if goto:
-    state["dataset-split"], state["dataset-index"], state["dataset-label"] = goto["split"], int(goto["index"]), ALL
+    state[Dataset.SPLIT], state[Dataset.INDEX], state[Dataset.LABEL] = goto["split"], int(goto["index"]), ALL
     show_page_of_index()
-state.setdefault("dataset-split", "train")
-state.setdefault("dataset-index", 0)
-state.setdefault("dataset-page", 1)
+state.setdefault(Dataset.SPLIT, "train")
+state.setdefault(Dataset.INDEX, 0)
+state.setdefault(Dataset.PAGE, 1)
 a, b, c = st.columns([1, 1, 1])
-a.segmented_control("Split", ["train", "test"], key="dataset-split", required=True,
-                    on_change=lambda: state.update({"dataset-page": 1, "dataset-index": 0}),
+a.segmented_control("Split", ["train", "test"], key=Dataset.SPLIT, required=True,
+                    on_change=lambda: state.update({Dataset.PAGE: 1, Dataset.INDEX: 0}),
                     help="60,000 training images and 10,000 test images.")
-b.selectbox("Label", [ALL, *range(10)], key="dataset-label", on_change=lambda: state.update({"dataset-page": 1}))
-split = state["dataset-split"]
+b.selectbox("Label", [ALL, *range(10)], key=Dataset.LABEL, on_change=lambda: state.update({Dataset.PAGE: 1}))
+split = state[Dataset.SPLIT]
 images, labels = data.split(split)
-state["dataset-index"] = min(int(state["dataset-index"]), len(images) - 1)
-c.number_input(f"Go to image # (0–{len(images) - 1:,})", 0, len(images) - 1, key="dataset-index",
+state[Dataset.INDEX] = min(int(state[Dataset.INDEX]), len(images) - 1)
+c.number_input(f"Go to image # (0–{len(images) - 1:,})", 0, len(images) - 1, key=Dataset.INDEX,
                on_change=show_page_of_index)
-index = int(state["dataset-index"])
+index = int(state[Dataset.INDEX])
 
 grid_col, detail_col = st.columns([5, 4], gap="large")
 with grid_col:
     shown = filtered()
     pages = explore.page_count(len(shown), PER_PAGE)
-    state["dataset-page"] = min(max(int(state["dataset-page"]), 1), pages)
-    st.number_input(f"Page (of {pages:,})", 1, pages, key="dataset-page")
-    page = int(state["dataset-page"]) - 1
+    state[Dataset.PAGE] = min(max(int(state[Dataset.PAGE]), 1), pages)
+    st.number_input(f"Page (of {pages:,})", 1, pages, key=Dataset.PAGE)
+    page = int(state[Dataset.PAGE]) - 1
     on_page = explore.page_items(shown, page, PER_PAGE)
-    if notice := state.pop("dataset-notice", None):
+    if notice := state.pop(Dataset.NOTICE, None):
         st.info(notice)
     if len(on_page) == 0:
         st.info("No images match this filter.")
@@ -129,7 +130,7 @@ with detail_col:
             st.caption(TRAINED_ON_IT)
         st.plotly_chart(charts.probabilities(p, height=220), config={"displayModeBar": False}, key="dataset-probs")
         if st.button("How this model was trained →", key="dataset-to-training"):
-            state["training-goto"] = loaded.run.id
+            state[Training.GOTO] = loaded.run.id
             st.switch_page("pages/training.py")
 
 with st.expander("Images per digit in each split"):
@@ -146,34 +147,34 @@ mapper = loaded
 if loaded is not None:
     stored = [r for r in resources.runs() if "error" not in r.info]
     ids = [r.id for r in stored]
-    if state.get("dataset-map-model") not in ids:
-        state["dataset-map-model"] = loaded.run.id if loaded.run.id in ids else ids[0]
-    st.selectbox("Model whose features are mapped", ids, key="dataset-map-model",
+    if state.get(Dataset.MAP_MODEL) not in ids:
+        state[Dataset.MAP_MODEL] = loaded.run.id if loaded.run.id in ids else ids[0]
+    st.selectbox("Model whose features are mapped", ids, key=Dataset.MAP_MODEL,
                  format_func={r.id: r.label for r in stored}.get,
                  help="The active model by default. Pick a seed-002 model to see its hidden units z[:, 0] "
                       "against z[:, 1].")
     try:
-        mapper = resources.model(state["dataset-map-model"])
+        mapper = resources.model(state[Dataset.MAP_MODEL])
     except ModelStoreError as e:
         st.warning(f"Cannot load {state['dataset-map-model']}: {e}")
         mapper = loaded
 preset = mapper.run.preset if mapper is not None else None
 views = explore.map_views(preset)
-if state.get("dataset-map-view") not in views:
-    state["dataset-map-view"] = views[0]
+if state.get(Dataset.MAP_VIEW) not in views:
+    state[Dataset.MAP_VIEW] = views[0]
 whose = dict(data_fingerprint=data.fingerprint, model_id=mapper.run.id if mapper else None,
              tag=explore.model_tag(mapper.run.info) if mapper else "pixels")
 # A t-SNE not computed yet says it takes a while; once kept, it no longer does. Streamlit's selectbox
 # went on showing an option's old name after it changed: the widget's key names the slow ones, so
-# a new widget comes when one is kept (the choice itself is kept in "dataset-map-view").
+# a new widget comes when one is kept (the choice itself is kept in Dataset.MAP_VIEW).
 slow = [v for v in views if explore.is_slow(v) and not explore.map_is_cached(v, len(data.x_test), **whose)]
 view_key = "-".join(["dataset-view", *slow])
-st.selectbox("Map", views, index=views.index(state["dataset-map-view"]), key=view_key,
+st.selectbox("Map", views, index=views.index(state[Dataset.MAP_VIEW]), key=view_key,
              format_func=lambda v: explore.MAP_VIEWS[v] + (" (slow the first time)" if v in slow else ""),
-             on_change=lambda: state.update({"dataset-map-view": state[view_key]}),
+             on_change=lambda: state.update({Dataset.MAP_VIEW: state[view_key]}),
              help="PCA takes seconds. t-SNE takes a minute or more (more when the server is busy) the first "
                   "time, once per model; a bar shows how far it is, and the map is kept.")
-view = state["dataset-map-view"]
+view = state[Dataset.MAP_VIEW]
 
 work = explore.map_in_background(view, data.x_test, features=(lambda: resources.test_features(mapper, data))
                                  if mapper else None, **whose)
@@ -199,7 +200,7 @@ title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.label}" if explo
 st.markdown(f'<div class="map-title"><b>{html.escape(title)}</b></div>', unsafe_allow_html=True)
 st.plotly_chart(explore_charts.data_map(coords, data.y_test, selected=index if on_map else None, neighbours=near,
                                         name=title),
-                on_select=pick_from_map, selection_mode="points", key="dataset-map-chart")
+                on_select=pick_from_map, selection_mode="points", key=Dataset.MAP_CHART)
 if on_map:
     # The chosen image again, here: after a click on the map, the panel at the top is off-screen.
     small, words = st.columns([1, 5], vertical_alignment="center")

@@ -9,6 +9,7 @@ from digitlab import explore, metrics, words
 from digitlab.pictures import captioned_sheet, fit_square
 from digitlab.store import ModelStoreError
 from ui import charts, explore_charts, resources, style
+from ui.state import Dataset, Misclassified
 
 PER_PAGE, COLUMNS = 60, 10
 ANY = "any"
@@ -21,16 +22,16 @@ def digit_or_none(value) -> int | None:
 
 
 def cell_clicked() -> None:
-    points = state["misclassified-cm"]["selection"]["points"]
+    points = state[Misclassified.MATRIX]["selection"]["points"]
     if points:
         true, predicted = (int(v) for v in points[0]["customdata"][:2])
-        state["misclassified-true"], state["misclassified-pred"] = true, predicted
-        state["misclassified-page"] = 1
-        state["misclassified-scroll"] = True  # the images are below the matrix, often off-screen
+        state[Misclassified.TRUE], state[Misclassified.READ_AS] = true, predicted
+        state[Misclassified.PAGE] = 1
+        state[Misclassified.SCROLL] = True  # the images are below the matrix, often off-screen
 
 
 def open_in_dataset(index: int) -> None:
-    state["dataset-goto"] = {"split": "test", "index": index}
+    state[Dataset.GOTO] = {"split": "test", "index": index}
 
 
 def caption(i: int) -> str:
@@ -54,11 +55,11 @@ st.markdown(f'Model *{run.label}* reads <span class="mis-count">{wrong}</span> '
             f"of the 10,000 test images wrong ({1 - wrong / len(y):.2%} right).", unsafe_allow_html=True)
 
 cm_col, pr_col = st.columns([1, 1], gap="large")
-true_sel, pred_sel = digit_or_none(state.get("misclassified-true", ANY)), digit_or_none(state.get("misclassified-pred", ANY))
+true_sel, pred_sel = digit_or_none(state.get(Misclassified.TRUE, ANY)), digit_or_none(state.get(Misclassified.READ_AS, ANY))
 with cm_col:
     st.markdown("**Confusion matrix** — click a cell to see its images")
     cell = (true_sel, pred_sel) if true_sel is not None and pred_sel is not None else None
-    st.plotly_chart(explore_charts.confusion_matrix(metrics.confusion(y, pred), selected=cell), key="misclassified-cm",
+    st.plotly_chart(explore_charts.confusion_matrix(metrics.confusion(y, pred), selected=cell), key=Misclassified.MATRIX,
                     on_select=cell_clicked, selection_mode="points", config={"displayModeBar": False},
                     width="content")
 with pr_col:
@@ -73,9 +74,9 @@ with pr_col:
 
 st.subheader("The images")
 a, b, c = st.columns(3)
-a.selectbox("True digit", [ANY, *range(10)], key="misclassified-true", on_change=lambda: state.update({"misclassified-page": 1}))
-b.selectbox("Read as", [ANY, *range(10)], key="misclassified-pred", on_change=lambda: state.update({"misclassified-page": 1}))
-true_sel, pred_sel = digit_or_none(state["misclassified-true"]), digit_or_none(state["misclassified-pred"])
+a.selectbox("True digit", [ANY, *range(10)], key=Misclassified.TRUE, on_change=lambda: state.update({Misclassified.PAGE: 1}))
+b.selectbox("Read as", [ANY, *range(10)], key=Misclassified.READ_AS, on_change=lambda: state.update({Misclassified.PAGE: 1}))
+true_sel, pred_sel = digit_or_none(state[Misclassified.TRUE]), digit_or_none(state[Misclassified.READ_AS])
 diagonal = true_sel is not None and true_sel == pred_sel
 # A diagonal cell holds right answers: show the shakiest first, they are the near misses.
 chosen = metrics.select_predictions(y, probs, true_digit=true_sel, predicted_digit=pred_sel, wrong_only=not diagonal,
@@ -86,15 +87,15 @@ if len(chosen) == 0:
     st.info(f"The model makes no mistakes with {what}. Pick other digits, or click another cell.")
 else:
     pages = explore.page_count(len(chosen), PER_PAGE)
-    state["misclassified-page"] = min(max(int(state.get("misclassified-page", 1)), 1), pages)
-    c.number_input(f"Page (of {pages})", 1, pages, key="misclassified-page")
-    on_page = explore.page_items(chosen, int(state["misclassified-page"]) - 1, PER_PAGE)
+    state[Misclassified.PAGE] = min(max(int(state.get(Misclassified.PAGE, 1)), 1), pages)
+    c.number_input(f"Page (of {pages})", 1, pages, key=Misclassified.PAGE)
+    on_page = explore.page_items(chosen, int(state[Misclassified.PAGE]) - 1, PER_PAGE)
     noun, order = ("right answer", "least sure first") if diagonal else ("mistake", "most confidently wrong first")
     n = len(chosen)
     number, nouns = words.count_words(n, noun).split(" ", 1)
     st.markdown(f'<div class="mis-list scroll-target"><span class="mis-shown">{number}</span> {nouns}, {order} '
                 f"({what}).</div>", unsafe_allow_html=True)
-    if state.pop("misclassified-scroll", False):
+    if state.pop(Misclassified.SCROLL, False):
         style.scroll_into_view(".mis-list")
     colours = [(120, 220, 120) if pred[i] == y[i] else (255, 150, 120) for i in on_page]
     st.image(captioned_sheet(data.x_test[on_page], [caption(i) for i in on_page], COLUMNS, colours=colours),

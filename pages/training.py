@@ -7,6 +7,7 @@ import streamlit as st
 
 from digitlab import explore, roles, tasks
 from ui import explore_charts, job_panel, resources
+from ui.state import Training
 from ui.visitor import who
 
 state = st.session_state
@@ -28,7 +29,7 @@ def live_training() -> None:
             if status.kind == "train" and outcome is not None and outcome.run_id not in [r.id for r in runs]:
                 st.success(f"Training finished: {outcome.run_id}.")
                 if st.button("Show it below", key=f"training-show-new-{status.id}"):
-                    state["training-goto"] = outcome.run_id
+                    state[Training.GOTO] = outcome.run_id
                     st.rerun(scope="app")
         return
     history = running.fields.get("history") or []
@@ -38,7 +39,7 @@ def live_training() -> None:
                     f'{job_panel.progress_words(running)}', unsafe_allow_html=True)
         if history:
             live = explore_charts.Curves(f"training now ({preset})", history, live=True)
-            overlay = [curves_of(r) for r in runs if r.id in state.get("training-runs", [])]
+            overlay = [curves_of(r) for r in runs if r.id in state.get(Training.RUNS, [])]
             st.plotly_chart(explore_charts.training_curves([live, *overlay], height=340), key="training-live-chart",
                             config={"displayModeBar": False})
         else:
@@ -57,15 +58,15 @@ if not runs:
     st.stop()
 
 ids = [r.id for r in runs]
-goto = state.pop("training-goto", None)
+goto = state.pop(Training.GOTO, None)
 if goto in ids:
-    state["training-runs"] = [goto]
+    state[Training.RUNS] = [goto]
 active = resources.chosen_model_id()
-if "training-runs" not in state:
-    state["training-runs"] = [active if active in ids else ids[0]]
-state["training-runs"] = [i for i in state["training-runs"] if i in ids]  # a deleted run leaves the list
+if Training.RUNS not in state:
+    state[Training.RUNS] = [active if active in ids else ids[0]]
+state[Training.RUNS] = [i for i in state[Training.RUNS] if i in ids]  # a deleted run leaves the list
 labels = {r.id: r.label for r in runs}
-chosen = st.multiselect("Runs to compare", ids, key="training-runs", format_func=labels.get,
+chosen = st.multiselect("Runs to compare", ids, key=Training.RUNS, format_func=labels.get,
                         help="Overlay several runs to compare presets; solid is training, dotted is validation.")
 if not chosen:
     st.info("Pick at least one run to see its curves.")

@@ -68,3 +68,28 @@ class Classes:
     CREATE_REFUSED = "create-refused"
     CHOSEN = "class-chosen"
     REFUSED = "class"  # ui.job_panel.refusal's key for Retrain and compare
+
+
+class Dataset:
+    SPLIT = "dataset-split"
+    LABEL = "dataset-label"
+    INDEX = "dataset-index"
+    PAGE = "dataset-page"
+    NOTICE = "dataset-notice"  # said once, after a jump the label filter hid
+    GOTO = "dataset-goto"  # {"split", "index"}: another page sends the visitor to an image (Misclassified)
+    MAP_CHART = "dataset-map-chart"
+    MAP_MODEL = "dataset-map-model"
+    MAP_VIEW = "dataset-map-view"  # kept apart from the map picker's own key, which changes
+
+
+class Misclassified:
+    MATRIX = "misclassified-cm"
+    TRUE = "misclassified-true"
+    READ_AS = "misclassified-pred"
+    PAGE = "misclassified-page"
+    SCROLL = "misclassified-scroll"  # scroll to the images once, after a cell was picked
+
+
+class Training:
+    RUNS = "training-runs"
+    GOTO = "training-goto"  # a run id another page sends the visitor to (Dataset)
