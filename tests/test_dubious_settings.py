@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from digitlab import dubious
+from digitlab.dubious import cache
 from digitlab.dubious.__main__ import main as cli_main
 
 # The result shipped before 2026-11-30: the padded CNN, 3 epochs, without the neighbours' evidence.
@@ -32,3 +36,44 @@ def test_rank_refuses_an_explicit_method_the_result_has_no_evidence_for(capsys):
     assert cli_main(["rank", "--split", "test", "--top", "3", "--method", "combined", *BEFORE]) == 2
     err = capsys.readouterr().err
     assert "no evidence for --method combined" in err
+
+
+# The keys of the results computed before the fold models could learn MNIST alone (issue 24): the files
+# shipped in precomputed/dubious/ and the seed-003 MLP the judged benchmark's pool was made from.
+OLD_KEYS = {"518c52177b42": dubious.Settings.for_preset("cnn", extras=True),
+            "5833a8e168ee": dubious.Settings.for_preset("cnn-padded", epochs=3),
+            "9cd6c286cc4f": dubious.Settings.for_preset("seed003-mlp512-rmsprop")}
+
+
+@pytest.mark.parametrize("key", sorted(OLD_KEYS))
+def test_results_made_before_mnist_alone_keep_their_keys(key):
+    assert OLD_KEYS[key].key() == key
+
+
+def test_mnist_alone_is_a_setting_of_its_own_and_only_where_it_changes_what_is_learned():
+    alone = dubious.Settings.for_preset("cnn", extras=False)
+    assert alone.key() not in OLD_KEYS and "augmented MNIST alone" in alone.describe()
+    assert "with augmentation and extra images" in OLD_KEYS["518c52177b42"].describe()
+    # Without augmentation, or for a preset with no extra images, nothing is left out: one training, one key.
+    for preset, augment in (("cnn", False), ("cnn-padded", True), ("seed003-mlp512-rmsprop", False)):
+        s = dubious.Settings.for_preset(preset, augment=augment)
+        assert replace(s, extras=False).key() == replace(s, extras=True).key(), preset
+        assert replace(s, extras=False).resolved().extras
+
+
+def test_a_result_of_fold_models_that_learned_mnist_alone_reads_back_as_that(tmp_path):
+    alone = dubious.Settings.for_preset("cnn", extras=False, subset=300)
+    n = 300
+    e = dubious.Evidence(labels=np.zeros(n, np.uint8), probs=np.full((n, 10), 0.1, np.float32),
+                         votes=np.zeros((n, 5), np.int8), folds=np.zeros(n, np.int8))
+    path = dubious.save(dubious.Result(alone.resolved(), "fp", train=e, test=replace(e, folds=None)), tmp_path)
+    assert path.name == f"oof-fp-{alone.key()}.npz"
+    back = dubious.read(path)
+    assert back.settings == alone.resolved() and not back.settings.extras
+    assert back.settings.key() == alone.key()
+
+
+def test_a_file_made_before_the_setting_reads_as_made_with_the_extra_images():
+    old = dubious.read(sorted(cache.SHIPPED_DIR.glob("oof-*-518c52177b42.npz"))[0])
+    assert "extras" not in old.meta["settings"]  # written before the setting existed
+    assert old.settings.extras and old.settings.augment and old.settings.key() == "518c52177b42"

@@ -80,7 +80,8 @@ def compute(
     for k in range(s.folds):
         held_out = folds == k
         config = TrainConfig(s.preset, epochs=s.epochs, batch_size=s.batch_size, seed=s.seed + k,
-                             validation_split=0.0, keep_best=False, augment=s.augment, subset=s.subset,
+                             validation_split=0.0, keep_best=False, augment=s.augment, extras=s.extras,
+                             subset=s.subset,
                              exclude=tuple(np.flatnonzero(held_out).tolist()))
 
         def fold_progress(p, k=k):

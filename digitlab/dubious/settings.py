@@ -45,6 +45,7 @@ DEFAULT_MINUTES = "about 20 minutes"
 FOLD_PRESET = "cnn"
 FOLD_EPOCHS = 20
 FOLD_AUGMENT = True
+FOLD_EXTRAS = True
 FOLD_TTA = True
 # A second opinion on the test images (digitlab.dubious.reference), off by default: joined with the
 # padded CNN of 3 epochs it lifted the precision in the top N on realistic flips of test labels from
@@ -55,11 +56,11 @@ REFERENCE: str | None = None
 
 def preset_defaults(preset: str) -> dict:
     """The fold-model settings a preset gets when none are given: ``epochs`` (None: the preset's own),
-    ``augment`` and ``tta``; :data:`FOLD_PRESET` gets :data:`FOLD_EPOCHS`, :data:`FOLD_AUGMENT`,
-    :data:`FOLD_TTA`."""
+    ``augment``, ``extras`` and ``tta``; :data:`FOLD_PRESET` gets :data:`FOLD_EPOCHS`, :data:`FOLD_AUGMENT`,
+    :data:`FOLD_EXTRAS`, :data:`FOLD_TTA`."""
     if preset == FOLD_PRESET:
-        return {"epochs": FOLD_EPOCHS, "augment": FOLD_AUGMENT, "tta": FOLD_TTA}
-    return {"epochs": None, "augment": False, "tta": False}
+        return {"epochs": FOLD_EPOCHS, "augment": FOLD_AUGMENT, "extras": FOLD_EXTRAS, "tta": FOLD_TTA}
+    return {"epochs": None, "augment": False, "extras": True, "tta": False}
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ class Settings:
     ``reference``: a model in the store (its id) that never trained on the test
     split; its answers on the test images join the fold models' (None: the fold
     models alone). The training images cannot have one: it learned from them.
+    ``extras``: with ``augment``, the fold models also learn the preset's extra
+    images (pen digits, styles, non-digits), as the shipped model does; False:
+    MNIST alone, augmented. Where it changes nothing (no augmentation, or a
+    preset without extra images) it resolves to True, so that one training has
+    one key.
     """
 
     preset: str = FOLD_PRESET
@@ -82,18 +88,20 @@ class Settings:
     batch_size: int | None = None
     seed: int = 0
     subset: int | None = None
-    augment: bool = FOLD_AUGMENT  # train each fold model with its preset's augmentation and extra images
+    augment: bool = FOLD_AUGMENT  # train each fold model with its preset's augmentation (and extra images: extras)
     tta: bool = FOLD_TTA  # score with test-time augmentation (digitlab.dubious.evidence)
     reference: str | None = REFERENCE
+    extras: bool = FOLD_EXTRAS  # with augment: also the preset's extra images (False: MNIST alone)
 
     @classmethod
     def for_preset(cls, preset: str = FOLD_PRESET, *, epochs: int | None = None, augment: bool | None = None,
-                   tta: bool | None = None, **rest) -> "Settings":
+                   tta: bool | None = None, extras: bool | None = None, **rest) -> "Settings":
         """Settings for fold model ``preset``; what is None comes from :func:`preset_defaults`."""
         d = preset_defaults(preset)
         return cls(preset, epochs=d["epochs"] if epochs is None else epochs,
                    augment=d["augment"] if augment is None else bool(augment),
-                   tta=d["tta"] if tta is None else bool(tta), **rest)
+                   tta=d["tta"] if tta is None else bool(tta),
+                   extras=d["extras"] if extras is None else bool(extras), **rest)
 
     def resolved(self) -> "Settings":
         """A copy with the preset's values filled in, checked (``ValueError``/``KeyError``)."""
@@ -104,7 +112,8 @@ class Settings:
                     batch_size=p.batch_size if self.batch_size is None else int(self.batch_size),
                     folds=int(self.folds), seed=int(self.seed),
                     subset=None if self.subset in (None, 60000) else int(self.subset),
-                    reference=None if self.reference in (None, "", "none") else str(self.reference))
+                    reference=None if self.reference in (None, "", "none") else str(self.reference),
+                    extras=bool(self.extras) or not (self.augment and p.extras))
         if not 2 <= s.folds <= 20:
             raise ValueError("folds must be from 2 to 20")
         if s.epochs < 1 or s.batch_size < 1:
@@ -127,13 +136,19 @@ class Settings:
         for name in ("augment", "tta", "reference"):  # named only when on: older keys stay valid
             if not spec[name]:
                 del spec[name]
+        if spec["extras"]:  # named only when off: results made before it learned the extras
+            del spec["extras"]
         text = json.dumps({**spec, "model": architecture_key(s.preset), "format": FORMAT_VERSION}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def describe(self) -> str:
+        from digitlab.models import get_preset
+
         s = self.resolved()
         images = f"first {s.subset:,} training images" if s.subset else "all 60,000 training images"
-        extras = "".join([", with augmentation" if s.augment else "", ", test-time augmentation" if s.tta else "",
+        augmented = ", augmented MNIST alone" if not s.extras else ", with augmentation and extra images" if (
+            s.augment and get_preset(s.preset).extras) else ", with augmentation"
+        extras = "".join([augmented if s.augment else "", ", test-time augmentation" if s.tta else "",
                           f"; test images also read by model {s.reference!r}" if s.reference else ""])
         return (f"{s.preset}, {s.folds} folds, {s.epochs} epochs, batch {s.batch_size}, random seed {s.seed}, "
                 f"{images}{extras}")
