@@ -130,6 +130,11 @@ def compute_form(key: str) -> None:
                              "(README).")
     tta = b.checkbox("Test-time augmentation", value=suggested.tta, key=f"dubious-{key}-tta-{preset}",
                      help="Score each image also shifted a pixel and turned a few degrees, and average.")
+    both = b.checkbox("Both ways, joined", value=suggested.ensemble, key=f"dubious-{key}-ensemble-{preset}",
+                      disabled=not (augment and PRESETS[preset].extras),
+                      help="Two sets of fold models, one with the extra images and one on MNIST alone, their "
+                           "answers joined: the best on the judged MNIST errors (README). Each set is kept, so "
+                           "one already computed is not trained again.")
     refused = reference.problem(SHIPPED_ID, data.fingerprint)
     second = st.checkbox(f"Second opinion on the test images from model {SHIPPED_ID!r}",
                          value=d.reference == SHIPPED_ID and refused is None, disabled=refused is not None,
@@ -140,7 +145,7 @@ def compute_form(key: str) -> None:
                               "strong as it is, and it adds nothing to them (README). "
                               + (f"Not available: {refused}." if refused else ""))
     settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs), augment=augment, tta=tta,
-                                           extras=extras, reference=SHIPPED_ID if second else None)
+                                           extras=extras, ensemble=both, reference=SHIPPED_ID if second else None)
     st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):

@@ -68,3 +68,40 @@ def test_calibration_softens_overconfident_fold_models_and_never_hurts_their_lik
     # Each fold at its own temperature, fitted on its own images.
     rows = over.train.folds == 2
     np.testing.assert_allclose(cal.train.probs[rows], evidence.with_temperature(over.train.probs[rows], t_train[2]))
+
+
+def test_a_label_one_set_gave_a_little_stays_above_one_both_gave_nothing_once_stored(tmp_path):
+    # Stored probabilities are float16: below 2**-25 they are 0. Joined with a floor of 1e-12, a label one
+    # set gave 0 and the other 1e-6 joined to 1e-9, was stored as 0 and tied with a label both gave 0.
+    a, b = made(1), made(2)
+    for result, given in ((a, (0.0, 0.0)), (b, (0.0, 1e-6))):
+        for image, p in enumerate(given):
+            row = result.train.probs[image]
+            label = int(result.train.labels[image])
+            rest = np.delete(np.arange(10), label)
+            row[rest] *= (1 - p) / row[rest].sum()
+            row[label] = p
+    stored = dubious.read(dubious.save(ensemble.join([a, b]), tmp_path))
+    score = dubious.rank(stored, "train", "self_confidence").score
+    assert score[0] > score[1] > 5  # both a surprise above 5 (under 1e-5), the one both gave 0 the greater
+
+
+def test_the_ensemble_setting_joins_its_two_cached_sets_without_training(monkeypatch):
+    import digitlab.training
+
+    from digitlab.dubious import cache, folds
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained although both sets of fold models were cached")
+
+    monkeypatch.setattr(digitlab.training, "train", never)
+    settings = dubious.Settings(subset=300, ensemble=True)
+    parts = settings.parts()
+    for seed, part in enumerate(parts, start=1):
+        dubious.save(replace(made(seed, n=300), settings=part.resolved()))
+    mnist = type("Mnist", (), {"fingerprint": "fp"})()
+    joined = folds.compute(settings, mnist)
+    assert joined.settings == settings.resolved() and joined.train.votes.shape == (300, 10)
+    expected = ensemble.join([cache.load(p, "fp") for p in parts])
+    np.testing.assert_array_equal(joined.test.probs, expected.test.probs)
+    assert [s["extras"] for s in joined.meta["joined"]] == [True, False]

@@ -14,17 +14,17 @@ from digitlab import dubious
 from digitlab.dubious import explain
 
 
-def one_image(probs: list[float], *, label: int = 3, votes: list[int] | None = None, oof: int = 0,
+def one_image(probs: list[float], *, label: int = 3, votes: list[int] | None = None,
               neighbours: dict[int, int] | None = None, n: int = 501) -> dubious.Result:
     """n images, all alike: labelled ``label``, probabilities ``probs`` (10,), fold votes ``votes`` (5),
-    out-of-fold model ``oof``, nearest neighbours {digit: how many of 10}."""
+    nearest neighbours {digit: how many of 10}; image i in fold i % 5."""
     p = np.tile(np.asarray(probs, np.float32), (n, 1))
     v = np.tile(np.asarray(votes or [label] * 5, np.int8), (n, 1))
     share = np.zeros((n, 10), np.float32)
     for digit, count in (neighbours or {label: 10}).items():
         share[:, digit] = count / 10
     common = dict(labels=np.full(n, label, np.uint8), probs=p, votes=v, neighbours=share)
-    return dubious.Result(dubious.Settings(), "hand-made", train=dubious.Evidence(folds=np.full(n, oof, np.int8), **common),
+    return dubious.Result(dubious.Settings(), "hand-made", train=dubious.Evidence(folds=(np.arange(n) % 5).astype(np.int8), **common),
                           test=dubious.Evidence(**common))
 
 
@@ -36,12 +36,12 @@ def probs_of(**digits: float) -> list[float]:
 
 
 def test_a_label_the_models_reject_is_said_to_be_rejected_with_what_they_read_and_how_sure():
-    r = one_image(probs_of(d5=0.97, d3=0.02, d8=0.01), votes=[5, 5, 3, 5, 3], oof=0, neighbours={5: 7, 3: 2, 8: 1})
-    x = explain.explain(r, "train", 7)
+    r = one_image(probs_of(d5=0.97, d3=0.02, d8=0.01), votes=[5, 5, 3, 5, 3], neighbours={5: 7, 3: 2, 8: 1})
+    x = explain.explain(r, "train", 5)
     assert x.verdict == "disagree"
     assert x.summary == "The models **disagree with the label**: they read 5 (97%) and give 3 2%."
     assert x.lines[0] == "The fold model that never saw this image reads **5**, sure (97%), and gives the label 3 2%."
-    # Fold 0 never saw it; of the other 4, which learned it as a 3, two still read 5.
+    # Image 5 is in fold 0, whose model never saw it; of the other 4, which learned it as a 3, two still read 5.
     assert x.lines[1].startswith("Of the 4 fold models that learned it as a 3, 2 still read another digit (5, 5)")
     assert x.lines[2] == ("Of its 10 nearest training images, as that model sees them: 7 labelled 5, 2 labelled 3, "
                           "1 labelled 8.")
@@ -85,3 +85,16 @@ def test_the_seeds_example_says_why_it_is_featured_and_what_the_models_say_now()
     assert explain.explain(r, "train", 500).summary in text
     assert text.endswith("Its nearest training images: 6 labelled 3, 4 labelled 2.")
     assert explain.seeds_example(one_image(probs_of(d3=1.0), n=400)) is None  # a result of the first 400 only
+
+
+def test_an_image_scored_by_two_sets_of_fold_models_names_both_and_pools_their_neighbours():
+    from digitlab.dubious import ensemble
+
+    a = one_image(probs_of(d5=0.9, d3=0.1), votes=[5, 5, 3, 3, 3], neighbours={5: 6, 3: 4})
+    b = one_image(probs_of(d5=0.9, d3=0.1), votes=[5, 3, 3, 3, 5], neighbours={5: 8, 3: 2})
+    x = explain.explain(ensemble.join([a, b]), "train", 5)
+    assert x.lines[0].startswith("The 2 fold models that never saw this image (one of each set), together, read **5**")
+    # Image 5 is in fold 0: columns 0 and 5 are the out-of-fold votes (5, 5); of the 8 others two read 5.
+    assert x.lines[1].startswith("Of the 8 fold models that learned it as a 3, 2 still read another digit (5, 5)")
+    assert x.lines[2] == ("Of its nearest training images (10 as each of those models sees them, 20 in all): "
+                          "14 labelled 5, 6 labelled 3.")

@@ -23,7 +23,7 @@ from digitlab.fileio import DAMAGED_ARRAY_FILE, TMP_PREFIX, write_npz_atomic
 
 # Settings that files made before them lack, and what those files were made with (with augmentation,
 # the preset's extra images too).
-SETTINGS_ADDED_LATER = {"augment": False, "tta": False, "reference": None, "extras": True}
+SETTINGS_ADDED_LATER = {"augment": False, "tta": False, "reference": None, "extras": True, "ensemble": False}
 # Module attributes, read at call time, so that tests can point them elsewhere.
 SHIPPED_DIR = paths.PROJECT_ROOT / "precomputed" / "dubious"
 

@@ -28,12 +28,23 @@ from digitlab.dubious.settings import Evidence, Result
 
 def geometric_mean(tables: list[np.ndarray]) -> np.ndarray:
     """The normalised geometric mean of float (N, 10) probability tables, float32 (N, 10): a digit any
-    table rules out stays unlikely. For two tables it is :func:`digitlab.dubious.reference.join`."""
-    logs = [np.log(np.clip(np.asarray(t, np.float64), 1e-12, 1.0)) for t in tables]
+    table rules out stays unlikely. As :func:`digitlab.dubious.reference.join` for two tables, but a 0 counts
+    as :data:`~digitlab.dubious.ranking.P_FLOOR`, the most a stored 0 can have been: at 1e-12, a label one
+    set of stored fold models gave 0 and the other 1e-6 joined to 1e-9, stored as 0 again, and tied with
+    labels both gave 0 (train #7080 and #59915)."""
+    from digitlab.dubious.ranking import P_FLOOR
+
+    logs = [np.log(np.clip(np.asarray(t, np.float64), P_FLOOR, 1.0)) for t in tables]
     if len({t.shape for t in logs}) != 1 or logs[0].ndim != 2:
         raise ValueError(f"probability tables of one shape, not {[t.shape for t in logs]}")
     g = np.exp(np.mean(logs, axis=0))
     return (g / g.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def sets_of_fold_models(e: Evidence) -> int:
+    """How many sets of fold models ``e`` joins (1 unless :func:`join` made it): for a training split,
+    its votes' columns over its folds; a test split cannot tell (its votes are all out-of-sample)."""
+    return 1 if e.folds is None else max(1, e.votes.shape[1] // (int(e.folds.max()) + 1))
 
 
 def _all_or_none(arrays: list[np.ndarray | None]) -> list[np.ndarray] | None:
@@ -58,8 +69,9 @@ def join_evidence(parts: list[Evidence]) -> Evidence:
 
 
 def join(results: list[Result]) -> Result:
-    """The results' evidence taken together (module doc); settings and path are the first's, ``meta``
-    says what was joined. ``ValueError`` for results of other data or other folds."""
+    """The results' evidence taken together (module doc); settings are the first's (the caller names
+    them), ``meta`` says what was joined (``seconds``: all of theirs; ``created``: the latest).
+    ``ValueError`` for results of other data or other folds."""
     if len(results) < 2:
         raise ValueError("join needs two results or more")
     if len({r.fingerprint for r in results}) != 1:
@@ -68,7 +80,10 @@ def join(results: list[Result]) -> Result:
     joined = {split: join_evidence([r.split(split) for r in results]) for split in SPLITS}
     y = first.test.labels
     meta = {**first.meta, "joined": [r.meta.get("settings") for r in results],
+            "created": max(str(r.meta.get("created", "")) for r in results) or None,
             "seconds": round(sum(float(r.meta.get("seconds", 0.0)) for r in results), 1),
+            "fold_accuracy": [a for r in results for a in r.meta.get("fold_accuracy", [])],
+            "temperatures": [t for r in results for t in r.meta.get("temperatures", [])],
             "test_accuracy": float((joined["test"].probs.argmax(1) == y).mean())}
     return replace(first, train=joined["train"], test=joined["test"], meta=meta, path=None)
 

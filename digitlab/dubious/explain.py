@@ -85,7 +85,9 @@ def summary_sentence(verdict: str, probs: np.ndarray, label: int) -> str:
 
 def explain(result: Result, split: str, index: int) -> Explanation:
     """The evidence about image ``index`` of ``split`` in ``result`` (module doc)."""
+    from digitlab.dubious.ensemble import sets_of_fold_models
     from digitlab.dubious.evidence import NEIGHBOURS
+    from digitlab.dubious.ranking import neighbour_voters
 
     e = result.split(split)
     label = int(e.labels[index])
@@ -93,12 +95,15 @@ def explain(result: Result, split: str, index: int) -> Explanation:
     best = int(probs.argmax())
     votes = [int(v) for v in e.votes[index]]
     lines = []
-    gives = "" if best == label else f", and give{'s' if e.folds is not None else ''} the label {label} {percent(probs[label])}"
+    one = e.folds is not None and sets_of_fold_models(e) == 1  # "the model ... gives", "the models ... give"
+    gives = "" if best == label else f", and give{'s' if one else ''} the label {label} {percent(probs[label])}"
     if e.folds is not None:
-        oof = int(e.folds[index])
-        lines.append(f"The fold model that never saw this image reads **{best}**, {sureness(probs[best])} "
-                     f"({percent(probs[best])}){gives}.")
-        others = [v for k, v in enumerate(votes) if k != oof]
+        n_folds, sets = int(e.folds.max()) + 1, sets_of_fold_models(e)
+        oof = [int(e.folds[index]) + k * n_folds for k in range(sets)]
+        who = ("The fold model that never saw this image reads" if sets == 1 else
+               f"The {sets} fold models that never saw this image (one of each set), together, read")
+        lines.append(f"{who} **{best}**, {sureness(probs[best])} ({percent(probs[best])}){gives}.")
+        others = [v for k, v in enumerate(votes) if k not in oof]
         against = [v for v in others if v != label]
         if against:
             lines.append(f"Of the {len(others)} fold models that learned it as a {label}, {len(against)} still read "
@@ -107,14 +112,15 @@ def explain(result: Result, split: str, index: int) -> Explanation:
         else:
             lines.append(f"The {len(others)} fold models that learned it as a {label} all read {label}: "
                          "weak evidence, as they may simply remember the label.")
-        voters = NEIGHBOURS
-        where = f"its {NEIGHBOURS} nearest training images, as that model sees them"
+        voters = neighbour_voters(e)
+        where = (f"its {NEIGHBOURS} nearest training images, as that model sees them" if sets == 1 else
+                 f"its nearest training images ({NEIGHBOURS} as each of those models sees them, {voters} in all)")
     else:
         joined = "" if e.reference_probs is None else f" joined with model {result.settings.reference!r}"
         lines.append(f"The {len(votes)} fold models (none saw it), averaged{joined}, read **{best}**, {sureness(probs[best])} "
                      f"({percent(probs[best])}){gives}. One by one, "
                      f"{sum(v == best for v in votes)} of {len(votes)} read {best} (votes: {', '.join(map(str, votes))}).")
-        voters = NEIGHBOURS * len(votes)
+        voters = neighbour_voters(e)
         where = f"its nearest training images ({NEIGHBOURS} for each fold model, {voters} in all)"
     neighbours = None
     if e.neighbours is not None:

@@ -104,13 +104,20 @@ def neighbour_surprise(neighbours: np.ndarray, labels: np.ndarray) -> np.ndarray
     return surprise((NEIGHBOURS * share + NEIGHBOUR_PRIOR) / (NEIGHBOURS + 2 * NEIGHBOUR_PRIOR))
 
 
-def neighbours_against(evidence: Evidence, labels: np.ndarray) -> np.ndarray:
-    """float64 (N,) whole numbers: of the nearest training images behind ``evidence.neighbours`` (10 of
-    the out-of-fold model's for a training image, 10 of each of the K fold models' for a test image, whose
-    shares are their mean), how many carry another label than ``labels``."""
+def neighbour_voters(evidence: Evidence) -> int:
+    """How many nearest training images ``evidence.neighbours`` pools per image: 10 for each model that
+    never saw it (one per set of fold models for a training image; every fold model for a test image)."""
+    from digitlab.dubious.ensemble import sets_of_fold_models
     from digitlab.dubious.evidence import NEIGHBOURS
 
-    voters = NEIGHBOURS * (1 if evidence.folds is not None else evidence.votes.shape[1])
+    return NEIGHBOURS * (sets_of_fold_models(evidence) if evidence.folds is not None else evidence.votes.shape[1])
+
+
+def neighbours_against(evidence: Evidence, labels: np.ndarray) -> np.ndarray:
+    """float64 (N,) whole numbers: of the nearest training images behind ``evidence.neighbours`` (10 of
+    each out-of-fold model's for a training image, 10 of each of the K fold models' for a test image, whose
+    shares are their mean), how many carry another label than ``labels``."""
+    voters = neighbour_voters(evidence)
     share = np.asarray(evidence.neighbours, np.float64)[np.arange(len(labels)), labels]
     return np.rint(voters * (1.0 - share))  # float16 shares are k / voters within far less than 1 / voters
 
