@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run Digit Lab's tests on a fresh machine: makes .venv, installs what the
-# tests need (Debian's Chromium for the browser tests), runs pytest.
+# tests need (Debian's Chromium and HAProxy for the browser tests), runs pytest.
 # Extra arguments go to pytest, e.g. ./test.sh -k preprocess
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,12 +10,16 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-# Playwright's own browser download does not work offline; use the system's.
-if ! command -v chromium >/dev/null 2>&1; then
+# Playwright's own browser download does not work offline: use Debian's Chromium. The test of the
+# two-server route needs HAProxy in front of them (deploy/balanced.py).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$missing haproxy"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null
+    (apt-get update -qq && apt-get install -y -qq $missing) >/dev/null
   else
-    echo "The browser tests need Chromium: sudo apt-get install chromium" >&2
+    echo "The browser tests need:$missing (sudo apt-get install$missing)" >&2
     exit 1
   fi
 fi

@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from digitlab.cancel import Cancelled, never
+    from digitlab.db import DatabaseError
     from digitlab.models import TrainConfig
     from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
     from digitlab.tasks import train as training_task
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return 3
-    except StoreNotWritable as e:
+    except (StoreNotWritable, DatabaseError) as e:  # with PostgreSQL the lock across servers lives there
         print(f"error: {e}", file=sys.stderr)
         return 2
     request = training_task.Request(config, mnist_path=mnist.source, store_root=str(store.root), source="train_model.py",

@@ -1,10 +1,12 @@
 """A classroom on one server: simulated visitors drawing, then the same while a model trains.
 
     python -m benchmarks.classroom [--visitors 30] [--seconds 120] [--interval 2] [--training-preset cnn]
+    python -m benchmarks.classroom --servers 2 --database postgresql://... [--visitors 60]
 
-Starts `streamlit run app.py` (DIGITLAB_ALLOW_TRAINING=0, as on a public server; its
-own store, user data and an SQLite database in a temporary folder) and runs two
-phases of ``--seconds`` each: visitors drawing alone, then drawing while
+Starts `streamlit run app.py` (its own store, user data and an SQLite database in a
+temporary folder) — or, with ``--servers 2``, two of them behind HAProxy on one
+PostgreSQL database (``deploy.balanced``, the route the README describes) — and runs
+two phases of ``--seconds`` each: visitors drawing alone, then drawing while
 ``train_model.py`` trains (at nice 10, as the app's training job runs).
 
 Each visitor is one websocket speaking Streamlit's own protocol (the protobuf
@@ -18,8 +20,18 @@ shown by the app, reruns that did not finish within ``--timeout`` s, broken
 connections. The server's RSS (with its children: the training is a separate
 process, not counted) is sampled every second.
 
-Not simulated: the browser's own reruns (the retraining panel's timer is off with
-training switched off) and the media files (pictures, charts) a browser fetches.
+Each visitor comes from an address of its own (``X-Forwarded-For``, which the server
+takes from a proxy on its own machine), as a class does from its tablets: nobody is
+"on the server's machine", so nobody is the operator.
+
+Printed per phase: reruns asked and answered, per second; latency p50/p95/max; errors;
+the server's CPU seconds per answered stroke (user + system time of the server
+processes, from /proc, over the phase) and its peak RSS; and the day's figure of
+``benchmarks.classify_latency`` (this machine's speed varies ~3x between days: compare
+two days' figures as ratios to it).
+
+Not simulated: the browser's own reruns (the job panel's timer) and the media files
+(pictures, charts) a browser fetches.
 """
 
 from __future__ import annotations
@@ -36,6 +48,7 @@ import tempfile
 import threading
 import time
 import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,16 +58,19 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
+from benchmarks.classify_latency import day_figure
+from deploy.balanced import balanced
 from digitlab.db.visitors import new_id
 from appdriver import DIGIT_STROKES, ROOT, app_env, streamlit_server
 from digitlab.synth.stroke_digits import render
-from ui.visitor import COOKIE
+from ui.server import COOKIE
 
 # websockets 15 prefers `with connect(...)`; a visitor's connection outlives any one block here.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="websockets")
 warnings.filterwarnings("ignore", message="connect\\(\\) must be used as a context manager")
 CANVAS_ID = re.compile(rb"\$\$ID-[0-9a-f]{32}-canvas")
 ANSWER = b"digit-answer"
+FEATURES_PENDING = b"looking at all 60,000"  # ui.neighbours' progress while the features are computed
 
 
 def drawing_json(digit: int, rng: np.random.Generator) -> str:
@@ -87,10 +103,12 @@ class Results:
 class Visitor:
     """One browser tab's worth of websocket, with its own visitor cookie."""
 
-    def __init__(self, url: str, timeout: float):
+    def __init__(self, url: str, timeout: float, address: str = "10.1.0.1"):
         host = url.split("://", 1)[1]
+        # A cookie the server did not sign: it gives this session an id of its own, as a new browser gets.
         self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], open_timeout=60,
-                          additional_headers={"Origin": url, "Cookie": f"{COOKIE}={new_id()}"}, max_size=2**26)
+                          additional_headers={"Origin": url, "Cookie": f"{COOKIE}={new_id()}",
+                                              "X-Forwarded-For": address}, max_size=2**26)
         self.timeout = timeout
         self.canvas_id: str | None = None
         self.page_hash = ""
@@ -136,8 +154,9 @@ class Visitor:
 def visitor_loop(url: str, seconds: float, interval: float, timeout: float, drawings: list[tuple[int, str]],
                  results: Results, seed: int, start_at: float) -> None:
     rng = np.random.default_rng(seed)
+    address = f"10.1.{seed // 250 % 250}.{seed % 250 + 1}"
     try:
-        v = Visitor(url, timeout)
+        v = Visitor(url, timeout, address)
         v.open()
     except Exception as e:  # noqa: BLE001 - any failure to connect is an error of this visitor
         results.add(float("nan"), False, f"connect: {type(e).__name__}: {e}")
@@ -153,7 +172,7 @@ def visitor_loop(url: str, seconds: float, interval: float, timeout: float, draw
             except TimeoutError:
                 results.add(timeout, False, f"no answer within {timeout:.0f} s")
                 v.close()
-                v = Visitor(url, timeout)
+                v = Visitor(url, timeout, address)
                 v.open()
             else:
                 results.add(took, ANSWER in deltas, exception)
@@ -163,6 +182,18 @@ def visitor_loop(url: str, seconds: float, interval: float, timeout: float, draw
         results.add(float("nan"), False, f"{type(e).__name__}: {e}")
     finally:
         v.close()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes ``pids`` have used so far (threads included)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -189,20 +220,27 @@ def server_pid(port: int) -> int:
     raise RuntimeError(f"no streamlit process on port {port}")
 
 
-def phase(url: str, pid: int, args, drawings, seed: int) -> dict:
+def phase(url: str, pids: list[int], args, drawings, seed: int) -> dict:
     results = Results()
     peak = [0.0]
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], rss_mb(pid))
+            peak[0] = max(peak[0], sum(rss_mb(pid) for pid in pids))
             time.sleep(1.0)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     cpu0 = time.process_time()
     start_at = time.monotonic() + 5.0  # every visitor connected before the clock starts
+    server_cpu0 = [None]
+
+    def at_start() -> None:
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        server_cpu0[0] = cpu_seconds(pids)
+
+    threading.Thread(target=at_start, daemon=True).start()
     threads = [threading.Thread(target=visitor_loop, args=(url, args.seconds, args.interval, args.timeout, drawings,
                                                            results, seed + i, start_at))
                for i in range(args.visitors)]
@@ -210,9 +248,13 @@ def phase(url: str, pid: int, args, drawings, seed: int) -> dict:
         t.start()
     for t in threads:
         t.join()
+    server_cpu = cpu_seconds(pids) - (server_cpu0[0] or 0.0)
     stop.set()
     lat = np.array([x for x in results.latencies if x == x])
-    return {"reruns": len(lat), "answers": results.answers,
+    asked = args.visitors * args.seconds / args.interval
+    return {"reruns_asked": int(asked), "reruns": len(lat), "answers": results.answers,
+            "asked_per_s": round(asked / args.seconds, 1), "answered_per_s": round(results.answers / args.seconds, 1),
+            "server_cpu_ms_per_answer": round(1000 * server_cpu / max(results.answers, 1), 1),
             "p50_ms": float(np.percentile(lat, 50) * 1000) if len(lat) else None,
             "p95_ms": float(np.percentile(lat, 95) * 1000) if len(lat) else None,
             "max_ms": float(lat.max() * 1000) if len(lat) else None,
@@ -229,22 +271,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--training-preset", default="cnn", help="what trains in the second phase")
     p.add_argument("--no-training", action="store_true", help="only the first phase")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--servers", type=int, default=1, help="several behind HAProxy (needs --database)")
+    p.add_argument("--database", help="PostgreSQL URL for --servers 2 or more")
     args = p.parse_args(argv)
+    if args.servers > 1 and not (args.database or "").startswith("postgresql"):
+        p.error("--servers 2 or more share one PostgreSQL database: --database postgresql://...")
 
+    figure = day_figure()
+    print(f"benchmarks.classify_latency today: preprocess + classify p50 {figure:.2f} ms", flush=True)
     rng = np.random.default_rng(args.seed)
     drawings = [(d, drawing_json(d, rng)) for d in range(10) for _ in range(3)]
     folder = Path(tempfile.mkdtemp(prefix="classroom-"))
-    env = app_env(folder, DIGITLAB_ALLOW_TRAINING="0")
+    env = app_env(folder)
     env.pop("DIGITLAB_DATABASE_URL", None)
-    with streamlit_server(env) as url:
-        pid = server_pid(int(url.rsplit(":", 1)[1]))
-        warm = Visitor(url, 120)  # the model's first load is not a visitor's wait
-        warm.open()
-        warm.rerun({warm.canvas_id: drawings[0][1]})
-        warm.close()
-        print(f"server pid {pid}, RSS after warm-up {rss_mb(pid):.0f} MB", flush=True)
+    with ExitStack() as stack:
+        if args.servers > 1:
+            running = stack.enter_context(balanced(args.database, servers=args.servers, env=env, folder=folder / "logs"))
+            url, pids = running["url"], running["pids"]
+        else:
+            url = stack.enter_context(streamlit_server(env))
+            pids = [server_pid(int(url.rsplit(":", 1)[1]))]
+        for _ in range(2 * args.servers):  # each server's first load is not a visitor's wait
+            warm = Visitor(url, 120)
+            warm.open()
+            deadline = time.monotonic() + 300
+            # Until the training images' features (for the nearest images) are computed and cached, as
+            # a server that has served before has them: computing them once is not a stroke's cost.
+            while FEATURES_PENDING in warm.rerun({warm.canvas_id: drawings[0][1]})[1] and time.monotonic() < deadline:
+                time.sleep(1.0)
+            warm.close()
+        print(f"server pids {pids}, RSS after warm-up {sum(rss_mb(pid) for pid in pids):.0f} MB", flush=True)
         report = {"visitors": args.visitors, "seconds": args.seconds, "interval": args.interval,
-                  "alone": phase(url, pid, args, drawings, args.seed)}
+                  "servers": args.servers, "classify_p50_ms": figure,
+                  "alone": phase(url, pids, args, drawings, args.seed)}
         print(json.dumps(report["alone"]), flush=True)
         if not args.no_training:
             trainer = subprocess.Popen(
@@ -252,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(15)  # past TensorFlow's import and MNIST's load: training proper
             try:
-                report["while_training"] = phase(url, pid, args, drawings, args.seed + 1000)
+                report["while_training"] = phase(url, pids, args, drawings, args.seed + 1000)
                 report["while_training"]["training_still_running"] = trainer.poll() is None
             finally:
                 trainer.terminate()

@@ -12,8 +12,9 @@ Misclassified and Training pages stay thin and all of this is unit-tested:
 The map is drawn for the **10,000 test images** (:data:`MAP_SPLIT`), not a
 sample of the training set: the model never trained on them, so the map shows
 how it sorts digits it has not seen; every image of the Misclassified page is
-on it; and 10,000 is as many as scikit-learn's t-SNE embeds in about a minute
-on two cores (see README), once per model.
+on it; and 10,000 is as many as scikit-learn's t-SNE embeds in a minute or a few
+on two cores (more when the machine is busy), once per model: :class:`MapComputation` does it
+in a thread while the page shows how far it is (:mod:`digitlab.tsne`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.manifold import TSNE
-from sklearn.neighbors import NearestNeighbors
 
 from digitlab import paths
 from digitlab.fileio import DAMAGED_ARRAY_FILE, into_cache, load_or_compute_npy, write_npz_atomic
@@ -39,9 +37,9 @@ MAP_SPLIT = "test"
 MAP_VIEWS: dict[str, str] = {
     "hidden-z01": "hidden units z[:, 0] against z[:, 1] (as seed 002 plotted them)",
     "features-pca": "PCA of the model's features (input of its last layer)",
-    "features-tsne": "t-SNE of the model's features (about a minute the first time)",
+    "features-tsne": "t-SNE of the model's features",
     "pixels-pca": "PCA of the raw pixels (no model)",
-    "pixels-tsne": "t-SNE of the raw pixels (no model; about a minute the first time)",
+    "pixels-tsne": "t-SNE of the raw pixels (no model)",
 }
 # Seed 002's hidden layer is its *feature* layer (784 softmax units feeding the
 # output), so its z[:, 0] / z[:, 1] plot is defined for that preset only.
@@ -90,7 +88,7 @@ def map_views(preset: str | None) -> list[str]:
     """The map views that make sense for a model of ``preset`` (None: no model, pixels only).
 
     The first is the default: a quick one (PCA, or seed 002's own plot), so a
-    page opens in seconds; t-SNE takes about a minute once per model.
+    page opens in seconds; t-SNE takes a minute or more, once per model.
     """
     if preset is None:
         return [v for v in MAP_VIEWS if v.startswith("pixels-")]
@@ -112,6 +110,10 @@ def project(data: np.ndarray, method: str, seed: int = 0,
     clusters mean little). ``"z01"``: the first two columns as they are.
     Seeded, so the same data gives the same map.
     """
+    from sklearn.decomposition import PCA  # scikit-learn takes a second to import: only for a map
+
+    from digitlab.tsne import tsne
+
     x = np.asarray(data, dtype=np.float32)
     if x.ndim != 2 or len(x) < 3:
         raise ValueError(f"need a 2-D array of at least 3 rows, not shape {x.shape}")
@@ -125,13 +127,10 @@ def project(data: np.ndarray, method: str, seed: int = 0,
         return PCA(n_components=2, random_state=seed).fit_transform(x).astype(np.float32)
     if method == "tsne":
         if x.shape[1] > TSNE_PCA_DIMENSIONS:
-            report(0.1, f"PCA to {TSNE_PCA_DIMENSIONS} dimensions")
+            report(0.0, f"PCA to {TSNE_PCA_DIMENSIONS} dimensions")
             x = PCA(n_components=TSNE_PCA_DIMENSIONS, random_state=seed).fit_transform(x)
-        report(0.2, f"t-SNE of {len(x):,} points")
         perplexity = min(30.0, (len(x) - 1) / 3)  # scikit-learn requires perplexity < N
-        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", learning_rate="auto",
-                    random_state=seed, n_jobs=2)
-        return tsne.fit_transform(x).astype(np.float32)
+        return tsne(x, perplexity=perplexity, seed=seed, on_progress=lambda f, m: report(0.05 + 0.95 * f, m))
     raise ValueError(f"unknown projection {method!r}: use pca, tsne or z01")
 
 
@@ -215,8 +214,82 @@ def data_map(
         return coords
 
 
+def is_slow(view: str) -> bool:
+    """True for a map that takes a minute or more to compute (t-SNE); the others take seconds."""
+    return view.endswith("-tsne")
+
+
+def map_is_cached(view: str, n: int, *, data_fingerprint: str, model_id: str | None = None,
+                  tag: str = "pixels") -> bool:
+    """True if the map ``view`` of ``n`` images is on disk for this model (``tag``) and data."""
+    tag = tag if uses_model(view) else "pixels"
+    return read_map(map_cache_path(model_id, data_fingerprint, view), tag, n) is not None
+
+
+class MapComputation:
+    """A map being computed by :func:`data_map` in a thread of this process: a page shows
+    ``fraction`` (0-1) and ``message`` until ``done`` is set, then ``coords`` or ``error``.
+
+    A thread, as :class:`digitlab.neighbours.TrainingFeatures` (not a background job, which runs
+    one at a time and would wait for a training): the page that asked stays usable while it
+    runs, a visitor who leaves does not lose the work, and the map is written to the cache.
+    """
+
+    def __init__(self, compute: Callable[[ProgressCallback], np.ndarray]):
+        self.fraction, self.message = 0.0, "starting"
+        self.coords: np.ndarray | None = None
+        self.error: str | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, args=(compute,), name="data-map", daemon=True).start()
+
+    def _report(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = min(max(fraction, 0.0), 1.0), message
+
+    def _run(self, compute: Callable[[ProgressCallback], np.ndarray]) -> None:
+        try:
+            self.coords = compute(self._report)
+        except ValueError as e:  # the data does not fit the view: said on the page
+            self.error = str(e)
+        except Exception as e:  # noqa: BLE001 - said on the page instead of a dead thread
+            self.error = f"the computation failed ({e})"
+        finally:
+            self.done.set()
+
+
+_computations: dict[tuple[Path, str], MapComputation] = {}
+
+
+def map_in_background(view: str, images: np.ndarray, *, data_fingerprint: str, model_id: str | None = None,
+                      tag: str = "pixels", features: Callable[[], np.ndarray] | None = None
+                      ) -> np.ndarray | MapComputation:
+    """The map ``view`` of ``images`` (as :func:`data_map`) if it is ready, else its
+    :class:`MapComputation`: running already (every session asking for the same map shares
+    one) or started now. A failed computation is returned once (its ``error`` said), then
+    forgotten, so the next call tries again."""
+    tag = tag if uses_model(view) else "pixels"
+    path = map_cache_path(model_id, data_fingerprint, view)
+    with _locks_guard:
+        running = _computations.get((path, tag))
+        if running is not None and running.done.is_set() and running.coords is not None:
+            return running.coords  # also when the cache could not be written
+        if running is not None and running.done.is_set():
+            del _computations[(path, tag)]
+            return running
+        if running is not None:
+            return running
+        coords = read_map(path, tag, len(images))
+        if coords is not None:
+            return coords
+        running = _computations[(path, tag)] = MapComputation(
+            lambda report: data_map(view, images, data_fingerprint=data_fingerprint, model_id=model_id, tag=tag,
+                                    features=features, on_progress=report))
+        return running
+
+
 def map_neighbours(coords: np.ndarray, index: int, k: int = 8) -> np.ndarray:
     """Indices (int64) of the ``k`` points nearest to point ``index`` on a map float (N, 2), nearest first."""
+    from sklearn.neighbors import NearestNeighbors
+
     coords = np.asarray(coords)
     k = min(k, len(coords) - 1)
     if k < 1:

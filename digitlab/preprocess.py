@@ -208,6 +208,18 @@ def preprocess(
     return Preprocessed(ink=ink, paper=paper, box=box, cropped=cropped, fitted=fitted, image=centre_by_mass(fitted))
 
 
+def image_for_saving(steps: Preprocessed) -> np.ndarray | None:
+    """The float32 (28, 28) to keep with a user's own label for the picture of ``steps``: the one
+    the model saw, or, for a picture the preprocessing refused as a dot or a speck, the same steps
+    done anyway (the user says it is a digit: a short 1 drawn with a wide pen is refused as a
+    dot). None when it holds no ink at all: there is nothing to keep."""
+    if steps.image is not None:
+        return steps.image
+    if steps.cropped is None:
+        return None
+    return centre_by_mass(fit_box(steps.cropped))
+
+
 def naive_resize(image: np.ndarray | Image.Image) -> np.ndarray:
     """The whole picture squashed to 28x28, no cropping or centring: for comparison."""
     ink = to_ink(image)

@@ -251,17 +251,60 @@ def _inference_copy(model):
 # The run.json fields every page reads without asking, and the types they must have when present:
 # one edited by hand to null or a number otherwise broke the model picker on every page.
 INFO_TYPES = {"started": str, "preset": str, "description": str, "test_accuracy": (int, float),
-              "training_seconds": (int, float), "history": list, "config": dict, "test_predictions": list}
+              "training_seconds": (int, float), "history": list, "config": dict, "test_predictions": list,
+              "train_images": int, "validation_images": int, "parameters": int}
+# The same for the fields of its "config" (None is allowed: "subset": None is all of MNIST). A
+# "subset": "lots" broke the Training page's table.
+CONFIG_TYPES = {"epochs": int, "batch_size": int, "seed": int, "subset": int, "exclude": int,
+                "validation_split": (int, float)}
+HISTORY_FIGURES = ("loss", "accuracy")  # in every epoch's entry of "history"
 
 
 def _read_info(folder: Path) -> dict:
     try:
         info = json.loads((folder / INFO_FILE).read_text())
-    except (OSError, ValueError) as e:
+    except OSError as e:
+        return {"error": f"run.json unreadable ({e.strerror or e})"}  # not str(e): it names the server's path
+    except ValueError as e:
         return {"error": f"run.json unreadable: {e}"}
     if not isinstance(info, dict):
         return {"error": "run.json is not an object"}
+    damage = _damage(info)
+    return {"error": damage} if damage else info
+
+
+_KIND_WORDS = {str: "text", int: "a whole number", (int, float): "a number", list: "a list", dict: "an object"}
+
+
+def _is(value, kind) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _damage(info: dict) -> str | None:
+    """What is wrong in a run.json the pages would trip over, in a few words; None if nothing."""
     for field, kind in INFO_TYPES.items():
-        if field in info and (not isinstance(info[field], kind) or isinstance(info[field], bool)):
-            return {"error": f"run.json's {field!r} is {info[field]!r}, not a {getattr(kind, '__name__', 'number')}"}
-    return info
+        if field in info and not _is(info[field], kind):
+            return f"run.json's {field!r} is {_short(info[field])}, not {_KIND_WORDS[kind]}"
+    for field, kind in CONFIG_TYPES.items():
+        value = info.get("config", {}).get(field)
+        if value is not None and not _is(value, kind):
+            return f"run.json's config {field!r} is {_short(value)}, not {_KIND_WORDS[kind]}"
+    # Each epoch's figures, as training writes them: an "epoch" number from 1, its loss and accuracy,
+    # and only numbers (the curves and the table read every one).
+    for i, row in enumerate(info.get("history", []), 1):
+        if not isinstance(row, dict):
+            return f"run.json's 'history' entry {i} is {_short(row)}, not an epoch's figures"
+        if not _is(row.get("epoch"), int) or row["epoch"] < 1:
+            return f"run.json's 'history' entry {i} has no epoch number"
+        missing = next((k for k in HISTORY_FIGURES if k not in row), None)
+        if missing is not None:
+            return f"run.json's 'history' entry {i} has no {missing!r}"
+        bad = next((k for k, v in row.items() if not _is(v, (int, float))), None)
+        if bad is not None:
+            return f"run.json's 'history' entry {i} has {bad!r} {_short(row[bad])}, not a number"
+    return None
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

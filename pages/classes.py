@@ -23,13 +23,29 @@ from digitlab.pictures import labelled_tiles, sheet
 from ui import job_panel, resources
 from ui.explore_charts import confusion_matrix
 from ui.state import Classes
-from ui.visitor import visitor_id, who
+from ui.visitor import visitor_address, visitor_id, who
+
+REFUSALS = (Classes.JOIN_REFUSED, Classes.CREATE_REFUSED)
 
 st.title("Classes")
-if problem := resources.database():
+# A refusal stays across this page's reruns until the next success, but not once the visitor has
+# been on another page: its form's widgets (and their state) are then gone.
+if "class-join-code" not in st.session_state:
+    for key in REFUSALS:
+        st.session_state.pop(key, None)
+if problem := resources.database("Joining and teaching classes"):
     st.error(problem)
     st.stop()
 me = visitor_id()
+
+
+def read_or_stop(read, *args):
+    """``read(*args)``; if the database fails, its one sentence, and the page ends here."""
+    try:
+        return read(*args)
+    except DatabaseError as e:
+        st.error(str(e))
+        st.stop()
 
 
 def refuse_into(key: str, action, *args) -> None:
@@ -51,18 +67,23 @@ with st.form("join-class", border=False):
     code = a.text_input("Class code", max_chars=12, placeholder="e.g. K7QX3M", key="class-join-code")
     nickname = b.text_input("Your nickname", max_chars=40, key="class-join-nickname")
     if c.form_submit_button("Join", width="stretch"):
-        refuse_into("join-refused", classes.join, me, code, nickname)
-if refused := st.session_state.get("join-refused"):
+        refuse_into(Classes.JOIN_REFUSED, classes.join, me, code, nickname, visitor_address())
+if refused := st.session_state.get(Classes.JOIN_REFUSED):
     st.error(refused)
-mine = classes.joined(me)
+mine = read_or_stop(classes.joined, me)
 for info, nick in mine:
     a, b = st.columns([4, 1], vertical_alignment="center")
     # Names are checked when made (digitlab.db.classes); escaped as well, for names from before.
     a.markdown(f'<span class="class-joined">In <b>{html.escape(info.name)}</b> ({info.code}) as '
                f'<b>{html.escape(nick)}</b></span>', unsafe_allow_html=True)
-    b.button("Leave", key=f"leave-{info.id}", on_click=refuse_into, args=("join-refused", classes.leave, me, info.id))
+    b.button("Leave", key=f"leave-{info.id}", on_click=refuse_into, args=(Classes.JOIN_REFUSED, classes.leave, me, info.id))
 if mine:
-    st.caption(f"Your {drawings.count(me)} saved drawings count for your classes: save more on the Draw page.")
+    try:
+        saved = count_words(drawings.count(me), "drawing")
+    except DatabaseError as e:
+        st.caption(str(e))
+    else:
+        st.caption(f"Your saved drawings ({saved}) count for your classes: save more on the Draw page.")
 
 # --------------------------------------------------------------------------- teachers
 
@@ -72,21 +93,21 @@ with st.form("new-class", border=False):
     a, b = st.columns([4, 1], vertical_alignment="bottom")
     name = a.text_input("Class name", max_chars=80, placeholder="e.g. Year 5 blue", key="class-new-name")
     if b.form_submit_button("Create", width="stretch"):
-        refuse_into("create-refused", classes.create, me, name)
-if refused := st.session_state.get("create-refused"):
+        refuse_into(Classes.CREATE_REFUSED, classes.create, me, name)
+if refused := st.session_state.get(Classes.CREATE_REFUSED):
     st.error(refused)
-taught = classes.taught(me)
+taught = read_or_stop(classes.taught, me)
 if not taught:
     st.caption("Create a class, then give its code to your students. Only you (this browser) see its drawings.")
     st.stop()
 
-labels = {c.id: f"{c.name} — code {c.code} — {c.students} students" for c in taught}
-chosen = st.selectbox("Your class", [c.id for c in taught], format_func=labels.get, key="class-chosen")
+labels = {c.id: f"{c.name} — code {c.code} — {count_words(c.students, 'student')}" for c in taught}
+chosen = st.selectbox("Your class", [c.id for c in taught], format_func=labels.get, key=Classes.CHOSEN)
 info = next(c for c in taught if c.id == chosen)
 st.markdown(f'Code: <span class="class-code" style="font-size:2rem;font-weight:700;letter-spacing:.2em">'
             f"{info.code}</span>", unsafe_allow_html=True)
 
-got = classes.class_drawings(me, chosen)
+got = read_or_stop(classes.class_drawings, me, chosen)
 if not len(got):
     st.info("No drawings yet: students join with the code, then save drawings on the Draw page.")
     st.stop()
@@ -114,7 +135,7 @@ with b:
     st.plotly_chart(confusion_matrix(r.confusion, side=420), width="content", key="class-confusion")
 
 wrong = np.flatnonzero(probabilities.argmax(1) != d.labels)
-with st.expander(f"The class's drawings ({len(got)}; {len(wrong)} misread)"):
+with st.expander(f"The class's drawings ({count_words(len(got), 'drawing')}, {len(wrong)} misread)"):
     shown = np.concatenate([wrong, np.flatnonzero(probabilities.argmax(1) == d.labels)])[:200]
     st.image(sheet(labelled_tiles(d.images[shown], [f"{got.students[i][:8]} {d.labels[i]}→{probabilities[i].argmax()}"
                                                      for i in shown], scale=3, band=14), columns=10, scale=1))

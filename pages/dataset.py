@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
@@ -97,9 +99,13 @@ with grid_col:
     else:
         # The key names the page: a selection made on another page is not this one's.
         key = f"dataset-grid-{split}-{state['dataset-label']}-{page}"
-        st.plotly_chart(explore_charts.thumbnails(images[on_page], on_page, labels[on_page], columns=COLUMNS,
-                                                  selected=index), key=key, on_select=lambda: pick_from_grid(key),
-                        selection_mode="points", config={"displayModeBar": False})
+        grid = explore_charts.thumbnails(images[on_page], on_page, labels[on_page], columns=COLUMNS, selected=index)
+        # A box of the grid's own shape (CSS aspect-ratio) sets the chart's height from its width: a
+        # fixed height, made for a wider column, left 142 px empty under the grid on a phone.
+        st.html(f"<style>.st-key-dataset-grid-box {{ aspect-ratio: {explore_charts.grid_aspect(grid):.4f}; }}</style>")
+        with st.container(key="dataset-grid-box"):
+            st.plotly_chart(grid, key=key, on_select=lambda: pick_from_grid(key), selection_mode="points",
+                            height="stretch", config={"displayModeBar": False})
         st.caption(f"{split} images #{on_page[0]:,} to #{on_page[-1]:,} ({len(shown):,} "
                    f"{'in all' if state['dataset-label'] == ALL else 'labelled ' + str(state['dataset-label'])}), "
                    "row by row. Click one to look at it closely; the chosen one is outlined.")
@@ -153,35 +159,46 @@ if loaded is not None:
         mapper = loaded
 preset = mapper.run.preset if mapper is not None else None
 views = explore.map_views(preset)
-if state.get("dataset-view") not in views:
-    state["dataset-view"] = views[0]
-st.selectbox("Map", views, format_func=explore.MAP_VIEWS.get, key="dataset-view")
-view = state["dataset-view"]
+if state.get("dataset-map-view") not in views:
+    state["dataset-map-view"] = views[0]
+whose = dict(data_fingerprint=data.fingerprint, model_id=mapper.run.id if mapper else None,
+             tag=explore.model_tag(mapper.run.info) if mapper else "pixels")
+# A t-SNE not computed yet says it takes a while; once kept, it no longer does. Streamlit's selectbox
+# went on showing an option's old name after it changed: the widget's key names the slow ones, so
+# a new widget comes when one is kept (the choice itself is kept in "dataset-map-view").
+slow = [v for v in views if explore.is_slow(v) and not explore.map_is_cached(v, len(data.x_test), **whose)]
+view_key = "-".join(["dataset-view", *slow])
+st.selectbox("Map", views, index=views.index(state["dataset-map-view"]), key=view_key,
+             format_func=lambda v: explore.MAP_VIEWS[v] + (" (slow the first time)" if v in slow else ""),
+             on_change=lambda: state.update({"dataset-map-view": state[view_key]}),
+             help="PCA takes seconds. t-SNE takes a minute or more (more when the server is busy) the first "
+                  "time, once per model; a bar shows how far it is, and the map is kept.")
+view = state["dataset-map-view"]
 
-
-progress = st.empty()
-
-
-def report(fraction: float, message: str) -> None:
-    progress.progress(min(max(fraction, 0.0), 1.0), text=f"Computing the map (once): {message}…")
-
-
-try:
-    coords = explore.data_map(
-        view, data.x_test, data_fingerprint=data.fingerprint,
-        features=(lambda: resources.test_features(mapper, data)) if mapper else None,
-        model_id=mapper.run.id if mapper else None, tag=explore.model_tag(mapper.run.info) if mapper else "pixels",
-        on_progress=report)
-except ValueError as e:
-    st.error(f"Cannot draw this map: {e}")
-    st.stop()
-progress.empty()
+work = explore.map_in_background(view, data.x_test, features=(lambda: resources.test_features(mapper, data))
+                                 if mapper else None, **whose)
+if isinstance(work, explore.MapComputation):
+    # In a thread of the server: the rest of the page can be used meanwhile (a click reruns the
+    # page, which finds the computation still going), and the map is kept if the visitor leaves.
+    bar = st.progress(work.fraction, text="Computing the map (once)…")
+    note = st.caption("It goes on if you leave this page; the map is kept for every visitor.")
+    while not work.done.wait(0.5):
+        bar.progress(work.fraction, text=f"Computing the map (once): {work.message}.")
+    bar.empty()
+    note.empty()
+    if work.error:
+        st.error(f"Cannot draw this map: {work.error}")
+        st.stop()
+    st.rerun()  # the map is ready: the view's name above no longer says it takes a while
+coords = work
 
 on_map = split == explore.MAP_SPLIT
 near = explore.map_neighbours(coords, index, k=8) if on_map else None
 title = f"{explore.MAP_VIEWS[view]}" + (f" · model {mapper.run.label}" if explore.uses_model(view) and mapper else "")
+# Above the chart, where it wraps, not in it: plotly's title ran under the chart's toolbar.
+st.markdown(f'<div class="map-title"><b>{html.escape(title)}</b></div>', unsafe_allow_html=True)
 st.plotly_chart(explore_charts.data_map(coords, data.y_test, selected=index if on_map else None, neighbours=near,
-                                        title=title),
+                                        name=title),
                 on_select=pick_from_map, selection_mode="points", key="dataset-map-chart")
 if on_map:
     # The chosen image again, here: after a click on the map, the panel at the top is off-screen.

@@ -208,8 +208,13 @@ method = b.selectbox("Ranking", methods, format_func=METHOD_TITLES.get, key=Dubi
                      help="  \n".join(f"**{METHOD_TITLES[m]}**: {dubious.METHODS[m]}" for m in methods))
 r = ranking(*stamp, split, method)
 images, _ = data.split(split)
-database_problem = resources.database()
-marks = {} if database_problem else db_marks.load(visitor_id())
+database_problem = resources.database("Marking labels")
+marks = {}
+if not database_problem:
+    try:
+        marks = db_marks.load(visitor_id())
+    except DatabaseError as e:
+        database_problem = str(e)
 
 
 selected = st.session_state.get(Dubious.SELECTED)

@@ -47,7 +47,11 @@ def live_training() -> None:
 
 st.title("Training")
 runs = [r for r in resources.runs() if "error" not in r.info]
+damaged = [r for r in resources.runs() if "error" in r.info]
 live_training()
+if damaged:  # skipped, and said, rather than a traceback for every run
+    st.caption("Not shown, their run.json is damaged: " + "; ".join(f"{r.id} ({r.info['error']})" for r in damaged)
+               + ".")
 if not runs:
     st.info("No trained models are stored yet. Train one from the sidebar (Retrain) or with `python train_model.py`.")
     st.stop()
@@ -82,7 +86,13 @@ st.subheader("Settings and results")
 # One column per run, one row per setting: seventeen columns of runs were cut off at the right.
 table = pd.DataFrame({r.label: {k: "" if v is None else str(v) for k, v in explore.run_summary(r.id, r.info).items()}
                       for r in selected})
-st.dataframe(table, key="training-table", width="stretch", height=35 * (len(table) + 1) + 3)
+# The settings' names in a column of their own, wide enough for the longest (under 7 px a letter here):
+# as the table's index they were cut off ("pen digits, unseen wr…"). Pinned, so they stay in view
+# when many runs scroll sideways.
+names_px = 7 * max(len(name) for name in table.index) + 16
+st.dataframe(table.rename_axis("setting").reset_index(), key="training-table", width="stretch", hide_index=True,
+             height=35 * (len(table) + 1) + 3,
+             column_config={"setting": st.column_config.TextColumn("", width=names_px, pinned=True)})
 if any(r.info.get("people") for r in selected):
     st.caption("Pen digits: the 14 writers of the pendigits test split, whom no model here learned from "
                "(F. Alimoglu and E. Alpaydin, *Pen-Based Recognition of Handwritten Digits*, UCI Machine Learning "

@@ -35,6 +35,38 @@ def postgres_schema():
             conn.execute(f"DROP SCHEMA {name} CASCADE")
 
 
+class PostgresDatabase:
+    """A PostgreSQL database of a test's own, to drop and create again while the app uses it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.url = f"{TEST_POSTGRES.rsplit('/', 1)[0]}/{name}"
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(TEST_POSTGRES, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        self._admin(f"CREATE DATABASE {self.name}")
+
+    def drop(self) -> None:
+        """DROP DATABASE, ending the connections the app has open to it (as a restart of the server would)."""
+        self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def postgres_database():
+    """A new, empty PostgreSQL database (:class:`PostgresDatabase`); dropped after."""
+    pg = PostgresDatabase(f"digitlab_test_{uuid.uuid4().hex[:12]}")
+    pg.create()
+    try:
+        yield pg
+    finally:
+        pg.drop()
+
+
 @contextlib.contextmanager
 def read_only(folder: Path):
     """``folder`` read-only while inside: a read-only bind mount where we are root (root ignores
@@ -55,6 +87,23 @@ def read_only(folder: Path):
             yield folder
         finally:
             folder.chmod(0o755)
+
+
+def corrupt_table(path: Path, table: str) -> None:
+    """Write garbage over one page of the SQLite file at ``path``: the first page of ``table``
+    (its root: every read of the table passes through it). Close the app's connections first."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    finally:
+        conn.close()
+    with open(path, "r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(np.random.default_rng(0).integers(0, 256, page_size, dtype=np.uint8).tobytes())
 
 
 def mnist_path() -> str | None:

@@ -57,3 +57,44 @@ def test_a_teacher_makes_a_class_students_join_and_the_teacher_sees_their_drawin
         teacher.session_state["visitor_id"])[0].id).drawings.labels.tolist() == [0, 1, 2]
     with pytest.raises(classes.ClassError):  # the student cannot read the class's drawings
         classes.class_drawings(me, classes.taught(teacher.session_state["visitor_id"])[0].id)
+
+
+@pytest.mark.trained_model
+@pytest.mark.usefixtures("database")
+def test_a_refused_nickname_is_not_shown_again_after_the_visitor_left_the_page(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "0")
+    c = classes.create(visitors.new_id(), "Year 5 blue")
+    classes.join(visitors.new_id(), c.code, "Ada")
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=120)
+    at.switch_page("pages/classes.py").run()
+    at.text_input(key="class-join-code").input(c.code)
+    at.text_input(key="class-join-nickname").input("ADA")
+    at.button(key=JOIN).click().run()
+    refused = [e.value for e in at.error]
+    assert refused and refused[0].startswith("Someone in this class is already called ADA"), refused
+    at.run()  # a rerun of the page (another widget, a fragment) keeps it
+    assert [e.value for e in at.error] == refused
+    at.switch_page("pages/training.py").run()
+    at.switch_page("pages/classes.py").run()  # today: the old refusal, still there
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == []
+
+
+@pytest.mark.usefixtures("database")
+def test_counts_on_the_classes_page_are_in_words(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_ALLOW_TRAINING", "0")
+    activate_tiny_model()
+    teacher, student = visitors.new_id(), visitors.new_id()
+    c = classes.create(teacher, "Year 5 blue")
+    classes.join(student, c.code, "Ada")
+    drawings.save(student, np.eye(28, dtype=np.float32), 1)
+    at = AppTest.from_file(str(ROOT / "pages" / "classes.py"), default_timeout=120)
+    at.session_state["visitor_id"] = teacher
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="class-chosen").format_func(c.id) == f"Year 5 blue — code {c.code} — 1 student"
+    assert at.expander[0].label.startswith("The class's drawings (1 drawing,")
+    at = AppTest.from_file(str(ROOT / "pages" / "classes.py"), default_timeout=120)
+    at.session_state["visitor_id"] = student
+    at.run()
+    assert any(cap.value.startswith("Your saved drawings (1 drawing) count for your classes") for cap in at.caption)

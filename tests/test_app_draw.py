@@ -180,3 +180,84 @@ def test_a_database_that_stops_taking_writes_is_a_message_and_the_page_goes_on(a
         assert any("Saving the drawing failed" in w.value for w in app.warning), [w.value for w in app.warning]
         assert any("digit-answer" in m.value for m in app.markdown)  # still answering
     assert drawings.count(app.session_state["visitor_id"]) == 1
+
+
+def as_the_canvas_sends(sheet: np.ndarray) -> np.ndarray:
+    """Strokes on a transparent sheet (uint8 RGBA, ink in alpha) as streamlit-drawable-canvas sends
+    them: white strokes painted on its black background, opaque everywhere (checked in Chromium)."""
+    out = np.zeros_like(sheet)
+    out[..., :3] = sheet[..., 3:4]
+    out[..., 3] = 255
+    return out
+
+
+def compact_answer(at) -> str:
+    return next(m.value for m in at.markdown if "answer-compact" in m.value)
+
+
+def big_letter_a() -> np.ndarray:
+    from digitlab.synth.non_digits import LETTERS
+    from digitlab.synth.stroke_digits import render
+
+    return as_the_canvas_sends(render(LETTERS["A"], canvas=300, box=(0.03, 0.03, 0.94), pen=18))
+
+
+@pytest.mark.trained_model
+def test_a_canvas_drawing_shows_only_the_steps_a_drawing_goes_through(app):
+    app.session_state["canvas"] = canvas_state(as_the_canvas_sends(stroke_picture([(0.2, 0.2), (0.8, 0.2),
+                                                                                    (0.45, 0.9)], size=300)))
+    app.run()
+    app.toggle(key="draw-steps").set_value(True).run()
+    assert not app.exception, app.exception
+    captions = [c for image in app.get("image") for c in image.captions]
+    assert any(c.startswith("1. Find the ink's bounding box") for c in captions)
+    assert not any(c.startswith("0.") for c in captions), captions  # a photo's paper step: not a drawing's
+
+
+@pytest.mark.trained_model
+def test_a_drawing_the_model_refuses_is_said_so_on_a_phone_and_can_be_saved_with_a_picked_label(app):
+    from digitlab.db import drawings
+
+    app.session_state["canvas"] = canvas_state(big_letter_a())
+    app.run()
+    assert any('data-reason="model"' in m.value for m in app.markdown)  # the model saw no digit in it
+    assert "That is not a digit, I think." in compact_answer(app)
+    assert "bigger" not in compact_answer(app)  # it fills the canvas
+    box = app.selectbox(key="draw-label")
+    assert box.value is None  # no digit offered: the user says which
+    assert app.button(key="draw-save").disabled
+    box.set_value(4).run()
+    app.button(key="draw-save").click().run()
+    assert not app.exception, app.exception
+    assert drawings.load(app.session_state["visitor_id"]).labels.tolist() == [4]
+    assert any("You have saved 1 digit<" in m.value for m in app.markdown if "own-count" in m.value)
+    assert app.button(key="draw-saved-button").disabled
+
+
+@pytest.mark.trained_model
+def test_a_drawing_the_preprocessing_refuses_says_its_reason_and_can_be_saved_but_no_ink_cannot(app):
+    from digitlab.db import drawings
+    from digitlab.preprocess import PROBLEM_MESSAGES
+
+    app.session_state["canvas"] = canvas_state(as_the_canvas_sends(stroke_picture([(0.5, 0.5), (0.505, 0.5)],
+                                                                                  size=300, pen=20)))
+    app.run()
+    assert PROBLEM_MESSAGES["dot"] in compact_answer(app)
+    assert app.selectbox(key="draw-label").value is None
+    app.selectbox(key="draw-label").set_value(1).run()
+    app.button(key="draw-save").click().run()
+    assert not app.exception, app.exception
+    mine = drawings.load(app.session_state["visitor_id"])
+    assert mine.labels.tolist() == [1] and mine.images[0].max() > 0  # the dot, made 28×28 all the same
+    app.button(key="clear").click().run()
+    assert "draw-label" not in [s.key for s in app.selectbox]  # an empty canvas has nothing to save
+
+
+@pytest.mark.trained_model
+def test_the_download_says_what_it_is_in_plain_words(app):
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    app.button(key="draw-save").click().run()
+    download = next(e for e in app.get("download_button"))
+    assert download.proto.label == "Download them"
+    assert "28×28" in download.proto.help and "label" in download.proto.help

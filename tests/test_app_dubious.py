@@ -183,6 +183,24 @@ def test_a_finished_computation_is_announced_once_and_forgotten(isolated_dirs, m
 
 
 @pytest.mark.mnist
+def test_damaged_marks_are_one_sentence_and_the_page_goes_on(app, small):
+    from pathlib import Path
+
+    from digitlab import db
+    from tests.helpers import corrupt_table
+
+    db_marks.set_mark(app.session_state["visitor_id"], "train", 3, "ambiguous")
+    path = Path(db.engine().url.database)
+    db.dispose_all()
+    corrupt_table(path, "marks")  # one page of the SQLite file: today a traceback instead of the page
+    app.button(key="dubious-show-500").click().run()
+    assert not app.exception, app.exception
+    assert [s.value for s in app.subheader][0] == "Train image #500"
+    assert "Your marks cannot be read now: the database is damaged." in [c.value for c in app.caption]
+    assert app.button(key="dubious-mark-label wrong").disabled
+
+
+@pytest.mark.mnist
 def test_the_page_says_why_500_is_featured_and_the_evidence_in_words(app, small):
     # Issue 24 §4 and issue 23: why #500 (the seeds' example), what the evidence says of it, and the
     # per-method ranks in full ("600" here; "897 of 60,0" was cut off in a data frame).

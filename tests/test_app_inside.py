@@ -126,3 +126,19 @@ def test_a_seed_002_model_puts_the_drawing_on_the_test_sets_hidden_scatter(monke
     open_inside(at)
     assert any("z[0] =" in m.value for m in at.markdown)
     assert any("the star is your drawing" in c.value for c in at.caption)
+
+
+@pytest.mark.trained_model
+def test_a_four_turned_until_its_bars_go_flat_is_said_to_be_no_digit():
+    from digitlab.synth.stroke_digits import plain, render
+
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
+    at.run()
+    at.session_state["canvas"] = canvas_state(render(plain(4)))
+    at.run()
+    open_inside(at)
+    at.slider(key="draw-degrees").set_value(60).run()
+    assert not at.exception, at.exception
+    assert 'data-seen="false"' in marker(at, "inside-changed")
+    said = next(m.value for m in at.markdown if m.value.startswith("What the network now gets"))
+    assert "it now sees **no digit**" in said and "reads" not in said  # not "it now reads 0 (10%)"

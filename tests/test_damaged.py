@@ -117,6 +117,31 @@ def test_a_run_json_with_a_field_of_the_wrong_type_is_shown_as_damaged(field, va
     assert f"'{field}'" in runs[bad.id].info["error"] and "damaged" in runs[bad.id].label
 
 
+@pytest.mark.parametrize("change, said", [
+    ({"history": [1, 2, 3]}, "'history' entry 1 is 1, not an epoch's figures"),
+    ({"history": [{"loss": 0.5, "accuracy": 0.9}]}, "'history' entry 1 has no epoch number"),
+    ({"history": [{"epoch": 1, "loss": "low", "accuracy": 0.9}]}, "'history' entry 1 has 'loss' 'low', not a number"),
+    ({"history": [{"epoch": 1, "loss": 0.5}]}, "'history' entry 1 has no 'accuracy'"),
+    ({"config": {"epochs": 1, "subset": "lots"}}, "config 'subset' is 'lots', not a whole number"),
+    ({"validation_images": "some"}, "'validation_images' is 'some', not a whole number"),
+])
+def test_a_run_json_the_training_page_would_trip_over_is_skipped_there_with_a_message(change, said):
+    store = ModelStore()
+    bad = store.save(tiny_model(), {"preset": "tiny", "started": "2026-01-01T00:00:00", "config": {"epochs": 1},
+                                    "history": [{"epoch": 1, "loss": 0.5, "accuracy": 0.9}]})
+    info = json.loads((bad.path / "run.json").read_text())
+    (bad.path / "run.json").write_text(json.dumps({**info, **change}))
+    at = AppTest.from_file(str(ROOT / "main.py"), default_timeout=180)
+    at.switch_page("pages/training.py")
+    at.session_state["training-runs"] = [bad.id]  # picked (today it is listed, and picking it is a traceback)
+    at.run()
+    assert not at.exception, at.exception
+    assert bad.id not in at.session_state["training-runs"]
+    skipped = [c.value for c in at.caption if c.value.startswith("Not shown, their run.json is damaged")]
+    assert skipped and bad.id in skipped[0] and said in skipped[0], skipped
+    assert str(store.root) not in skipped[0]
+
+
 @pytest.mark.parametrize("damage", [b"", b"\x93NUMPY garbage"])
 def test_damaged_saved_test_probabilities_are_computed_again(damage):
     store = ModelStore()

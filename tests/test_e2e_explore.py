@@ -44,11 +44,10 @@ def open_page(page, url: str, title: str) -> None:
     page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
 
 
-# Where, in the viewport, the first point of the digit-0 trace of the map titled
-# ``title`` is drawn, and its image index: plotly's own axis conversion.
-POINT_ON_MAP_JS = """(title) => {
-  const gd = [...document.querySelectorAll('.js-plotly-plot')]
-    .find(d => d.layout && d.layout.title && String(d.layout.title.text || '').includes(title));
+# Where, in the viewport, the first point of the digit-0 trace of the Dataset page's map is drawn,
+# and its image index: plotly's own axis conversion.
+POINT_ON_MAP_JS = """() => {
+  const gd = document.querySelector('.st-key-dataset-map-chart .js-plotly-plot');
   const trace = gd._fullData[0], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
   return [area.left + xa.l2p(trace.x[0]), area.top + ya.l2p(trace.y[0]), trace.customdata[0]];
@@ -62,7 +61,7 @@ THUMBNAIL_JS = """(position) => {
   const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
   return [area.left + xa.l2p(trace.x[position]), area.top + ya.l2p(trace.y[position]), trace.customdata[position][0]];
 }"""
-SHIPPED_MAP = "model Shipped: cnn"  # the map's title names the model that made it
+SHIPPED_MAP = "model Shipped: cnn"  # the map's title, above it, names the model that made it
 
 
 def click_cell(page, chart, true: int, predicted: int) -> None:
@@ -95,14 +94,15 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
         x, y, _ = page.evaluate(THUMBNAIL_JS, 7)
         page.mouse.click(x, y)
         chosen.wait_for(timeout=30_000)
-    the_map = page.locator("[data-testid=stPlotlyChart]").filter(has_text=SHIPPED_MAP)
+    page.locator(".map-title", has_text=SHIPPED_MAP).wait_for(timeout=90_000)
+    the_map = page.locator(".st-key-dataset-map-chart")
     the_map.locator(".nsewdrag").first.wait_for(timeout=90_000)
     assert not exceptions(page), exceptions(page)
 
     # Clicking a dot on the map shows that test image.
     the_map.scroll_into_view_if_needed()
     wait_until_settled(page)
-    x, y, index = page.evaluate(POINT_ON_MAP_JS, SHIPPED_MAP)
+    x, y, index = page.evaluate(POINT_ON_MAP_JS)
     page.mouse.click(x, y)
     page.locator(".dataset-chosen", has_text=f"test #{index}").wait_for(timeout=30_000)
     expect(page.locator(".map-chosen")).to_be_in_viewport()  # the answer where the user is looking

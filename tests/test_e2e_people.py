@@ -63,4 +63,4 @@ def test_a_hash_sign_is_not_read_as_a_digit(app_url, page):
         assert float(answer.first.get_attribute("data-confidence")) < 0.7
         page.get_by_text("Not sure").wait_for(timeout=5_000)
     else:
-        page.get_by_text("That is not a digit").wait_for(timeout=5_000)
+        page.locator(".no-digit", has_text="That is not a digit").wait_for(timeout=5_000)

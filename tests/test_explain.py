@@ -511,3 +511,21 @@ def test_every_presets_network_can_be_looked_inside(preset):
     assert changed.probabilities.shape == (10,) and changed.picture.dtype == np.uint8
     cf = V.counterfactual_view(net, steps.image, digit, (digit + 1) % 10)
     assert cf.found is not None and cf.found.target == (digit + 1) % 10
+
+
+@pytest.mark.trained_model
+def test_a_change_that_leaves_ten_equal_bars_is_said_to_be_no_digit_as_the_answer_says(shipped):
+    from digitlab.explain.views import changed_view
+    from digitlab.inference import NO_DIGIT_BELOW
+
+    four = drawn(4)
+    upright = changed_view(shipped, four)
+    assert upright.sees_a_digit and upright.words(4).startswith(f"it still reads **{upright.digit}**")
+    turned = changed_view(shipped, four, degrees=60)  # the shipped model's probabilities go flat
+    best = float(turned.probabilities.max())
+    assert best < NO_DIGIT_BELOW and not turned.sees_a_digit
+    words = turned.words(4)
+    assert words.startswith("it now sees **no digit**") and f"{best:.0%}" in words and "reads" not in words
+    assert turned.words(None).startswith("it still sees **no digit**")  # a drawing it saw no digit in either
+    seven = changed_view(shipped, drawn(7))
+    assert seven.words(None).startswith(f"it now reads **{seven.digit}**")

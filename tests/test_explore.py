@@ -1,6 +1,7 @@
 """digitlab.explore: browsing, mistakes, precision/recall, model comparison, the cached 2-D map."""
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -323,3 +324,77 @@ def test_epoch_ticks_are_whole_and_few():
     from ui.explore_charts import epoch_step
 
     assert [epoch_step(n) for n in (3, 10, 20, 30, 60, 100)] == [1, 1, 2, 5, 10, 10]
+
+
+@pytest.mark.mnist
+def test_tsne_reports_its_steps_and_the_time_left_at_this_machines_pace(mnist, capsys):
+    import re
+    import threading
+
+    from digitlab import tsne
+
+    x = mnist.x_test[:300].reshape(300, -1) / 255.0
+    reports, others = [], threading.Event()
+
+    def report(fraction, message):
+        reports.append((fraction, message))
+        if len(reports) == 3:  # meanwhile another thread (a visitor's page) prints as usual
+            t = threading.Thread(target=lambda: (print("another thread's line"), others.set()))
+            t.start()
+            t.join()
+
+    coords = tsne.tsne(x, perplexity=30.0, seed=0, on_progress=report)
+    assert coords.shape == (300, 2) and others.is_set()
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    steps = [(f, m) for f, m in reports if "ms a step" in m]
+    assert len(steps) >= 250 // 50  # one report every 50 steps (it may stop before the 1,000th)
+    for f, message in steps:
+        done = int(re.search(r"step ([\d,]+) of 1,000", message).group(1).replace(",", ""))
+        assert f == pytest.approx(tsne.NEIGHBOURS_SHARE + (1 - tsne.NEIGHBOURS_SHARE) * done / tsne.STEPS)
+        per_step = int(re.search(r"left at (\d+) ms a step", message).group(1)) / 1000
+        assert tsne.duration_words((tsne.STEPS - done) * per_step) in message
+    out = capsys.readouterr().out
+    assert "another thread's line" in out and "[t-SNE]" not in out  # t-SNE's own lines went to the bar
+    assert not isinstance(sys.stdout, tsne._Router)  # stdout is put back
+
+
+def test_the_time_left_is_said_in_rounded_words():
+    from digitlab.tsne import duration_words
+
+    assert duration_words(2) == "about 5 s"
+    assert duration_words(41) == "about 40 s"
+    assert duration_words(200) == "about 3 min"
+
+
+@pytest.mark.mnist
+def test_a_slow_map_is_computed_in_a_thread_shared_by_every_caller_and_then_kept(mnist):
+    images = mnist.x_test[:300]
+    args = dict(data_fingerprint=mnist.fingerprint)
+    assert explore.is_slow("pixels-tsne") and not explore.is_slow("pixels-pca")
+    assert not explore.map_is_cached("pixels-tsne", 300, **args)
+    work = explore.map_in_background("pixels-tsne", images, **args)
+    assert isinstance(work, explore.MapComputation)
+    assert explore.map_in_background("pixels-tsne", images, **args) is work  # a second visitor waits for it
+    seen = []
+    while not work.done.wait(0.05):
+        seen.append(work.fraction)
+    assert work.error is None and seen == sorted(seen)
+    assert explore.map_is_cached("pixels-tsne", 300, **args)
+    ready = explore.map_in_background("pixels-tsne", images, **args)
+    np.testing.assert_array_equal(ready, work.coords)
+    np.testing.assert_array_equal(ready, explore.data_map("pixels-tsne", images, **args))  # the kept map
+
+
+@pytest.mark.mnist
+def test_a_map_that_fails_in_its_thread_says_why_once_and_is_tried_again(mnist):
+    images = mnist.x_test[:50]
+    bad = lambda: np.zeros((49, 8), np.float32)  # noqa: E731 - one row short: not these images' features
+    args = dict(data_fingerprint=mnist.fingerprint, model_id="m", tag="t", features=bad)
+    work = explore.map_in_background("features-pca", images, **args)
+    work.done.wait(60)
+    assert "49 rows for 50 images" in work.error
+    assert explore.map_in_background("features-pca", images, **args) is work  # said once
+    again = explore.map_in_background("features-pca", images, **args)
+    assert again is not work and isinstance(again, explore.MapComputation)
+    again.done.wait(60)

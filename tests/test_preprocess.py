@@ -220,3 +220,34 @@ def test_chalk_on_a_dark_board_is_read_as_light_ink():
     board = np.linspace(0.1, 0.35, 280, dtype=np.float32)[None, :, None] * np.ones((280, 1, 3), np.float32)
     chalk = board * (1 - alpha[..., None]) + 0.9 * alpha[..., None]
     assert similarity(preprocess(chalk).image, preprocess(stroke_picture(SEVEN)).image) > 0.95
+
+
+def test_what_the_canvas_sends_is_read_as_a_drawing_its_ink_the_strokes_themselves():
+    from digitlab.ink import canvas_strokes
+
+    # A 7 whose bar crosses the canvas. The canvas sends white strokes painted on its black
+    # background, opaque everywhere: read as it is, it was taken for a photo (a paper step, the
+    # bar's rows mostly erased as a printed line).
+    sheet = stroke_picture([(0.03, 0.15), (0.97, 0.15), (0.45, 0.95)], size=300)
+    sent = np.zeros_like(sheet)
+    sent[..., :3], sent[..., 3] = sheet[..., 3:4], 255
+    assert preprocess(sent).paper is not None  # the photo path
+    steps = preprocess(canvas_strokes(sent))
+    assert steps.paper is None and steps.is_digit
+    np.testing.assert_array_equal(steps.ink, sheet[..., 3] / np.float32(255))  # every stroke, as drawn
+    np.testing.assert_array_equal(canvas_strokes(sheet), sheet)  # a transparent sheet already: the same
+    with pytest.raises(ValueError, match="RGBA"):
+        canvas_strokes(sheet[..., :3])
+
+
+def test_a_picture_refused_as_a_dot_still_has_a_28x28_to_save_but_an_empty_one_has_none():
+    from digitlab.preprocess import image_for_saving
+
+    dot = preprocess(stroke_picture([(0.5, 0.5), (0.505, 0.5)], pen=20))
+    assert dot.problem == "dot"
+    kept = image_for_saving(dot)
+    assert kept.shape == (28, 28) and kept.dtype == np.float32 and kept.max() > 0.5
+    np.testing.assert_allclose(ndimage.center_of_mass(kept), MNIST_CENTRE, atol=1.0)  # made as MNIST was
+    seven = preprocess(stroke_picture(SEVEN))
+    assert image_for_saving(seven) is seven.image
+    assert image_for_saving(preprocess(np.zeros((280, 280, 4), np.uint8))) is None

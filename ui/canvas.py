@@ -8,6 +8,8 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from digitlab.ink import canvas_strokes
+
 # Three changes to the canvas component, made from the page since its code and styles live in
 # its shadow root, which page CSS does not reach:
 # - Its toolbar waits invisible over the canvas's top-right corner until the pointer hovers
@@ -76,7 +78,8 @@ CANVAS_TWEAKS = """
 class Drawing:
     """What the canvas holds: an RGBA uint8 (side, side, 4) picture and its number of strokes.
 
-    ``picture`` is None before the canvas has sent anything and just after Clear.
+    ``picture`` is the strokes on a transparent sheet (:func:`digitlab.ink.canvas_strokes`: a
+    drawing, not a photo); None before the canvas has sent anything and just after Clear.
     ``number`` counts the drawings begun in this session: it changes on Clear.
     """
 
@@ -108,4 +111,5 @@ def drawing_canvas(pen: int, side: int) -> Drawing:
         st.rerun()
     if canvas.json_data is not None and canvas.json_data == st.session_state.get("canvas-stale"):
         return Drawing(None, 0, clears)
-    return Drawing(canvas.image_data, len((canvas.json_data or {}).get("objects", [])), clears)
+    picture = None if canvas.image_data is None else canvas_strokes(canvas.image_data)
+    return Drawing(picture, len((canvas.json_data or {}).get("objects", [])), clears)

@@ -87,6 +87,8 @@ def thumbnails(images: np.ndarray, indices: np.ndarray, labels: np.ndarray, *, c
         half = side / 2
         fig.add_shape(type="rect", x0=x - half, x1=x + half, y0=y - half, y1=y + half,
                       line=dict(color="#ff8c00", width=3))
+    # The page shows it in a box of the grid's own shape (:func:`grid_aspect`), which sets the
+    # height; this one is for a figure shown on its own.
     height = round(width * grid.shape[0] / grid.shape[1])
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), clickmode="event+select", dragmode=False,
                       showlegend=False, plot_bgcolor="rgba(0,0,0,0)")
@@ -94,6 +96,11 @@ def thumbnails(images: np.ndarray, indices: np.ndarray, labels: np.ndarray, *, c
     fig.update_yaxes(visible=False, range=[grid.shape[0], 0], fixedrange=True, scaleanchor="x", constrain="domain",
                      constraintoward="top")  # narrower than `width`: the grid stays at the top
     return fig
+
+
+def grid_aspect(fig: go.Figure) -> float:
+    """Width over height of the grid of a :func:`thumbnails` figure (from its axes' ranges)."""
+    return fig.layout.xaxis.range[1] / fig.layout.yaxis.range[0]
 
 
 def class_scores(precision: np.ndarray, recall: np.ndarray, height: int = 300) -> go.Figure:
@@ -130,9 +137,14 @@ def class_counts(counts: dict[str, np.ndarray], height: int = 260) -> go.Figure:
 
 
 def data_map(coords: np.ndarray, labels: np.ndarray, *, selected: int | None = None,
-             neighbours: np.ndarray | None = None, title: str = "", height: int = 620) -> go.Figure:
+             neighbours: np.ndarray | None = None, name: str = "", height: int = 620) -> go.Figure:
     """A scatter of the map's points (float (N, 2)), one trace per digit so the legend
-    can hide digits. Hover and click give the image index (customdata)."""
+    can hide digits. Hover and click give the image index (customdata).
+
+    No title in the figure: plotly writes it on one line, which ran under the chart's toolbar
+    and was cut off on a phone; the page writes it above the chart. ``name`` says which map this
+    is: the user's zoom is kept while it stays the same.
+    """
     coords, labels = np.asarray(coords), np.asarray(labels)
     fig = go.Figure()
     for d in range(10):
@@ -154,9 +166,10 @@ def data_map(coords: np.ndarray, labels: np.ndarray, *, selected: int | None = N
             customdata=[selected], marker=dict(size=18, symbol="star", color="#ff8c00", line=dict(color="#000", width=1)),
             hovertemplate="#%{customdata} (chosen)<extra></extra>",
         ))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
-                      title=dict(text=title, font_size=13), legend=dict(title="digit", itemsizing="constant"),
-                      clickmode="event+select", dragmode="pan", uirevision=title)
+    # The top margin leaves the toolbar (shown on hover, over the top right) its own band.
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(title="digit", itemsizing="constant"),
+                      clickmode="event+select", dragmode="pan", uirevision=name)
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
     return fig

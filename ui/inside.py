@@ -21,6 +21,7 @@ from digitlab.explain.saliency import METHODS, available
 from digitlab.inference import Prediction
 from digitlab.neighbours import cache_path, cached_features
 from ui import charts, explore_charts, resources
+from ui.state import kept
 
 NEAREST = "the closest other digit"
 SLIDERS = {"degrees": 0, "right": 0, "down": 0, "stroke_pixels": 0.0, "erase_fraction": 0}
@@ -44,11 +45,9 @@ def inside_view(prediction: Prediction, loaded: resources.LoadedModel, key: str)
     """The toggle, and the three views when it is on (``prediction`` must hold a digit)."""
     st.subheader("Inside the network")
     # The toggle is not on the page while the canvas is empty (after Clear), and Streamlit then
-    # forgets its state: a plain session key remembers it, so the view stays open for the next drawing.
-    remembered = f"{key}-inside-open"
+    # forgets its state: kept, the view stays open for the next drawing.
     if not st.toggle("See inside the network: every layer, the pixels that decided, what would change its mind",
-                     value=st.session_state.get(remembered, False), key=f"{key}-inside",
-                     on_change=lambda: st.session_state.update({remembered: st.session_state[f"{key}-inside"]})):
+                     **kept(f"{key}-inside", False)):
         st.caption("How the model gets from your 28×28 to its answer, layer by layer, for this very drawing.")
         return
     _views(prediction, loaded, key)
@@ -63,7 +62,7 @@ def _views(prediction: Prediction, loaded: resources.LoadedModel, key: str) -> N
     with st.container(key=f"inside-{key}"):
         _layers(net, image, loaded, key)
         _saliency(net, prediction, key)
-        _changes(net, image, digit, key)
+        _changes(net, image, digit, prediction.digit, key)
 
 
 def _layers(net: Network, image: np.ndarray, loaded: resources.LoadedModel, key: str) -> None:
@@ -106,8 +105,8 @@ def _hidden_scatter(loaded: resources.LoadedModel, z01: tuple[float, float], key
             "hidden-z01", data.x_test, data_fingerprint=data.fingerprint, model_id=loaded.run.id, tag=tag,
             features=lambda: cached_features(cache_path(loaded.run.id, tag, data.fingerprint, explore.MAP_SPLIT),
                                              lambda: clf.features(data.x_test)))
-    fig = explore_charts.data_map(coords, data.y_test, title="z[0] against z[1]: the test set, and your drawing",
-                                  height=460)
+    st.markdown("**z[0] against z[1]: the test set, and your drawing**")
+    fig = explore_charts.data_map(coords, data.y_test, name="z01", height=460)
     fig.add_scatter(x=[z01[0]], y=[z01[1]], mode="markers", name="your drawing",
                     marker=dict(size=20, symbol="star", color="#ff8c00", line=dict(color="#000", width=1.5)),
                     hovertemplate="your drawing: z[0] %{x:.4f}, z[1] %{y:.4f}<extra></extra>")
@@ -142,7 +141,9 @@ def _reset(key: str) -> None:
         st.session_state[f"{key}-{name}"] = value
 
 
-def _changes(net: Network, image: np.ndarray, digit: int, key: str) -> None:
+def _changes(net: Network, image: np.ndarray, digit: int, answer: int | None, key: str) -> None:
+    """``digit``: the network's best guess for the drawing; ``answer``: the page's answer (None
+    when it saw no digit)."""
     st.markdown("#### 3. What would change its mind")
     st.caption("Change the 28×28 itself (the preprocessing would undo a shift; here the network gets it as it is) "
                "and watch the answer follow. How far can you turn or thin it before it reads another digit?")
@@ -160,14 +161,13 @@ def _changes(net: Network, image: np.ndarray, digit: int, key: str) -> None:
                           erase_fraction=erase / 100, erase_side=side or "top")
     p = view.probabilities
     with result:
-        verdict = "still reads" if view.digit == digit else "now reads"
-        st.markdown(f"What the network now gets: it {verdict} **{view.digit}** ({p[view.digit]:.0%}).")
+        st.markdown(f"What the network now gets: {view.words(answer)}.")
         picture, chart = st.columns([2, 3], vertical_alignment="center")
         picture.image(view.picture, width=196)
         with chart:
             st.plotly_chart(charts.probabilities(p, height=180), config={"displayModeBar": False},
                             key=f"{key}-changed")
-    st.markdown(f'<div class="inside-changed" data-digit="{view.digit}" '
+    st.markdown(f'<div class="inside-changed" data-digit="{view.digit}" data-seen="{str(view.sees_a_digit).lower()}" '
                 f'data-probabilities="{",".join(f"{v:.4f}" for v in p)}"></div>', unsafe_allow_html=True)
     _counterfactual(net, image, digit, key)
 

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from digitlab import jobs, roles, tasks
+from digitlab.db import DatabaseError
 from digitlab.jobs import State, Status, StoreNotWritable, TrainingBusy
 from digitlab.jobs.lock import holder, is_held
 from digitlab.roles import NotAllowed, Who
@@ -47,7 +48,9 @@ def start(request: Any, key: str, *, source: str) -> bool:
     refused = st.session_state.setdefault(REFUSED, {})
     try:
         tasks.start(request, current_who(), source=source)
-    except (NotAllowed, TrainingBusy, StoreNotWritable) as e:
+    except (NotAllowed, TrainingBusy, StoreNotWritable, DatabaseError) as e:
+        # DatabaseError: with PostgreSQL, the lock that keeps one training at a time across servers
+        # lives there; without it no training may start.
         refused[key] = str(e)[:1].upper() + str(e)[1:]
     except ValueError as e:
         refused[key] = f"Cannot start it with these settings: {e}"

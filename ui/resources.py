@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -12,11 +13,13 @@ import streamlit as st
 from digitlab import db, explore, roles
 from digitlab.db import legacy
 from digitlab.data import Mnist, MnistUnavailable, load_mnist
-from digitlab.inference import Classifier
 from digitlab.neighbours import TrainingFeatures, cache_path, cached_features
 from digitlab.store import ModelStore, ModelStoreError, StoredRun
 from ui.state import Sidebar
 from ui.visitor import who
+
+if TYPE_CHECKING:
+    from digitlab.inference import Classifier
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def _stamp(run_id: str) -> float:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _load(run_id: str, stamp: float) -> LoadedModel:
+    from digitlab.inference import Classifier  # TensorFlow: imported here, not when a page starts
+
     model, run, warning = store().load_or_shipped(run_id)
     loaded = LoadedModel(Classifier(model), run, warning)
     # TensorFlow leaves ~300k long-lived objects; full collections of them
@@ -184,21 +189,26 @@ def train_features(run_id: str) -> tuple[TrainingFeatures | None, str | None]:
 
 
 @st.cache_resource(show_spinner=False)
-def _database() -> tuple[str, ...]:
-    db.engine()  # creates or migrates the schema, once per server
+def _old_files_imported() -> tuple[str, ...]:
+    """Bring in the files from before the database, once per server (once it can be reached)."""
     return tuple(legacy.import_old_files())
 
 
-def database() -> str | None:
-    """None when the visitors' database is ready (old files imported once), else what is wrong.
-    A failure is retried after a minute, not on every stroke."""
-    failed = _failure.get("database")
-    if failed and time.monotonic() - failed[0] < 60:
-        return failed[1]
+def database(what: str = "Saving") -> str | None:
+    """None when the visitors' database can be used, else one sentence: "<what> is unavailable:
+    <why>." (e.g. "Saving your digits is unavailable: the database cannot be reached.").
+
+    Looks at the database on every call (a page's run), so one re-created empty gets its tables
+    back at once; after a failure it is tried again only every ``db.engine.RETRY_SECONDS``.
+    """
     try:
-        _database()
-        return None
-    except (db.DatabaseError, OSError) as e:
-        message = f"Saving is unavailable: {e}"
-        _failure["database"] = (time.monotonic(), message)
-        return message
+        db.check()
+        _old_files_imported()
+    except db.DatabaseError as e:
+        return unavailable(what, e)
+    return None
+
+
+def unavailable(what: str, error: db.DatabaseError) -> str:
+    """One sentence for a page: "<what> is unavailable: <why>."."""
+    return f"{what} is unavailable: {error.reason}."

@@ -31,7 +31,7 @@ COMPARE_SHOWN = 60  # thumbnails per group in the comparison: 4 rows of 15
 def _own_count() -> int | None:
     """How many drawings this visitor saved; None when the database cannot say."""
     try:
-        return None if resources.database() else drawings.count(visitor_id())
+        return drawings.count(visitor_id())
     except DatabaseError:
         return None
 

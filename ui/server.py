@@ -1,4 +1,5 @@
-"""What the server does around Streamlit: the visitor cookie, set in the HTTP response.
+"""What the server does around Streamlit: the visitor cookie, set in the HTTP response, and the
+heavy loading started when the server starts, before the first visitor asks.
 
 Streamlit's script can read cookies (``st.context.cookies``) but cannot set
 one; a cookie written by the page's JavaScript is readable by any script on the
@@ -10,12 +11,19 @@ the page opens its websocket, which then carries it (ui/visitor.py reads it).
 A cookie from before ids were signed (32 hex digits, no signature) is signed for
 the same visitor if the database recorded that id, so nobody loses their
 drawings; a made-up one gets a new id.
+
+:func:`lifespan` starts a thread at server start that imports TensorFlow, loads the server's model
+and reads the training images' features (ui.resources: the same caches the pages use), so the first
+visitor rarely waits for them; the Draw page shows the canvas either way before the model is ready.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import asynccontextmanager
 from http.cookies import SimpleCookie
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 import anyio
 from starlette.middleware import Middleware
@@ -99,3 +107,35 @@ class VisitorCookie:
 
 def middleware() -> list[Middleware]:
     return [Middleware(VisitorCookie)]
+
+
+log = logging.getLogger(__name__)
+
+
+# What the first run of the Draw page imports (about 2 s here the first time: plotly, pandas, scipy),
+# imported first, so that a visitor who comes while TensorFlow is still being imported finds them.
+FIRST_PAGE = ("ui.retrain", "ui.sidebar", "ui.style", "ui.answer", "ui.own_digits", "ui.canvas", "ui.upload")
+
+
+def warm_up() -> None:
+    """Load what the first page and the first stroke need: the pages' modules, TensorFlow and the
+    server's model, then the training images' features for the nearest images (their computation
+    goes on in its own thread)."""
+    import importlib
+
+    from ui import resources
+
+    try:
+        for name in FIRST_PAGE:
+            importlib.import_module(name)
+        loaded = resources.model(resources.store().active_id())
+        resources.train_features(loaded.run.id)
+    except Exception:  # noqa: BLE001 - a page that asks later says what is wrong; here it is only logged
+        log.exception("warming up failed; the first visitor will load the model instead")
+
+
+@asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """``st.App``'s start and stop: the warm-up starts in the background, the server does not wait for it."""
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    yield

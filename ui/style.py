@@ -9,6 +9,9 @@ import streamlit as st
 
 # Streamlit stacks columns below this width (its own breakpoint): a phone held upright.
 NARROW_MAX_PX = 640
+# Up to this width Streamlit's sidebar opens over the page instead of beside it (its theme's
+# "md" breakpoint, 768px, in Streamlit 1.67's frontend).
+SIDEBAR_OVER_PAGE_MAX_PX = 768
 
 CSS = f"""
 <style>
@@ -50,10 +53,36 @@ FIRST_TAP_CLICKS = """
 """
 
 
+# Where the sidebar opens over the page (a phone), choosing a page in it left it open, over 300 of
+# the 390 px, until the user closed it. Streamlit 1.67 closes it itself only when the browser's user
+# agent names a phone (ua-parser's device type "mobile"): not on a tablet, a narrow window or a phone
+# asking for the desktop site. Close it when a page link is followed, on any screen that narrow, by
+# pressing its own close button (so Streamlit's state agrees), unless Streamlit already did.
+CLOSE_MENU_ON_PAGE_CHOICE = f"""
+<script>
+(() => {{
+  if (window.digitlabCloseMenu) return;  // once per browser tab
+  window.digitlabCloseMenu = true;
+  document.addEventListener("click", (e) => {{
+    if (!(e.target.closest && e.target.closest("[data-testid=stSidebarNav] a"))) return;
+    if (!window.matchMedia("(max-width: {SIDEBAR_OVER_PAGE_MAX_PX}px)").matches) return;
+    setTimeout(() => {{  // after Streamlit's own handler: it may have closed it already
+      const open = document.querySelector("[data-testid=stSidebar][data-collapsed=false]");
+      const close = document.querySelector("[data-testid=stSidebarCollapseButton] button");
+      if (open && close) close.click();
+    }}, 0);
+  }}, {{capture: true}});
+}})();
+</script>
+"""
+
+
 def page_css() -> None:
-    """Add :data:`CSS` and :data:`FIRST_TAP_CLICKS` to the page (neither takes room)."""
+    """Add :data:`CSS`, :data:`FIRST_TAP_CLICKS` and :data:`CLOSE_MENU_ON_PAGE_CHOICE` to the
+    page (none takes room)."""
     st.html(CSS)
     st.html(FIRST_TAP_CLICKS, unsafe_allow_javascript=True)
+    st.html(CLOSE_MENU_ON_PAGE_CHOICE, unsafe_allow_javascript=True)
 
 
 def scroll_into_view(selector: str) -> None:

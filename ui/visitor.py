@@ -14,6 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from digitlab import config, identity
+from digitlab.db.schema import ADDRESS_LENGTH
 from digitlab.db.visitors import new_id
 from digitlab.roles import Who
 from ui.server import COOKIE
@@ -74,10 +75,12 @@ def _peer() -> str | None:
     return ip if isinstance(ip, str) else None
 
 
-def visitor_address() -> str:
-    """The visitor's network address, for limits per address: the connection's peer (uvicorn puts a
-    local proxy's X-Forwarded-For there), "local" for this machine."""
-    return _peer() or "local"
+def visitor_address() -> str | None:
+    """The network address this session's browser connects from, for limits per address (wrong class
+    codes, saves a day, operator secrets) and each saved drawing: the connection's peer (uvicorn puts
+    a local proxy's X-Forwarded-For there); None for this machine, or when Streamlit does not know it."""
+    address = _peer()
+    return address if address is not None and 0 < len(address) <= ADDRESS_LENGTH else None
 
 
 def sign_in(secret: str) -> bool:

@@ -12,12 +12,16 @@ only that visitor's rows:
 - :mod:`digitlab.db.drawings`: ``save``, ``load``, ``count``, ``delete_one``, quotas;
 - :mod:`digitlab.db.marks`: ``load``, ``set_mark``;
 - :mod:`digitlab.db.classes`: ``create``, ``join``, ``taught``, ``class_drawings``.
+
+Any failure of the database (gone, slow, damaged, full, misconfigured) is a
+:class:`DatabaseError` whose message is one plain sentence, on reading as on writing;
+:func:`check` looks at the database now, and makes its schema again if it was lost.
 """
 
 from __future__ import annotations
 
-from digitlab.db.engine import ENV_VAR, DatabaseError, database_url, describe, dispose_all, engine, is_postgres
+from digitlab.db.engine import ENV_VAR, DatabaseError, check, database_url, describe, dispose_all, engine, is_postgres
 from digitlab.db.visitors import IMPORTED, new_id
 
-__all__ = ["ENV_VAR", "DatabaseError", "IMPORTED", "database_url", "describe", "dispose_all", "engine",
+__all__ = ["ENV_VAR", "DatabaseError", "IMPORTED", "check", "database_url", "describe", "dispose_all", "engine",
            "is_postgres", "new_id"]

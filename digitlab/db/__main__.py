@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from sqlalchemy import func, select, update
 
 from digitlab.db import legacy, visitors
-from digitlab.db.engine import DatabaseError, current_version, database_url, describe, engine
+from digitlab.db.engine import DatabaseError, current_version, database_url, describe, reading, writing
 from digitlab.db.schema import drawings, marks, metadata
 
 
@@ -26,10 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     adopt = sub.add_parser("adopt", help="give the imported drawings and marks to a visitor id")
     adopt.add_argument("visitor", help="32 hex digits, as shown on the Draw page")
     args = p.parse_args(argv)
+    quiet = logging.getLogger("digitlab.db")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())  # the error printed below says it all, once
     try:
-        e = engine()
         if args.command == "info":
-            with e.connect() as conn:
+            with reading("The database") as conn:
                 print(f"{describe(database_url())}: schema version {current_version(conn)}")
                 for t in metadata.sorted_tables:
                     print(f"  {t.name:16} {conn.execute(select(func.count()).select_from(t)).scalar_one()} rows")
@@ -39,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if not visitors.VISITOR_ID.match(args.visitor):
                 p.error("a visitor id is 32 hex digits")
-            with e.begin() as conn:
+            with writing("Adopting the imported data") as conn:
                 visitors.ensure(conn, args.visitor)
                 n = conn.execute(update(drawings).where(drawings.c.visitor_id == visitors.IMPORTED)
                                  .values(visitor_id=args.visitor)).rowcount
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                                  .values(visitor_id=args.visitor)).rowcount
             print(f"{n} drawings and {m} marks now belong to {args.visitor}")
     except DatabaseError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {err} ({describe(database_url())}: {err.detail})", file=sys.stderr)
         return 2
     return 0
 

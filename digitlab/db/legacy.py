@@ -26,7 +26,7 @@ from digitlab import paths
 from digitlab.data import SPLITS, split_size
 from digitlab.db import marks as db_marks
 from digitlab.db import visitors as vis
-from digitlab.db.engine import engine
+from digitlab.db.engine import writing
 from digitlab.db.schema import drawings, imports
 
 OWN_DIGITS = "own_digits"
@@ -87,7 +87,7 @@ def import_old_files(user_data: Path | None = None) -> list[str]:
     if not folder.is_dir() and not marks_path.is_file():
         return []
     report: list[str] = []
-    with engine().begin() as conn:
+    with writing("Importing the old files") as conn:
         if conn.execute(select(imports.c.name).where(imports.c.name == "files")).first() is not None:
             return []
         vis.ensure(conn, vis.IMPORTED)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from digitlab.data import check_split, split_size
 from digitlab.db import visitors as vis
-from digitlab.db.engine import engine, writing
+from digitlab.db.engine import reading, writing
 from digitlab.db.schema import marks
 
 MARKS = ("label wrong", "ambiguous", "label fine")
@@ -29,7 +29,7 @@ def check_mark(split: str, index: int, mark: str | None) -> None:
 def load(visitor_id: str) -> dict[str, dict]:
     """The visitor's marks, keyed ``"split:index"``."""
     vis.check(visitor_id)
-    with engine().connect() as conn:
+    with reading("Your marks") as conn:
         rows = conn.execute(select(marks).where(marks.c.visitor_id == visitor_id)).all()
     return {f"{r.split}:{r.idx}": {"split": r.split, "index": r.idx, "mark": r.mark,
                                    "when": r.created.isoformat(timespec="seconds")} for r in rows}

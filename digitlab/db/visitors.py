@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, select, text
 
-from digitlab.db.schema import visitors
+from digitlab.db.schema import ADDRESS_LENGTH, visitors
 
 VISITOR_ID = re.compile(r"^[0-9a-f]{32}$")
 # Files from before the database (one user per machine) are imported for this visitor;
@@ -30,6 +30,14 @@ def check(visitor_id: str) -> str:
     if not isinstance(visitor_id, str) or not (VISITOR_ID.match(visitor_id) or visitor_id == IMPORTED):
         raise ValueError("not a visitor id")
     return visitor_id
+
+
+def check_address(address: str | None) -> str | None:
+    """A visitor's network address as the app got it (None: unknown), else ``ValueError``. It is only
+    counted and stored, never parsed, so any short text will do (a proxy may hand on a name)."""
+    if address is not None and (not isinstance(address, str) or not address or len(address) > ADDRESS_LENGTH):
+        raise ValueError("not a network address")
+    return address
 
 
 def now() -> datetime:
@@ -57,7 +65,9 @@ def ensure(conn: Connection, visitor_id: str) -> None:
 
 def serialise(conn: Connection, visitor_id: str) -> None:
     """Until ``conn``'s transaction ends, the visitor's other writes wait (PostgreSQL: an
-    advisory lock on the id; SQLite: its one write lock, taken now).
+    advisory lock on the id; SQLite: its one write lock, taken now). Any other key (e.g.
+    "address 203.0.113.9") serialises the writes that name it the same way; take a visitor's
+    lock before any other, so that two transactions never wait for each other.
 
     SQLite lets one writer at a time in, but Python's driver begins a transaction only at its
     first write: two tabs could both count a visitor's drawings before either inserted, and both

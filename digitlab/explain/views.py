@@ -20,6 +20,7 @@ from digitlab.explain.corruptions import corrupt
 from digitlab.explain.counterfactual import Counterfactual, counterfactuals, smallest_change
 from digitlab.explain.network import LayerInfo, Network
 from digitlab.explain.saliency import METHODS, saliency
+from digitlab.inference import NO_DIGIT_BELOW
 from digitlab.preprocess import Preprocessed
 
 FEATURE_MAPS_SHOWN = 32  # per convolution: 4 rows of 8 stay readable on a phone
@@ -156,7 +157,26 @@ class ChangedView:
 
     @property
     def digit(self) -> int:
+        """Its best guess (also when it sees no digit: see :attr:`sees_a_digit`)."""
         return int(np.argmax(self.probabilities))
+
+    @property
+    def sees_a_digit(self) -> bool:
+        """Whether the best guess is sure enough to be an answer: under NO_DIGIT_BELOW the Draw
+        page's answer says "That is not a digit, I think", and so does this view."""
+        return float(self.probabilities[self.digit]) >= NO_DIGIT_BELOW
+
+    def words(self, before: int | None) -> str:
+        """What the network now gets, in words (markdown), against its answer ``before`` the
+        changes (a digit, or None when it saw no digit in the drawing).
+
+        Ten nearly equal bars are "no digit", as on the answer, not "it now reads 0 (10%)".
+        """
+        d, p = self.digit, float(self.probabilities[self.digit])
+        if not self.sees_a_digit:
+            return (f"it {'still' if before is None else 'now'} sees **no digit**: its best guess, {d}, gets only "
+                    f"{p:.0%}, under the {NO_DIGIT_BELOW:.0%} an answer needs")
+        return f"it {'still reads' if d == before else 'now reads'} **{d}** ({p:.0%})"
 
 
 def changed_view(net: Network, image: np.ndarray, **changes) -> ChangedView:

@@ -77,9 +77,16 @@ class TrainingLock:
             raise TrainingBusy(describe_holder(self.path.parent)) from None
         if pglock.enabled():
             pg = pglock.AdvisoryLock()
-            if not pg.try_acquire():
-                fcntl.flock(f, fcntl.LOCK_UN)
-                f.close()
+            try:
+                got = pg.try_acquire()  # a database that cannot be reached raises: nothing may start
+            except BaseException:
+                got = None
+                raise
+            finally:
+                if not got:
+                    fcntl.flock(f, fcntl.LOCK_UN)
+                    f.close()
+            if not got:
                 raise TrainingBusy(describe_holder(self.path.parent))
             self._pg = pg
         self._file = f

@@ -20,6 +20,7 @@ import time
 import zlib
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from digitlab import db
 
@@ -100,10 +101,14 @@ def wait_in_queue(timeout: float = HAND_OVER_SECONDS) -> Connection:
 
 
 def held() -> bool:
-    """True while any session holds the lock. Reads pg_locks only: never takes it, even for a moment."""
-    with _connect() as conn:
-        k1, k2 = _key(conn)
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid = :a AND objid = :b AND objsubid = 2"), {"a": k1, "b": k2}).scalar())
+    """True while any session holds the lock. Reads pg_locks only: never takes it, even for a moment.
+    With the database away nobody can tell: False (this only informs; taking the lock still fails)."""
+    try:
+        with _connect() as conn:
+            k1, k2 = _key(conn)
+            return bool(conn.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND classid = :a AND objid = :b AND objsubid = 2"), {"a": k1, "b": k2}).scalar())
+    except (db.DatabaseError, SQLAlchemyError):
+        return False
