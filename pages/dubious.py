@@ -123,18 +123,19 @@ def compute_form(key: str) -> None:
     augment = a.checkbox("Augmentation", value=suggested.augment, key=f"dubious-{key}-aug-{preset}",
                          help="Train each fold model on moved, turned, thickened digits, as the shipped model "
                               "trains. Slower, and stronger.")
-    extras = a.checkbox("Extra images", value=suggested.extras, key=f"dubious-{key}-extras-{preset}",
-                        disabled=not (augment and PRESETS[preset].extras),
-                        help="With augmentation, also pen digits, styles MNIST lacks and non-digits, as the "
-                             "shipped model learns. Off: MNIST alone, which finds more of MNIST's own errors "
-                             "(README).")
     tta = b.checkbox("Test-time augmentation", value=suggested.tta, key=f"dubious-{key}-tta-{preset}",
                      help="Score each image also shifted a pixel and turned a few degrees, and average.")
+    varies = augment and bool(PRESETS[preset].extras)  # only then is there a choice of what to learn
     both = b.checkbox("Both ways, joined", value=suggested.ensemble, key=f"dubious-{key}-ensemble-{preset}",
-                      disabled=not (augment and PRESETS[preset].extras),
-                      help="Two sets of fold models, one with the extra images and one on MNIST alone, their "
-                           "answers joined: the best on the judged MNIST errors (README). Each set is kept, so "
-                           "one already computed is not trained again.")
+                      disabled=not varies,
+                      help="Two sets of fold models, one that also learns the extra images and one that learns "
+                           "MNIST alone, their answers joined: the default, the best on MNIST errors judged by "
+                           "eye (README). Each set is kept, so one already computed is not trained again.")
+    extras = a.checkbox("Extra images", value=suggested.extras, key=f"dubious-{key}-extras-{preset}",
+                        disabled=not varies or both,
+                        help="With augmentation, also pen digits, styles MNIST lacks and non-digits, as the "
+                             "shipped model learns. Off: MNIST alone, which finds more of the test set's errors "
+                             "and no more of the training set's (README).")
     refused = reference.problem(SHIPPED_ID, data.fingerprint)
     second = st.checkbox(f"Second opinion on the test images from model {SHIPPED_ID!r}",
                          value=d.reference == SHIPPED_ID and refused is None, disabled=refused is not None,
@@ -146,7 +147,8 @@ def compute_form(key: str) -> None:
                               + (f"Not available: {refused}." if refused else ""))
     settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs), augment=augment, tta=tta,
                                            extras=extras, ensemble=both, reference=SHIPPED_ID if second else None)
-    st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
+    st.caption(f"Trains {folds} models{' for each set not computed yet' if both and varies else ''}, each on "
+               f"{(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
         if job_panel.start(dubious_task.Request(settings, mnist_path=data.source), Dubious.REFUSED,

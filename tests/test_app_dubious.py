@@ -220,3 +220,18 @@ def test_the_page_says_why_500_is_featured_and_the_evidence_in_words(app, small)
     app.number_input(key="dubious-jump").set_value(7).run()
     assert explain.explain(small, "train", 7).summary in markdown_with(app, "dubious-verdict")
     assert not any("dubious-seeds" in m.value for m in app.markdown)
+
+
+@pytest.mark.mnist
+def test_the_compute_form_offers_mnist_alone_and_both_ways_joined_by_default(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")
+    at = open_page()
+    both, extras = at.checkbox(key="dubious-first-ensemble-cnn"), at.checkbox(key="dubious-first-extras-cnn")
+    assert both.value is dubious.Settings().ensemble is True and extras.disabled  # joined: both sets, whatever it says
+    assert any("Trains 5 models for each set not computed yet" in c.value for c in at.caption)
+    both.uncheck().run()
+    assert not at.checkbox(key="dubious-first-extras-cnn").disabled  # one set: with the extra images or MNIST alone
+    at.checkbox(key="dubious-first-aug-cnn").uncheck().run()
+    assert at.checkbox(key="dubious-first-ensemble-cnn").disabled  # without augmentation there is nothing to vary
+    assert not any("for each set not computed yet" in c.value for c in at.caption)
