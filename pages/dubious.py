@@ -193,7 +193,8 @@ default_name = dubious.file_name(dubious.Settings(), data.fingerprint)
 found.sort(key=lambda p: p.name != default_name)  # the default settings first, else the newest
 if len(found) > 1:
     path = st.selectbox("Computed with", found, key="dubious-result",
-                        format_func=lambda p: load_result(str(p), p.stat().st_mtime).settings.describe())
+                        format_func=lambda p: load_result(str(p), p.stat().st_mtime).settings.label()
+                        + (" (the default)" if p.name == default_name else ""))
 else:
     path = found[0]
 stamp = (str(path), path.stat().st_mtime)
@@ -248,7 +249,7 @@ left, right = st.columns([3, 2], gap="large")
 # --------------------------------------------------------------------------- the ranked grid
 
 with left:
-    a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
+    a, b, c = st.columns([1, 1.4, 1.6], vertical_alignment="bottom")  # "0 to 59,999" whole beside its steppers
     page = a.number_input(f"Page (of {pages:,})", 1, pages, key=Dubious.PAGE)
     b.number_input(f"Go to {split} image #", 0, len(r) - 1, None, key=Dubious.JUMP, on_change=on_jump,
                    placeholder=f"0 to {len(r) - 1:,}")

@@ -88,3 +88,13 @@ def test_the_default_joins_the_two_sets_of_fold_models_each_a_result_of_its_own(
     assert "two sets with augmentation (with the extra images, and MNIST alone), joined" in d.describe()
     assert replace(d, extras=False).key() == d.key()  # joined, whichever "extras" says
     assert OLD_KEYS["5833a8e168ee"].parts() == [OLD_KEYS["5833a8e168ee"].resolved()]
+
+
+def test_the_shipped_results_have_short_names_that_tell_them_apart():
+    # The page's picker showed describe(), whose first 50 characters were the same for all three
+    # ("cnn, 5 folds, 20 epochs, batch 256, random seed 0, all") on a phone.
+    labels = [dubious.read(p).settings.label() for p in sorted(cache.SHIPPED_DIR.glob("oof-*.npz"))]
+    assert len(set(labels)) == len(labels) == 3 and all(len(label) <= 40 for label in labels)
+    assert dubious.Settings().label() == "cnn, 20 epochs, both ways joined"
+    assert OLD_KEYS["518c52177b42"].label() == "cnn, 20 epochs, with the extra images"
+    assert replace(dubious.Settings(), ensemble=False, extras=False, seed=2).label() == "cnn, 20 epochs, MNIST alone, seed 2"

@@ -171,6 +171,19 @@ class Settings:
         return [replace(s, ensemble=False, extras=True, reference=None),
                 replace(s, ensemble=False, extras=False, reference=None)]
 
+    def label(self) -> str:
+        """A short name that tells results apart where a line is narrow (the page's picker): what differs
+        first, e.g. "cnn, 20 epochs, both ways joined"; :meth:`describe` says all."""
+        from digitlab.models import get_preset
+
+        s = self.resolved()
+        learned = ("both ways joined" if s.ensemble else "MNIST alone" if not s.extras
+                   else "with the extra images" if s.augment and get_preset(s.preset).extras else "")
+        parts = [s.preset, f"{s.epochs} epochs", learned, f"{s.folds} folds" if s.folds != 5 else "",
+                 f"seed {s.seed}" if s.seed else "", f"first {s.subset:,} images" if s.subset else "",
+                 f"second opinion {s.reference!r}" if s.reference else ""]
+        return ", ".join(p for p in parts if p)
+
     def describe(self) -> str:
         from digitlab.models import get_preset
 
