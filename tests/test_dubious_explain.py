@@ -24,8 +24,8 @@ def one_image(probs: list[float], *, label: int = 3, votes: list[int] | None = N
     for digit, count in (neighbours or {label: 10}).items():
         share[:, digit] = count / 10
     common = dict(labels=np.full(n, label, np.uint8), probs=p, votes=v, neighbours=share)
-    return dubious.Result(dubious.Settings(), "hand-made", train=dubious.Evidence(folds=(np.arange(n) % 5).astype(np.int8), **common),
-                          test=dubious.Evidence(**common))
+    train = dubious.Evidence(folds=(np.arange(n) % 5).astype(np.int8), **common)
+    return dubious.Result(dubious.Settings(), "hand-made", train=train, test=dubious.Evidence(**common))
 
 
 def probs_of(**digits: float) -> list[float]:

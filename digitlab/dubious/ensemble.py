@@ -57,7 +57,9 @@ def join_evidence(parts: list[Evidence]) -> Evidence:
     for e in parts[1:]:
         if not np.array_equal(e.labels, first.labels):
             raise ValueError("the results label the images differently: made from other data")
-        if (e.folds is None) != (first.folds is None) or (e.folds is not None and not np.array_equal(e.folds, first.folds)):
+        same_folds = (e.folds is None and first.folds is None) or (
+            e.folds is not None and first.folds is not None and np.array_equal(e.folds, first.folds))
+        if not same_folds:
             raise ValueError("the results cut the training images into other folds (another number of folds or "
                              "seed): an image could be scored by a model that learned it")
     plain = _all_or_none([e.plain_probs for e in parts])

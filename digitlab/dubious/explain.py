@@ -117,9 +117,10 @@ def explain(result: Result, split: str, index: int) -> Explanation:
                  f"its nearest training images ({NEIGHBOURS} as each of those models sees them, {voters} in all)")
     else:
         joined = "" if e.reference_probs is None else f" joined with model {result.settings.reference!r}"
-        lines.append(f"The {len(votes)} fold models (none saw it), averaged{joined}, read **{best}**, {sureness(probs[best])} "
-                     f"({percent(probs[best])}){gives}. One by one, "
-                     f"{sum(v == best for v in votes)} of {len(votes)} read {best} (votes: {', '.join(map(str, votes))}).")
+        lines.append(f"The {len(votes)} fold models (none saw it), averaged{joined}, read **{best}**, "
+                     f"{sureness(probs[best])} ({percent(probs[best])}){gives}. One by one, "
+                     f"{sum(v == best for v in votes)} of {len(votes)} read {best} "
+                     f"(votes: {', '.join(map(str, votes))}).")
         voters = neighbour_voters(e)
         where = f"its nearest training images ({NEIGHBOURS} for each fold model, {voters} in all)"
     neighbours = None
@@ -129,7 +130,8 @@ def explain(result: Result, split: str, index: int) -> Explanation:
     if e.reference_probs is not None:
         ref = np.asarray(e.reference_probs[index], np.float64)
         lines.append(f"Model {result.settings.reference!r} (trained on the training images only) reads "
-                     f"**{int(ref.argmax())}** ({percent(ref.max())}) and gives the label {label} {percent(ref[label])}.")
+                     f"**{int(ref.argmax())}** ({percent(ref.max())}) and gives the label {label} "
+                     f"{percent(ref[label])}.")
     verdict = verdict_of(probs, label)
     return Explanation(verdict, summary_sentence(verdict, probs, label), lines, neighbours)
 
