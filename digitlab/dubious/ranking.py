@@ -11,9 +11,11 @@ import numpy as np
 from digitlab.dubious.settings import CSV_HEADER, DEFAULT_METHOD, METHODS, NEEDS_NEIGHBOURS, Evidence, Result
 
 
-# Probabilities are stored as float16 (digitlab.dubious.cache), whose smallest step is 2**-24: a
-# probability below 2**-25 is stored as 0. A stored 0 counts as 2**-25, the most it can have been, so its
-# surprise is finite and above that of the smallest stored probability (7.53 against 7.22).
+# Files made before 2026-12-06 store probabilities as float16 (digitlab.dubious.cache), whose smallest step
+# is 2**-24: a probability below 2**-25 is stored as 0. A stored 0 counts as 2**-25, the most it can have
+# been, so its surprise is finite and above that of the smallest stored probability (7.53 against 7.22).
+# Newer files store logarithms, which keep far smaller probabilities; they count from the same floor, so
+# that a surprise means the same in every result (7.53 at most).
 P_FLOOR = 2.0 ** -25
 # The neighbours' share of the given label, smoothed as a binomial proportion with Jeffreys' prior
 # ((k + 1/2) / (n + 1) for k of n = evidence.NEIGHBOURS neighbours): never 0, so that the combined score
