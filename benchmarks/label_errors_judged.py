@@ -256,9 +256,13 @@ def orders(result, split: str, methods: list[str] | None = None) -> dict[str, np
 
 
 def result_name(settings) -> str:
-    """A short name of the fold models, e.g. ``cnn-20ep-aug-tta`` or ``cnn-padded-3ep``."""
+    """A short name of the fold models, e.g. ``cnn-20ep-aug-tta``, ``cnn-20ep-aug-mnist-tta`` (augmented MNIST
+    alone, without the preset's extra images), ``cnn-20ep-aug-both-tta`` (the two joined: ``ensemble``) or
+    ``cnn-padded-3ep``."""
     s = settings.resolved()
-    return "-".join([s.preset, f"{s.epochs}ep"] + (["aug"] if s.augment else []) + (["tta"] if s.tta else [])
+    return "-".join([s.preset, f"{s.epochs}ep"] + (["aug"] if s.augment else [])
+                    + (["both"] if s.ensemble else [] if s.extras else ["mnist"])
+                    + (["tta"] if s.tta else [])
                     + ([f"seed{s.seed}"] if s.seed else []) + ([f"ref-{s.reference}"] if s.reference else []))
 
 

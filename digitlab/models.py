@@ -266,6 +266,8 @@ class TrainConfig:
 
     ``subset``: train on only the first N training images (quick demos, tests).
     ``exclude``: training indices to leave out (e.g. labels marked wrong).
+    ``extras``: with ``augment``, also learn the preset's extra images (pen digits, styles, non-digits:
+    :class:`digitlab.training_data.Extras`); False: MNIST alone, augmented (the dubious-labels fold models).
     """
 
     preset: str
@@ -277,6 +279,7 @@ class TrainConfig:
     augment: bool | None = None
     subset: int | None = None
     exclude: tuple[int, ...] = ()
+    extras: bool = True
 
     def resolved(self) -> "TrainConfig":
         """A copy with every ``None`` replaced by the preset's value, checked."""

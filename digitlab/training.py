@@ -196,7 +196,7 @@ def train(
     x_tr, y_tr = mnist.x_train[tr], mnist.y_train[tr]
     made = {}
     prepared_in = 0.0
-    if c.augment and preset.extras:
+    if c.augment and c.extras and preset.extras:
         # Made from the training split's own images: the validation images stay untouched.
         t0 = time.monotonic()
         if on_progress:  # drawing them takes about a minute when they are not cached

@@ -25,13 +25,14 @@ from digitlab.store import SHIPPED_ID
 from digitlab.tasks import dubious as dubious_task
 from digitlab.tasks import train as training_task
 from ui import charts, job_panel, resources
-from ui.label_evidence import METHOD_TITLES, alike_by_label, ranks_under_each_method
+from digitlab.dubious import explain
+from ui.label_evidence import METHOD_TITLES, alike_by_label, evidence_in_words, ranks_under_each_method
 from ui.state import Dubious
 from ui.visitor import visitor_id, who
 
 PER_PAGE = 40
 COLUMNS = 10
-SHORTCUT = ("train", 500)  # a famous one, as a navigation shortcut only: its rank comes from the models
+SHORTCUT = explain.SEEDS_EXAMPLE  # the seeds' question, as a navigation shortcut only: its rank comes from the models
 SPLIT_NAMES = {"train": "Training set (60,000)", "test": "Test set (10,000)"}
 MARK_BUTTONS = {"label wrong": "❌ Label wrong", "ambiguous": "❓ Ambiguous", "label fine": "✅ Label fine"}
 TILE_COLUMNS = 8  # ten to a row shrank the tiles, and their captions, below reading size
@@ -119,11 +120,22 @@ def compute_form(key: str) -> None:
     suggested = dubious.Settings.for_preset(preset)
     epochs = c.number_input("Epochs per fold", 1, 50, suggested.resolved().epochs, key=f"dubious-{key}-epochs-{preset}")
     a, b = st.columns(2)
-    augment = a.checkbox("Augmentation and extra images", value=suggested.augment, key=f"dubious-{key}-aug-{preset}",
-                         help="Train each fold model as the shipped model trains: moved, turned, thickened "
-                              "digits, pen digits, styles MNIST lacks. Slower, and stronger.")
+    augment = a.checkbox("Augmentation", value=suggested.augment, key=f"dubious-{key}-aug-{preset}",
+                         help="Train each fold model on moved, turned, thickened digits, as the shipped model "
+                              "trains. Slower, and stronger.")
     tta = b.checkbox("Test-time augmentation", value=suggested.tta, key=f"dubious-{key}-tta-{preset}",
                      help="Score each image also shifted a pixel and turned a few degrees, and average.")
+    varies = augment and bool(PRESETS[preset].extras)  # only then is there a choice of what to learn
+    both = b.checkbox("Both ways, joined", value=suggested.ensemble, key=f"dubious-{key}-ensemble-{preset}",
+                      disabled=not varies,
+                      help="Two sets of fold models, one that also learns the extra images and one that learns "
+                           "MNIST alone, their answers joined: the default, the best on MNIST errors judged by "
+                           "eye (README). Each set is kept, so one already computed is not trained again.")
+    extras = a.checkbox("Extra images", value=suggested.extras, key=f"dubious-{key}-extras-{preset}",
+                        disabled=not varies or both,
+                        help="With augmentation, also pen digits, styles MNIST lacks and non-digits, as the "
+                             "shipped model learns. Off: MNIST alone, which finds more of the test set's errors "
+                             "and no more of the training set's (README).")
     refused = reference.problem(SHIPPED_ID, data.fingerprint)
     second = st.checkbox(f"Second opinion on the test images from model {SHIPPED_ID!r}",
                          value=d.reference == SHIPPED_ID and refused is None, disabled=refused is not None,
@@ -134,8 +146,9 @@ def compute_form(key: str) -> None:
                               "strong as it is, and it adds nothing to them (README). "
                               + (f"Not available: {refused}." if refused else ""))
     settings = dubious.Settings.for_preset(preset, folds=int(folds), epochs=int(epochs), augment=augment, tta=tta,
-                                           reference=SHIPPED_ID if second else None)
-    st.caption(f"Trains {folds} models, each on {(folds - 1) / folds:.0%} of the training set, "
+                                           extras=extras, ensemble=both, reference=SHIPPED_ID if second else None)
+    st.caption(f"Trains {folds} models{' for each set not computed yet' if both and varies else ''}, each on "
+               f"{(folds - 1) / folds:.0%} of the training set, "
                "in the background: you can use the other pages meanwhile. One training at a time on this machine.")
     if st.button("Compute the ranking", type="primary", key=f"dubious-{key}-start"):
         if job_panel.start(dubious_task.Request(settings, mnist_path=data.source), Dubious.REFUSED,
@@ -180,7 +193,8 @@ default_name = dubious.file_name(dubious.Settings(), data.fingerprint)
 found.sort(key=lambda p: p.name != default_name)  # the default settings first, else the newest
 if len(found) > 1:
     path = st.selectbox("Computed with", found, key="dubious-result",
-                        format_func=lambda p: load_result(str(p), p.stat().st_mtime).settings.describe())
+                        format_func=lambda p: load_result(str(p), p.stat().st_mtime).settings.label()
+                        + (" (the default)" if p.name == default_name else ""))
 else:
     path = found[0]
 stamp = (str(path), path.stat().st_mtime)
@@ -222,10 +236,8 @@ s_split, s_index = SHORTCUT
 r_short = ranking(*stamp, s_split, method)
 line, button = st.columns([4, 1], vertical_alignment="center")
 if s_index < len(r_short):
-    p = result.split(s_split).probs[s_index]
-    line.markdown(f'<span class="dubious-500">Training image **#{s_index}** ranks **{r_short.rank_of(s_index):,}** '
-                  f"of {len(r_short):,} by {METHOD_TITLES[method].lower()}: labelled {r_short.given[s_index]}, the models say "
-                  f"{r_short.suggested[s_index]} ({p[r_short.suggested[s_index]]:.0%}).</span>",
+    line.markdown(f'<span class="dubious-500">{explain.seeds_example(result)} It ranks '
+                  f"**{r_short.rank_of(s_index):,}** of {len(r_short):,} by {METHOD_TITLES[method].lower()}.</span>",
                   unsafe_allow_html=True)
 else:
     line.caption(f"Training image #{s_index} is not in this result (it covers the first {len(r_short):,}).")
@@ -237,7 +249,7 @@ left, right = st.columns([3, 2], gap="large")
 # --------------------------------------------------------------------------- the ranked grid
 
 with left:
-    a, b, c = st.columns([1, 1, 2], vertical_alignment="bottom")
+    a, b, c = st.columns([1, 1.4, 1.6], vertical_alignment="bottom")  # "0 to 59,999" whole beside its steppers
     page = a.number_input(f"Page (of {pages:,})", 1, pages, key=Dubious.PAGE)
     b.number_input(f"Go to {split} image #", 0, len(r) - 1, None, key=Dubious.JUMP, on_change=on_jump,
                    placeholder=f"0 to {len(r) - 1:,}")
@@ -282,21 +294,7 @@ with right:
                     f"{' · flagged by cleanlab' if r.flagged[index] else ''}")
     st.plotly_chart(charts.probabilities(probs, height=200), config={"displayModeBar": False},
                     key="dubious-probs")
-    votes = result.split(split).votes[index]
-    if split == "train":
-        oof = int(result.train.folds[index])
-        others = [int(v) for k, v in enumerate(votes) if k != oof]
-        st.caption(f"Out-of-fold model (never saw it): **{votes[oof]}**. The {len(others)} models trained *with* "
-                   f"this label say: {', '.join(map(str, others))}. If even they disagree, the label could not "
-                   "be learned.")
-    else:
-        st.caption(f"The {len(votes)} fold models (none saw it) vote: {', '.join(map(str, votes))}.")
-        second = result.test.reference_probs
-        if second is not None:
-            answer = int(second[index].argmax())
-            st.caption(f"Model {result.settings.reference!r} (trained on the training images only) reads "
-                       f"**{answer}** ({second[index][answer]:.0%}), and gives the label {given} "
-                       f"{second[index][given]:.0%}. The probabilities above join both opinions.")
+    evidence_in_words(result, split, index)
 
     current = label_marks.mark_of(marks, split, index)
     st.markdown(f'Your mark: <span class="dubious-mark">{current or "none"}</span>', unsafe_allow_html=True)
@@ -375,12 +373,12 @@ with st.expander("How this ranking was made"):
            f"({meta['reference'].get('trained_as')}, {meta['reference'].get('test_accuracy') or 0:.2%} on the test "
            "set), trained on the training images only, reads them too; the two opinions are joined by a geometric "
            "mean, so either one's doubt about a label counts.\n" if meta.get("reference") else "")
-        + f"- **{METHOD_TITLES['self_confidence']}**: how unlikely the out-of-fold model finds the given label "
-        "(1 − its probability).\n"
+        + f"- **{METHOD_TITLES['self_confidence']}**: how unlikely the out-of-fold model finds the given label, "
+        "as a *surprise*: −log₁₀ of its probability (1 means a chance in ten, 2 a chance in a hundred).\n"
         f"- **{METHOD_TITLES['neighbours']}**: the share of the given label among the image's "
         f"{dubious.evidence.NEIGHBOURS} nearest training images, as the fold model sees them (images it learned "
-        f"from); **{METHOD_TITLES['combined']}**: 1 − the geometric mean of that share and the probability of the "
-        "given label.\n"
+        f"from); **{METHOD_TITLES['combined']}**: the surprise of the geometric mean of that share and the "
+        "probability of the given label.\n"
         f"- **{METHOD_TITLES['fold_agreement']}**: how many of the fold models read another digit than the "
         "given label (for a training image, the one that never saw it and those that trained on it and "
         "still could not learn its label).\n"

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitlab import dubious, jobs
 from digitlab.db import marks as db_marks
-from digitlab.dubious import cache
+from digitlab.dubious import cache, explain
 from digitlab.jobs.lock import TrainingLock
 from tests.helpers import ROOT, activate_tiny_model
 
@@ -67,7 +67,7 @@ def test_page_shows_the_ranking_with_evidence_and_where_500_ranks(app, small, mn
     assert list(table["given"][:3]) == [int(mnist.y_train[i]) for i in r.order[:3]]
     assert len(app.get("plotly_chart")) == 1  # the probabilities
     assert any("Most alike training images" in m.value for m in app.markdown)
-    assert any("Out-of-fold model (never saw it)" in c.value for c in app.caption)
+    assert any("The fold model that never saw this image reads" in m.value for m in app.markdown)
     assert any("600 training images" in m.value for m in app.markdown)  # how it was made
 
 
@@ -102,7 +102,7 @@ def test_split_method_and_jump_change_what_is_shown(app, small):
     app.number_input(key="dubious-jump").set_value(1234).run()
     assert not app.exception, app.exception
     assert [s.value for s in app.subheader][0] == "Test image #1234"
-    assert any("fold models (none saw it) vote" in c.value for c in app.caption)
+    assert any("fold models (none saw it), averaged, read" in m.value for m in app.markdown)
 
 
 @pytest.mark.mnist
@@ -198,3 +198,40 @@ def test_damaged_marks_are_one_sentence_and_the_page_goes_on(app, small):
     assert [s.value for s in app.subheader][0] == "Train image #500"
     assert "Your marks cannot be read now: the database is damaged." in [c.value for c in app.caption]
     assert app.button(key="dubious-mark-label wrong").disabled
+
+
+@pytest.mark.mnist
+def test_the_page_says_why_500_is_featured_and_the_evidence_in_words(app, small):
+    # Issue 24 §4 and issue 23: why #500 (the seeds' example), what the evidence says of it, and the
+    # per-method ranks in full ("600" here; "897 of 60,0" was cut off in a data frame).
+    line = markdown_with(app, "dubious-500")
+    assert "The tutorials this app grew from asked whether training image #500, labelled" in line
+    assert explain.explain(small, "train", 500).summary in line
+    app.button(key="dubious-show-500").click().run()
+    assert "The seeds' example." in markdown_with(app, "dubious-seeds")
+    words = explain.explain(small, "train", 500)
+    evidence = markdown_with(app, "dubious-verdict")
+    assert words.summary in evidence and all(f"- {line}" in evidence for line in words.lines)
+    ranks = markdown_with(app, "dubious-ranks")
+    for method in dubious.methods_of(small):
+        r = dubious.rank(small, "train", method)
+        assert f"| {r.rank_of(500):,} of 600 | {r.score[500]:.3f} |" in ranks
+    # Another image: its own evidence, and no word of the seeds.
+    app.number_input(key="dubious-jump").set_value(7).run()
+    assert explain.explain(small, "train", 7).summary in markdown_with(app, "dubious-verdict")
+    assert not any("dubious-seeds" in m.value for m in app.markdown)
+
+
+@pytest.mark.mnist
+def test_the_compute_form_offers_mnist_alone_and_both_ways_joined_by_default(isolated_dirs, monkeypatch):
+    monkeypatch.setattr(cache, "SHIPPED_DIR", isolated_dirs / "nothing-shipped")
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", "1")
+    at = open_page()
+    both, extras = at.checkbox(key="dubious-first-ensemble-cnn"), at.checkbox(key="dubious-first-extras-cnn")
+    assert both.value is dubious.Settings().ensemble is True and extras.disabled  # joined: both sets, whatever it says
+    assert any("Trains 5 models for each set not computed yet" in c.value for c in at.caption)
+    both.uncheck().run()
+    assert not at.checkbox(key="dubious-first-extras-cnn").disabled  # one set: with the extra images or MNIST alone
+    at.checkbox(key="dubious-first-aug-cnn").uncheck().run()
+    assert at.checkbox(key="dubious-first-ensemble-cnn").disabled  # without augmentation there is nothing to vary
+    assert not any("for each set not computed yet" in c.value for c in at.caption)

@@ -109,7 +109,7 @@ def test_the_page_shows_the_second_opinion_on_a_test_image_and_offers_it_when_co
     assert not at.exception, at.exception
     at.radio(key="dubious-split").set_value("test").run()
     assert not at.exception, at.exception
-    assert any(f"Model '{SHIPPED_ID}' (trained on the training images only) reads" in c.value for c in at.caption)
+    assert any(f"Model '{SHIPPED_ID}' (trained on the training images only) reads" in m.value for m in at.markdown)
     assert any("a second opinion" in m.value for m in at.markdown)
     offered = at.checkbox(key="dubious-again-reference")
     assert not offered.disabled and offered.value is (dubious.Settings().reference == SHIPPED_ID)

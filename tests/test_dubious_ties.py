@@ -125,3 +125,22 @@ def test_the_shipped_results_print_no_equal_scores_in_the_first_200_rows(name):
             r = dubious.rank(result, split, method)
             shown = printed_scores(r, 200)
             assert len(set(shown)) == 200, (method, split, [s for s in shown if shown.count(s) > 1])
+
+
+def test_small_probabilities_keep_their_resolution_in_a_saved_result(tmp_path):
+    # float16 probabilities stored 1.64e-7 and 1.58e-7 as the same 1.79e-7 (train #7080 and #43454 of the
+    # two sets joined tied); the logarithms keep them apart, within 2% of themselves.
+    label_p = [1.64e-7, 1.58e-7, 3e-5, 0.2, 0.9]
+    back = dubious.read(dubious.save(hand_made(label_p), tmp_path))
+    stored = back.train.probs[np.arange(5), 0]
+    np.testing.assert_allclose(stored, label_p, rtol=0.02)
+    assert len(set(printed_scores(dubious.rank(back, "train", "self_confidence"), 5))) == 5
+    assert not any(k.endswith("_probs") and "_log_" not in k for k in np.load(back.path).files)
+
+
+def test_results_saved_with_float16_probabilities_still_read(tmp_path):
+    old = sorted(cache.SHIPPED_DIR.glob("oof-*-518c52177b42.npz"))[0]  # shipped 2026-11-30, before the logarithms
+    assert "train_probs" in np.load(old).files
+    result = cache.read(old)
+    np.testing.assert_allclose(result.train.probs.sum(axis=1), 1.0, rtol=1e-5)
+    assert result.train.plain_probs is not None and result.test.probs.shape == (10000, 10)

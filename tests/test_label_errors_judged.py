@@ -151,7 +151,7 @@ def test_score_ranks_a_result_and_refuses_one_made_from_other_labels(folder, tmp
     probs[np.arange(20), labels] = 0.91
     probs[5] = np.roll(probs[5], 2)  # the models read test #5 (labelled 3) as a 5: the most dubious
     e = dict(labels=labels.astype(np.uint8), probs=probs, votes=probs.argmax(1)[:, None].repeat(5, 1).astype(np.int8))
-    result = dubious.Result(dubious.Settings(), "f", train=dubious.Evidence(folds=np.zeros(20, np.int8), **e),
+    result = dubious.Result(dubious.Settings(ensemble=False), "f", train=dubious.Evidence(folds=np.zeros(20, np.int8), **e),
                             test=dubious.Evidence(**e))
     path = cache.save(result, tmp_path / "results")
     assert judged.main(["score", "--data", str(folder), "--result", str(path), "--method", "self_confidence",
@@ -163,7 +163,7 @@ def test_score_ranks_a_result_and_refuses_one_made_from_other_labels(folder, tmp
     other = labels.copy()
     other[6] = 1
     e["labels"] = other.astype(np.uint8)
-    path = cache.save(dubious.Result(dubious.Settings(), "g", train=result.train, test=dubious.Evidence(**e)),
+    path = cache.save(dubious.Result(dubious.Settings(ensemble=False), "g", train=result.train, test=dubious.Evidence(**e)),
                       tmp_path / "other")
     with pytest.raises(ValueError, match="labels test #6 1, the pool 7: another copy of MNIST"):
         judged.main(["score", "--data", str(folder), "--result", str(path)])

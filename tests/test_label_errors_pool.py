@@ -34,7 +34,8 @@ def confident_result(labels: dict[str, np.ndarray], wrong: dict[str, list[int]],
         votes = np.repeat(read[:, None], 5, axis=1).astype(np.int8)
         evidence[split] = dubious.Evidence(labels=y.astype(np.uint8), probs=probs, votes=votes, neighbours=neighbours,
                                            folds=(np.arange(len(y)) % 5).astype(np.int8) if split == "train" else None)
-    return dubious.Result(dubious.Settings(), fingerprint, train=evidence["train"], test=evidence["test"])
+    # The fold models shipped on 2026-11-30 (named cnn-20ep-aug-tta below).
+    return dubious.Result(dubious.Settings(ensemble=False), fingerprint, train=evidence["train"], test=evidence["test"])
 
 
 def test_the_combined_ranking_as_shipped_before_ties_at_1_and_breaks_them_by_self_confidence():

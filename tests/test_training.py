@@ -89,6 +89,9 @@ def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mn
     assert 0.0 <= with_extras["history"][0]["accuracy"] <= 1.0  # accuracy over the digits only
     plain = train(TrainConfig("cnn", epochs=1, subset=1200, augment=False), mnist).info
     assert plain["beyond_mnist"] == {} and plain["train_images"] == len(tr)
+    # MNIST alone, augmented (the dubious-labels fold models, issue 24): no extra image at all.
+    alone = train(TrainConfig("cnn", epochs=1, subset=1200, extras=False), mnist).info
+    assert alone["beyond_mnist"] == {} and alone["train_images"] == len(tr) and alone["config"]["augment"]
 
 
 def test_non_digits_are_taught_a_flat_answer_and_digits_their_label():

@@ -14,7 +14,8 @@ import time
 from digitlab.data import SPLITS
 from digitlab.dubious import cache, folds
 from digitlab.dubious.ranking import methods_of, rank, ranking_csv, top_sheet
-from digitlab.dubious.settings import DEFAULT_METHOD, FOLD_EPOCHS, FOLD_PRESET, METHODS, Settings
+from digitlab.dubious.settings import (DEFAULT_METHOD, FOLD_ENSEMBLE, FOLD_EPOCHS, FOLD_EXTRAS, FOLD_PRESET, METHODS,
+                                       Settings)
 
 
 def _positive(text: str) -> int:
@@ -40,8 +41,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="random seed of the folds and the fold models' training; default: %(default)s")
         q.add_argument("--subset", type=int, help="only the first N training images (quick tries)")
         q.add_argument("--augment", action=argparse.BooleanOptionalAction,
-                       help="train the fold models with their preset's augmentation and extra images "
+                       help="train the fold models with their preset's augmentation "
                             f"(default: on for {FOLD_PRESET}, else off)")
+        q.add_argument("--extras", action=argparse.BooleanOptionalAction,
+                       help="with --augment, also the preset's extra images (pen digits, styles, non-digits); "
+                            f"--no-extras: MNIST alone (default: {'on' if FOLD_EXTRAS else 'off'} for {FOLD_PRESET})")
+        q.add_argument("--ensemble", action=argparse.BooleanOptionalAction,
+                       help="two sets of fold models, with the extra images and with MNIST alone, their evidence "
+                            f"joined (each set cached on its own; default: {'on' if FOLD_ENSEMBLE else 'off'} for "
+                            f"{FOLD_PRESET})")
         q.add_argument("--tta", action=argparse.BooleanOptionalAction,
                        help=f"score with test-time augmentation (shifts, small turns; default: on for {FOLD_PRESET}, "
                             "else off)")
@@ -95,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.for_preset(args.preset, epochs=args.epochs, folds=args.folds, batch_size=args.batch_size,
                                    seed=args.seed, subset=args.subset, augment=args.augment, tta=args.tta,
+                                   extras=args.extras, ensemble=args.ensemble,
                                    reference=args.reference)
     try:
         settings.resolved()  # bad settings are refused before MNIST is read

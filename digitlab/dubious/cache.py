@@ -3,7 +3,7 @@
 A file is named ``oof-<data fingerprint>-<settings key>.npz`` and records
 inside what made it; a file is used only if its contents, not just its name,
 match: other data, other settings or an older format is a miss. Probabilities
-are stored as float16 (~1.3 MB a result): ranks need no more.
+are stored as float16 logarithms (~1 MB a result; see :data:`LOG_FLOOR`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,16 @@ from digitlab.data import SPLITS
 from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
 from digitlab.fileio import DAMAGED_ARRAY_FILE, TMP_PREFIX, write_npz_atomic
 
-# Settings that files made before them lack, and what those files were made with.
-SETTINGS_ADDED_LATER = {"augment": False, "tta": False, "reference": None}
+# Settings that files made before them lack, and what those files were made with (with augmentation,
+# the preset's extra images too).
+SETTINGS_ADDED_LATER = {"augment": False, "tta": False, "reference": None, "extras": True, "ensemble": False}
+# Probabilities are stored as float16 natural logarithms (since 2026-12-06), from LOG_FLOOR: within 1-2%
+# of themselves from 3e-4 down to 1e-14, where float16 probabilities (the files before, still read) kept one
+# significant digit below 1e-6 and were 0 below 2**-25: the probabilities the most dubious images are
+# ranked by. (Two sets of fold models joined, train #7080 and #43454 were both stored as 1.79e-7, from
+# 1.64e-7 and 1.58e-7: a tie.) Evidence keeps probabilities; only the files hold logarithms.
+LOG_FLOOR = 1e-30
+PROBABILITIES = ("probs", "plain_probs", "reference_probs")
 # Module attributes, read at call time, so that tests can point them elsewhere.
 SHIPPED_DIR = paths.PROJECT_ROOT / "precomputed" / "dubious"
 
@@ -69,13 +77,25 @@ def save(result: Result, folder: Path | None = None) -> Path:
     arrays = {}
     for split in SPLITS:
         e = result.split(split)
-        arrays |= {f"{split}_labels": e.labels.astype(np.uint8), f"{split}_probs": e.probs.astype(np.float16),
-                   f"{split}_votes": e.votes.astype(np.int8)}
-        optional = {"folds": (e.folds, np.int8), "plain_probs": (e.plain_probs, np.float16),
-                    "neighbours": (e.neighbours, np.float16), "reference_probs": (e.reference_probs, np.float16)}
+        arrays |= {f"{split}_labels": e.labels.astype(np.uint8), f"{split}_votes": e.votes.astype(np.int8)}
+        arrays |= {f"{split}_log_{name}": _log16(getattr(e, name)) for name in PROBABILITIES
+                   if getattr(e, name) is not None}
+        optional = {"folds": (e.folds, np.int8), "neighbours": (e.neighbours, np.float16)}
         arrays |= {f"{split}_{name}": a.astype(dtype) for name, (a, dtype) in optional.items() if a is not None}
     return write_npz_atomic(folder / file_name(result.settings, result.fingerprint), compressed=True,
                             meta=np.array(json.dumps(meta)), **arrays)
+
+
+def _log16(p: np.ndarray) -> np.ndarray:
+    """Probabilities float (N, 10) -> their natural logarithms from :data:`LOG_FLOOR`, float16 (N, 10)."""
+    return np.log(np.maximum(np.asarray(p, np.float64), LOG_FLOOR)).astype(np.float16)
+
+
+def _stored(arrays: dict, split: str, name: str) -> np.ndarray | None:
+    """A probability table of a file, float32 (N, 10) rows summing to 1, or None: from its logarithms, or
+    stored as float16 probabilities (files made before 2026-12-06)."""
+    logs = arrays.get(f"{split}_log_{name}")
+    return _distribution(arrays.get(f"{split}_{name}") if logs is None else np.exp(logs.astype(np.float64)))
 
 
 def _distribution(p: np.ndarray | None) -> np.ndarray | None:
@@ -97,12 +117,15 @@ def read(path: Path) -> Result:
         evidence = {}
         for split in SPLITS:
             neighbours = arrays.get(f"{split}_neighbours")
+            probs = _stored(arrays, split, "probs")
+            if probs is None:
+                raise KeyError(f"{split}_probs")
             evidence[split] = Evidence(
-                labels=arrays[f"{split}_labels"], probs=_distribution(arrays[f"{split}_probs"]),
+                labels=arrays[f"{split}_labels"], probs=probs,
                 votes=arrays[f"{split}_votes"], folds=arrays.get(f"{split}_folds"),
-                plain_probs=_distribution(arrays.get(f"{split}_plain_probs")),
+                plain_probs=_stored(arrays, split, "plain_probs"),
                 neighbours=None if neighbours is None else neighbours.astype(np.float32),
-                reference_probs=_distribution(arrays.get(f"{split}_reference_probs")))
+                reference_probs=_stored(arrays, split, "reference_probs"))
         return Result(settings=settings, fingerprint=meta["fingerprint"], train=evidence["train"],
                       test=evidence["test"], meta=meta, path=Path(path))
     except (*DAMAGED_ARRAY_FILE, TypeError) as e:

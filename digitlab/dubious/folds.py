@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from digitlab.data import Mnist
-from digitlab.dubious import cache, evidence, reference
+from digitlab.dubious import cache, ensemble, evidence, reference
 from digitlab.dubious.settings import FORMAT_VERSION, Evidence, Result, Settings
 
 ProgressFn = Callable[[float, str], None]
@@ -47,7 +47,8 @@ def compute(
     should_stop: Callable[[], bool] | None = None,
 ) -> Result:
     """Train one model per fold and collect out-of-sample probabilities (see the package doc); with a
-    reference model, the fold models' result (cached if it can be) with its answers on the test split.
+    reference model, the fold models' result (cached if it can be) with its answers on the test split;
+    with ``ensemble``, its two sets of fold models' results (each cached if it can be) joined.
 
     ``on_progress(fraction 0-1, message)`` is called often; ``should_stop`` is
     polled between batches and raises ``digitlab.cancel.Cancelled``.
@@ -66,6 +67,17 @@ def compute(
                                                                          should_stop=should_stop)
         (on_progress or (lambda fraction, message: None))(1.0, f"reading the test images with model {s.reference!r}")
         return reference.add(base, s.reference, mnist)
+    if s.ensemble:  # each set of fold models a result of its own (cached, or computed and cached), joined
+        joined = []
+        for k, part in enumerate(s.parts()):
+            what = "with the extra images" if part.extras else "MNIST alone"
+
+            def part_progress(fraction: float, message: str, k=k, what=what) -> None:
+                (on_progress or (lambda f, m: None))((k + fraction) / 2, f"fold models {what}: {message}")
+
+            joined.append(cache.load(part, mnist.fingerprint)
+                          or compute_and_save(part, mnist, on_progress=part_progress, should_stop=should_stop))
+        return replace(ensemble.join(joined), settings=s)
     n = s.subset or len(mnist.x_train)
     x, y = mnist.x_train[:n].astype(np.float32) / 255.0, mnist.y_train[:n]
     x_test = mnist.x_test.astype(np.float32) / 255.0
@@ -80,7 +92,8 @@ def compute(
     for k in range(s.folds):
         held_out = folds == k
         config = TrainConfig(s.preset, epochs=s.epochs, batch_size=s.batch_size, seed=s.seed + k,
-                             validation_split=0.0, keep_best=False, augment=s.augment, subset=s.subset,
+                             validation_split=0.0, keep_best=False, augment=s.augment, extras=s.extras,
+                             subset=s.subset,
                              exclude=tuple(np.flatnonzero(held_out).tolist()))
 
         def fold_progress(p, k=k):

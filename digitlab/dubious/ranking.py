@@ -11,9 +11,11 @@ import numpy as np
 from digitlab.dubious.settings import CSV_HEADER, DEFAULT_METHOD, METHODS, NEEDS_NEIGHBOURS, Evidence, Result
 
 
-# Probabilities are stored as float16 (digitlab.dubious.cache), whose smallest step is 2**-24: a
-# probability below 2**-25 is stored as 0. A stored 0 counts as 2**-25, the most it can have been, so its
-# surprise is finite and above that of the smallest stored probability (7.53 against 7.22).
+# Files made before 2026-12-06 store probabilities as float16 (digitlab.dubious.cache), whose smallest step
+# is 2**-24: a probability below 2**-25 is stored as 0. A stored 0 counts as 2**-25, the most it can have
+# been, so its surprise is finite and above that of the smallest stored probability (7.53 against 7.22).
+# Newer files store logarithms, which keep far smaller probabilities; they count from the same floor, so
+# that a surprise means the same in every result (7.53 at most).
 P_FLOOR = 2.0 ** -25
 # The neighbours' share of the given label, smoothed as a binomial proportion with Jeffreys' prior
 # ((k + 1/2) / (n + 1) for k of n = evidence.NEIGHBOURS neighbours): never 0, so that the combined score
@@ -104,13 +106,20 @@ def neighbour_surprise(neighbours: np.ndarray, labels: np.ndarray) -> np.ndarray
     return surprise((NEIGHBOURS * share + NEIGHBOUR_PRIOR) / (NEIGHBOURS + 2 * NEIGHBOUR_PRIOR))
 
 
-def neighbours_against(evidence: Evidence, labels: np.ndarray) -> np.ndarray:
-    """float64 (N,) whole numbers: of the nearest training images behind ``evidence.neighbours`` (10 of
-    the out-of-fold model's for a training image, 10 of each of the K fold models' for a test image, whose
-    shares are their mean), how many carry another label than ``labels``."""
+def neighbour_voters(evidence: Evidence) -> int:
+    """How many nearest training images ``evidence.neighbours`` pools per image: 10 for each model that
+    never saw it (one per set of fold models for a training image; every fold model for a test image)."""
+    from digitlab.dubious.ensemble import sets_of_fold_models
     from digitlab.dubious.evidence import NEIGHBOURS
 
-    voters = NEIGHBOURS * (1 if evidence.folds is not None else evidence.votes.shape[1])
+    return NEIGHBOURS * (sets_of_fold_models(evidence) if evidence.folds is not None else evidence.votes.shape[1])
+
+
+def neighbours_against(evidence: Evidence, labels: np.ndarray) -> np.ndarray:
+    """float64 (N,) whole numbers: of the nearest training images behind ``evidence.neighbours`` (10 of
+    each out-of-fold model's for a training image, 10 of each of the K fold models' for a test image, whose
+    shares are their mean), how many carry another label than ``labels``."""
+    voters = neighbour_voters(evidence)
     share = np.asarray(evidence.neighbours, np.float64)[np.arange(len(labels)), labels]
     return np.rint(voters * (1.0 - share))  # float16 shares are k / voters within far less than 1 / voters
 
