@@ -9,7 +9,7 @@ network") for a 7, turns it with a slider, finds the smallest change to another
 digit, and saves inside-desktop.png (the whole page) and, on a phone,
 inside-phone-layers.png, inside-phone-saliency.png, inside-phone-changes.png and
 inside-phone-counterfactual.png. Last, every other page as it first opens, desktop and
-phone: dataset-, misclassified-, training- and dubious-desktop.png / -phone.png (needs MNIST),
+phone: dataset-, misclassified-, training-, dubious- and classes-desktop.png / -phone.png (needs MNIST),
 and first-visit-desktop.png / -phone.png (the Draw page before any drawing).
 """
 
@@ -104,7 +104,7 @@ def inside_view(url: str, out: Path) -> None:
             print(f"saved {out / f'inside-phone-{name}.png'}")
 
 
-PAGES = ("Dataset", "Misclassified", "Training", "Dubious labels")
+PAGES = ("Dataset", "Misclassified", "Training", "Dubious labels", "Classes")
 VIEWPORTS = {"desktop": ((1400, 900), False), "phone": ((390, 844), True)}
 
 

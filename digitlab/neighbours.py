@@ -73,21 +73,10 @@ class FeatureIndex:
                 among: np.ndarray | None = None, shortlist: int = SHORTLIST) -> np.ndarray:
         """Indices of the ``k`` rows most like ``query`` (F,), most alike first; ``exclude`` and
         ``among`` as for :func:`nearest`."""
-        q = query.astype(np.float32)
-        q = q / max(float(np.linalg.norm(q)), 1e-12)
-        rough = self.reduced @ (q @ self.basis)
-        if exclude is not None:
-            rough[exclude] = -np.inf
-        if among is not None:
-            rough[~np.asarray(among, bool)] = -np.inf
-        m = min(shortlist, int(np.isfinite(rough).sum()))
-        if m < 1:
-            return np.zeros(0, np.int64)
-        candidates = np.argpartition(-rough, m - 1)[:m] if m < len(rough) else np.arange(len(rough))
-        candidates = candidates[np.isfinite(rough[candidates])]
+        q = _unit(query)
+        candidates = _top(self.reduced @ (q @ self.basis), shortlist, exclude, among)
         exact = self.unit[candidates].astype(np.float32) @ q
-        order = np.argsort(-exact, kind="stable")[:k]
-        return candidates[order].astype(np.int64)
+        return candidates[np.argsort(-exact, kind="stable")[:k]]
 
 
 class TrainingFeatures:
@@ -133,9 +122,18 @@ def nearest(query: np.ndarray, unit_features: np.ndarray, k: int = 8, exclude: i
     ``exclude``: an index never to return (the image itself, when it is one of them).
     ``among``: bool (N,), only these rows (e.g. the training images of one label).
     """
+    return _top(unit_features @ _unit(query), k, exclude, among)
+
+
+def _unit(query: np.ndarray) -> np.ndarray:
     q = query.astype(np.float32)
-    q = q / max(float(np.linalg.norm(q)), 1e-12)
-    scores = unit_features @ q
+    return q / max(float(np.linalg.norm(q)), 1e-12)
+
+
+def _top(scores: np.ndarray, k: int, exclude: int | None, among: np.ndarray | None) -> np.ndarray:
+    """Indices (int64) of the ``k`` highest ``scores`` (N,), highest first, never ``exclude`` and only
+    ``among`` (bool (N,)) if given; fewer if fewer are left."""
+    scores = np.array(scores, np.float32)
     if exclude is not None:
         scores[exclude] = -np.inf
     if among is not None:
@@ -143,5 +141,6 @@ def nearest(query: np.ndarray, unit_features: np.ndarray, k: int = 8, exclude: i
     k = min(k, int(np.isfinite(scores).sum()))
     if k < 1:
         return np.zeros(0, np.int64)
-    top = np.argpartition(-scores, k - 1)[:k]
-    return top[np.argsort(-scores[top])]
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    top = top[np.isfinite(scores[top])]
+    return top[np.argsort(-scores[top], kind="stable")].astype(np.int64)

@@ -30,14 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG/... files of single digits")
     args = parser.parse_args(argv)
 
-    store = ModelStore()
     try:
-        if args.model:
-            model, _ = store.load(args.model)
-        else:
-            model, _, warning = store.load_active()
-            if warning:
-                print(f"warning: {warning}", file=sys.stderr)
+        model = ModelStore().load_for_cli(args.model)
     except ModelStoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -244,6 +245,16 @@ class ModelStore:
     def load_active(self):
         """(model, run, warning): the active model, or the shipped one if it fails (:meth:`load_or_shipped`)."""
         return self.load_or_shipped(self.active_id())
+
+    def load_for_cli(self, run_id: str | None):
+        """The command-line tools' ``--model``: model ``run_id`` (a :class:`ModelStoreError` if it fails), or
+        without one the active model, falling back to the shipped one with a warning on stderr."""
+        if run_id:
+            return self.load(run_id)[0]
+        model, _, warning = self.load_active()
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+        return model
 
     def test_probabilities(self, run_id: str) -> np.ndarray | None:
         """float32 (10000, 10) test-set probabilities saved with the run, if any."""

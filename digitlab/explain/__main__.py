@@ -53,14 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --out {args.out} is a file, not a folder: name a folder (made if missing)", file=sys.stderr)
         return 2
 
-    store = ModelStore()
     try:
-        if args.model:
-            model, _ = store.load(args.model)
-        else:
-            model, _, warning = store.load_active()
-            if warning:
-                print(f"warning: {warning}", file=sys.stderr)
+        model = ModelStore().load_for_cli(args.model)
     except ModelStoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
