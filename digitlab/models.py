@@ -260,7 +260,6 @@ def get_preset(name: str) -> Preset:
         raise KeyError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
 
 
-@lru_cache(maxsize=None)
 @dataclass(frozen=True)
 class TrainConfig:
     """What to train. ``None`` means "the preset's own value"; see :meth:`resolved`.
@@ -305,6 +304,7 @@ class TrainConfig:
         return c
 
 
+@lru_cache(maxsize=None)
 def architecture_key(name: str) -> str:
     """A short hash of preset ``name``'s layers and training settings.
 
