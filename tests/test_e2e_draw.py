@@ -9,19 +9,17 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from appdriver import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
-                           open_app, streamlit_server, wait_for_answer)
+from appdriver import DIGIT_STROKES, clear, draw_strokes, exceptions, open_app, wait_for_answer
 
 
-@pytest.fixture(scope="module")
-def app_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("e2e-draw")
+@pytest.fixture
+def app_url(shipped_app):
+    return shipped_app[0]
 
 
-@pytest.fixture(scope="module")
-def app_url(app_dir):
-    with streamlit_server(app_env(app_dir)) as url:
-        yield url
+@pytest.fixture
+def app_dir(shipped_app):
+    return shipped_app[1]
 
 
 def saved_labels(app_dir) -> list[int]:
@@ -31,12 +29,6 @@ def saved_labels(app_dir) -> list[int]:
         return []
     with sqlite3.connect(path) as db:
         return [row[0] for row in db.execute("SELECT label FROM drawings ORDER BY id")]
-
-
-@pytest.fixture
-def page():
-    with chromium() as p:
-        yield p
 
 
 @pytest.mark.trained_model
@@ -163,16 +155,15 @@ def test_undo_takes_back_the_last_stroke(app_url, page):
 
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_on_a_phone_the_answer_is_in_view_after_drawing(app_url):
-    with chromium_browser() as browser:
-        phone = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-        box = open_app(phone, app_url)
-        draw_strokes(phone, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
-        assert wait_for_answer(phone, strokes=1) == "7"
-        answer = phone.locator('.answer-compact[data-strokes="1"]')
-        answer.wait_for(timeout=10_000)
-        assert "7" in answer.inner_text() and "% sure" in answer.inner_text()
-        shown = answer.bounding_box()
-        assert shown and shown["y"] >= 0 and shown["y"] + shown["height"] <= 844, shown
-        # Its canvas fits beside it: the digit and the drawing are seen together.
-        assert box["y"] + box["height"] <= 844
+def test_on_a_phone_the_answer_is_in_view_after_drawing(app_url, new_page):
+    phone = new_page(viewport=(390, 844), has_touch=True, is_mobile=True)
+    box = open_app(phone, app_url)
+    draw_strokes(phone, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
+    assert wait_for_answer(phone, strokes=1) == "7"
+    answer = phone.locator('.answer-compact[data-strokes="1"]')
+    answer.wait_for(timeout=10_000)
+    assert "7" in answer.inner_text() and "% sure" in answer.inner_text()
+    shown = answer.bounding_box()
+    assert shown and shown["y"] >= 0 and shown["y"] + shown["height"] <= 844, shown
+    # Its canvas fits beside it: the digit and the drawing are seen together.
+    assert box["y"] + box["height"] <= 844

@@ -12,7 +12,7 @@ import pytest
 
 from digitlab import dubious
 from digitlab.db import marks as db_marks
-from appdriver import app_env, chromium, exceptions, streamlit_server
+from appdriver import app_env, exceptions, streamlit_server
 from tests.helpers import activate_tiny_model
 
 
@@ -32,26 +32,25 @@ def app_url(small_dubious_run, tmp_path_factory):
 
 @pytest.mark.mnist
 @pytest.mark.browser
-def test_jump_to_train_500_and_mark_it(app_url):
+def test_jump_to_train_500_and_mark_it(app_url, page):
     url, d = app_url
-    with chromium() as page:
-        # From the home page through the sidebar, as a visitor would. (Opening /dubious first thing on a
-        # fresh server runs the page without app.py's navigation: Streamlit's pages/ folder discovery.)
-        page.goto(url)
-        page.get_by_text("Draw a digit", exact=False).first.wait_for(timeout=60_000)
-        page.locator("[data-testid=stSidebarNav]").get_by_text("Dubious labels").click()
-        page.locator(".dubious-500").wait_for(timeout=60_000)
-        assert "ranks" in page.locator(".dubious-500").inner_text()
-        page.get_by_role("button", name="Show train #500").click()
-        page.get_by_text("Train image #500").wait_for(timeout=30_000)
-        page.get_by_role("button", name="Label wrong").click()
-        page.locator(".dubious-mark", has_text="label wrong").wait_for(timeout=30_000)
-        page.get_by_role("button", name="Download the marks (CSV)").wait_for(timeout=10_000)
-        assert not exceptions(page), exceptions(page)
-        assert page.locator("[data-testid=stSidebar]").get_by_text("Model", exact=True).count() >= 1  # inside app.py
-        cookie = next(c for c in page.context.cookies() if c["name"] == "digitlab_visitor")
-        assert cookie["httpOnly"]  # set by the server, out of reach of the page's scripts
-        visitor = cookie["value"].split(".")[0]  # <id>.<signature>
+    # From the home page through the sidebar, as a visitor would. (Opening /dubious first thing on a
+    # fresh server runs the page without app.py's navigation: Streamlit's pages/ folder discovery.)
+    page.goto(url)
+    page.get_by_text("Draw a digit", exact=False).first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stSidebarNav]").get_by_text("Dubious labels").click()
+    page.locator(".dubious-500").wait_for(timeout=60_000)
+    assert "ranks" in page.locator(".dubious-500").inner_text()
+    page.get_by_role("button", name="Show train #500").click()
+    page.get_by_text("Train image #500").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Label wrong").click()
+    page.locator(".dubious-mark", has_text="label wrong").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Download the marks (CSV)").wait_for(timeout=10_000)
+    assert not exceptions(page), exceptions(page)
+    assert page.locator("[data-testid=stSidebar]").get_by_text("Model", exact=True).count() >= 1  # inside app.py
+    cookie = next(c for c in page.context.cookies() if c["name"] == "digitlab_visitor")
+    assert cookie["httpOnly"]  # set by the server, out of reach of the page's scripts
+    visitor = cookie["value"].split(".")[0]  # <id>.<signature>
     with pytest.MonkeyPatch.context() as mp:  # the server's database, as the server sees it
         for k, v in app_env(d).items():
             mp.setenv(k, v)
