@@ -156,7 +156,10 @@ DIGIT_STROKES = {d: plain(d) for d in range(10)}
 # The component loads its initial drawing just after mounting and only then switches to free
 # drawing: a stroke made before that is lost. Its canvas library sets the upper canvas's cursor on
 # every pointer move over it, "crosshair" in free drawing and "default" before, so a hover tells.
-DRAWING_READY_JS = "upper => upper.style.cursor === 'crosshair'"
+# And the page's own tweak (ui/canvas.py) must have moved the toolbar off the canvas, or a stroke
+# begun under it, in the top-right corner, is swallowed: it adds its style within 250 ms.
+DRAWING_READY_JS = """upper => upper.style.cursor === 'crosshair'
+                              && !!upper.getRootNode().querySelector('style.digitlab-toolbar')"""
 
 
 def canvas_box(page, timeout: float = 60.0) -> dict:
