@@ -359,6 +359,7 @@ def cli(*args, **env):
 SMALL_FLAGS = ["--preset", "seed003-mlp512-rmsprop", "--folds", "3", "--epochs", "1", "--subset", "600"]
 
 
+@pytest.mark.slow  # three real fold models trained by the CLI
 @pytest.mark.mnist
 def test_cli_rank_computes_when_missing_then_prints_both_splits_from_the_cache(mnist):
     first = cli("rank", "--split", "train", "--top", "5", *SMALL_FLAGS)
@@ -430,6 +431,7 @@ def test_cli_compute_waits_for_no_one_while_a_training_runs(mnist):
 OPERATOR = Who("a" * 32, operator=True)
 
 
+@pytest.mark.slow  # two real runner processes, one computing the folds
 @pytest.mark.mnist
 def test_background_compute_for_the_app_can_be_cancelled_and_completes(mnist, monkeypatch, tmp_path):
     monkeypatch.setattr(cache, "SHIPPED_DIR", tmp_path / "none-shipped")

@@ -24,6 +24,7 @@ def two_servers(tmp_path_factory):
             yield one, two, env
 
 
+@pytest.mark.slow  # two servers, each loading the model on its first visitor
 @pytest.mark.postgres
 @pytest.mark.trained_model
 @pytest.mark.browser

@@ -49,6 +49,7 @@ def set_epochs(sidebar, n: int) -> None:
         arg=n)
 
 
+@pytest.mark.slow  # two real trainings in the app's runner, one compared and activated
 @pytest.mark.mnist
 @pytest.mark.browser
 def test_retrain_cancel_retrain_compare_activate(app, new_page):

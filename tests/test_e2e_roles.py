@@ -31,6 +31,7 @@ def app(tmp_path_factory):
         yield url
 
 
+@pytest.mark.slow  # a real training started and cancelled from the app
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser

@@ -45,6 +45,7 @@ def open_dubious_500(page, url: str) -> None:
     page.get_by_text("Train image #500").wait_for(timeout=90_000)
 
 
+@pytest.mark.slow  # three visits of the Dubious labels page and two drawings
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser
