@@ -126,8 +126,8 @@ def test_another_stored_model_lists_its_own_layers(tmp_path, explain_here):
         assert f["input"].shape == (28, 28) and f["saliency"].shape == (28, 28)
 
 
-def test_unknown_model_and_missing_out_are_clear_errors(tmp_path):
+def test_unknown_model_and_missing_out_are_clear_errors(tmp_path, explain_here):
     r = explain("--model", "no-such-model", "--out", str(tmp_path), "x.png")
     assert r.returncode == 2 and "no model 'no-such-model'" in r.stderr
-    r = explain("x.png")
+    r = explain_here("x.png")
     assert r.returncode == 2 and "--out" in r.stderr
