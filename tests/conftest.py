@@ -200,10 +200,11 @@ def page(new_page):
 
 @pytest.fixture(scope="session")
 def shipped_app(tmp_path_factory):
-    """(URL, folder): one ``streamlit run app.py`` with the shipped model and empty user data, store and
-    cache of its own in ``folder``, for the browser tests that need nothing else (each a new visitor)."""
+    """(URL, folder): one ``streamlit run app.py`` with the shipped model, MNIST, and empty user data, store
+    and cache of its own in ``folder``, for the browser tests that need nothing else (each a new visitor)."""
     from appdriver import app_env, streamlit_server
 
     folder = tmp_path_factory.mktemp("shipped-app")
-    with streamlit_server(app_env(folder)) as url:
+    found = mnist_path()  # the shared copy beside the repository too, which the app itself does not look for
+    with streamlit_server(app_env(folder, **({"DIGITLAB_MNIST": found} if found else {}))) as url:
         yield url, folder

@@ -13,17 +13,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from appdriver import (ROOT, app_env, exceptions, steady_box, streamlit_server,
-                           wait_until_settled)
-from tests.helpers import mnist_path
+from appdriver import ROOT, exceptions, steady_box, wait_until_settled
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    d = tmp_path_factory.mktemp("e2e-explore")
-    env = app_env(d, DIGITLAB_MNIST=mnist_path())
-    with streamlit_server(env) as url:
-        yield url
+@pytest.fixture
+def app_url(shipped_app):
+    return shipped_app[0]  # the shipped model and MNIST, nothing else: the explorer's pages read only those
 
 
 @pytest.fixture
