@@ -81,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     from digitlab.models import TrainConfig
     from digitlab.store import SHIPPED_ID, ModelStore, ModelStoreError
     from digitlab.tasks import train as training_task
-    from digitlab.training import Diverged  # TensorFlow loads here
 
     config = TrainConfig(
         preset=args.preset, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
@@ -107,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     except (StoreNotWritable, DatabaseError) as e:  # with PostgreSQL the lock across servers lives there
         print(f"error: {e}", file=sys.stderr)
         return 2
+    # TensorFlow loads here, after every check: a mistake or a busy lock is said at once, not after its start-up.
+    from digitlab.training import Diverged
+
     request = training_task.Request(config, mnist_path=mnist.source, store_root=str(store.root), source="train_model.py",
                                     run_id=SHIPPED_ID if args.ship else None, replace=args.ship)
     try:

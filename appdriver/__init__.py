@@ -44,34 +44,56 @@ def app_env(folder: Path, **extra: str) -> dict[str, str]:
             "DIGITLAB_CACHE": str(folder / "cache"), **extra}
 
 
-@contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0):
-    """Run ``streamlit run app.py`` on a free local port; yields its URL."""
+def _start_server(env: dict[str, str] | None):
+    """Start ``streamlit run app.py`` on a free local port: (process, URL, log file); not yet ready."""
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def _wait_healthy(proc, url: str, log, deadline: float) -> None:
+    while True:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not start; see {log.name}")
+        time.sleep(0.3)
+
+
+@contextmanager
+def streamlit_servers(*envs: dict[str, str] | None, timeout: float = 90.0):
+    """Run one ``streamlit run app.py`` per environment, each on a free local port, all started
+    at once (each start is mostly waiting for imports); yields their URLs."""
+    started = []
+    try:
+        for env in envs:
+            started.append(_start_server(env))
+        deadline = time.monotonic() + timeout
+        for proc, url, log in started:
+            _wait_healthy(proc, url, log, deadline)
+        yield [url for _, url, _ in started]
+    finally:
+        for proc, _, _ in started:
+            proc.terminate()
+        for proc, _, log in started:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+@contextmanager
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90.0):
+    """Run ``streamlit run app.py`` on a free local port; yields its URL."""
+    with streamlit_servers(env, timeout=timeout) as (url,):
+        yield url
 
 
 @contextmanager
@@ -131,13 +153,30 @@ def steady_box(locator, timeout: float = 10.0) -> dict:
 DIGIT_STROKES = {d: plain(d) for d in range(10)}
 
 
-def canvas_box(page) -> dict:
-    """The drawing canvas's box on the page (it lives in the component's open shadow root)."""
+# The component loads its initial drawing just after mounting and only then switches to free
+# drawing: a stroke made before that is lost. Its canvas library sets the upper canvas's cursor on
+# every pointer move over it, "crosshair" in free drawing and "default" before, so a hover tells.
+# And the page's own tweak (ui/canvas.py) must have moved the toolbar off the canvas, or a stroke
+# begun under it, in the top-right corner, is swallowed: it adds its style within 250 ms.
+DRAWING_READY_JS = """upper => upper.style.cursor === 'crosshair'
+                              && !!upper.getRootNode().querySelector('style.digitlab-toolbar')"""
+
+
+def canvas_box(page, timeout: float = 60.0) -> dict:
+    """The drawing canvas's box on the page (it lives in the component's open shadow root), once
+    the canvas takes strokes; the pointer is left at the page's top-left corner, off the canvas."""
     canvas = page.locator("canvas.upper-canvas").first
-    canvas.wait_for(state="visible", timeout=60_000)
-    # The component loads its initial drawing just after mounting, which can wipe a
-    # stroke made in the same instant; no person draws that fast, so let it settle.
-    page.wait_for_timeout(500)
+    canvas.wait_for(state="visible", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while True:
+        box = canvas.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        if canvas.evaluate(DRAWING_READY_JS):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the canvas did not switch to drawing within {timeout} s")
+        page.wait_for_timeout(20)  # the next hover's interval, not a guess at how long loading takes
+    page.mouse.move(0, 0)
     return canvas.bounding_box()
 
 

@@ -51,7 +51,8 @@ class Progress:
 
 @dataclass
 class TrainResult:
-    """The trained model, its test-set probabilities (float32 (10000, 10)) and run.json."""
+    """The trained model, its test-set probabilities (float32 (test_images, 10); all 10,000 unless
+    asked otherwise) and run.json."""
 
     model: keras.Model
     test_probabilities: np.ndarray
@@ -178,13 +179,21 @@ def train(
     extra: tuple[np.ndarray, np.ndarray] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: ShouldStop | None = None,
+    test_images: int | None = None,
 ) -> TrainResult:
     """Train ``config`` on ``mnist``; evaluate once on the test set.
 
     ``extra``: more training images, uint8 (M, 28, 28), and labels (M,) (the
     user's own saved digits). ``on_progress`` is called after every batch;
     ``should_stop`` is polled after every batch and raises :class:`Cancelled`.
+    ``test_images``: evaluate on the first N test images only (0: none, for a caller that
+    scores the model itself; tests). None, the default, is the whole test set, as the app and
+    ``train_model.py`` always use: scoring all 10,000 with the test-time shifts costs more than a
+    short training. run.json's ``test_images`` says how many the figures are of.
     """
+    n_test = len(mnist.x_test) if test_images is None else int(test_images)
+    if not 0 <= n_test <= len(mnist.x_test):
+        raise ValueError(f"test_images must be from 0 to {len(mnist.x_test)}, not {test_images}")
     c = config.resolved()
     preset = get_preset(c.preset)
     keras.utils.set_random_seed(c.seed)
@@ -230,8 +239,14 @@ def train(
         on_progress(Progress(c.epochs, c.epochs, batches, batches, train_seconds, {}, reporter.history, "evaluating"))
     from digitlab.inference import Classifier  # the same answers as the app's, test-time augmentation and all
 
-    probs = Classifier(model).probabilities(mnist.x_test)
+    x_test, y_test = mnist.x_test[:n_test], mnist.y_test[:n_test]
+    probs = Classifier(model).probabilities(x_test) if n_test else np.zeros((0, 10), np.float32)
     pred = probs.argmax(axis=1)
+    measured = {  # on the first ``test_images`` test images; nothing when none were scored
+        "test_accuracy": float((pred == y_test).mean()),
+        "test_predictions": pred.astype(int).tolist(),
+        "confusion_matrix": confusion(y_test, pred).tolist(),
+    } if n_test else {}
     info = {
         "preset": c.preset,
         "description": preset.description,
@@ -245,9 +260,8 @@ def train(
         "drawing_seconds": round(prepared_in, 1),  # to draw them; 0 when they were cached
         "history": reporter.history,
         "best_epoch": reporter.best_epoch if c.keep_best else c.epochs,
-        "test_accuracy": float((pred == mnist.y_test).mean()),
-        "test_predictions": pred.astype(int).tolist(),
-        "confusion_matrix": confusion(mnist.y_test, pred).tolist(),
+        "test_images": n_test,  # the first n of MNIST's test set: what the three below are measured on
+        **measured,
         "training_seconds": round(train_seconds, 1),
         "started": started.isoformat(timespec="seconds"),
         "data_fingerprint": mnist.fingerprint,

@@ -9,6 +9,10 @@ What a test needs is said by its markers (pytest.ini), e.g. ``-m "not browser"``
 ``mnist`` (the real MNIST), ``trained_model`` (the shipped model), ``browser``
 (Chromium), ``postgres``. A test that uses the ``mnist`` or ``shipped_classifier``
 fixture without the marker is refused at collection.
+
+Browser tests share one Chromium (``browser``) and take their pages from ``new_page`` or ``page``:
+each page in a browser context of its own (its own cookies and storage: a visitor of its own).
+Those that need nothing but the shipped model share one server, ``shipped_app``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import pytest
 from tests.helpers import SMALL_DUBIOUS, mnist_path, postgres_schema
 
 # fixture -> the marker a test using it must carry
-FIXTURE_MARKERS = {"mnist": "mnist", "small_dubious_run": "mnist", "shipped_classifier": "trained_model"}
+FIXTURE_MARKERS = {"mnist": "mnist", "small_dubious_run": "mnist", "shipped_classifier": "trained_model",
+                   "browser": "browser", "new_page": "browser", "page": "browser", "shipped_app": "browser"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -129,3 +134,77 @@ def small_dubious_run(mnist):
         mp.setattr(training, "train", recording_train)
         result = dubious.compute(dubious.Settings.for_preset(**SMALL_DUBIOUS), mnist)
     return result, calls
+
+
+class _SharedChromium:
+    """One headless Chromium for a run of browser tests in a row: starting one costs seconds.
+
+    Stopped after the last of them (:func:`pytest_runtest_teardown`): while Playwright's sync API
+    is started, its event loop counts as running in this thread, and ``asyncio.run`` in a later
+    test would be refused."""
+
+    def __init__(self):
+        self._started = None
+        self.browser = None
+
+    def get(self):
+        if self.browser is None:
+            from appdriver import chromium_browser
+
+            self._started = chromium_browser()
+            self.browser = self._started.__enter__()
+        return self.browser
+
+    def stop(self) -> None:
+        started, self._started, self.browser = self._started, None, None
+        if started is not None:
+            started.__exit__(None, None, None)
+
+
+_CHROMIUM = _SharedChromium()
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures (its pages and contexts) are torn down
+def pytest_runtest_teardown(item, nextitem):
+    if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
+        _CHROMIUM.stop()
+
+
+@pytest.fixture
+def browser():
+    """The shared headless Chromium (tests marked ``browser``); take pages from ``new_page``."""
+    return _CHROMIUM.get()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page(viewport=(w, h), **context options)``: a page in a new browser context (a visitor of its
+    own: no cookies, no storage), closed with its context when the test ends."""
+    contexts = []
+
+    def make(viewport: tuple[int, int] = (1280, 1000), **options):
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A 1280×1000 page of a new visitor."""
+    return new_page()
+
+
+@pytest.fixture(scope="session")
+def shipped_app(tmp_path_factory):
+    """(URL, folder): one ``streamlit run app.py`` with the shipped model, MNIST, and empty user data, store
+    and cache of its own in ``folder``, for the browser tests that need nothing else (each a new visitor)."""
+    from appdriver import app_env, streamlit_server
+
+    folder = tmp_path_factory.mktemp("shipped-app")
+    found = mnist_path()  # the shared copy beside the repository too, which the app itself does not look for
+    with streamlit_server(app_env(folder, **({"DIGITLAB_MNIST": found} if found else {}))) as url:
+        yield url, folder

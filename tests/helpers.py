@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -178,3 +182,59 @@ def refused_acquires(root: Path, times: int) -> int:
         except TrainingBusy:
             refused += 1
     return refused
+
+
+def run_cli(*args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+    """``python *args`` in the repository as a user runs it (``"-m", "digitlab.predict", ...`` or
+    ``"train_model.py", ...``), with the test's environment plus ``env``; its output as text."""
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env})
+
+
+def run_main(main: Callable[[list[str]], int], *args: str, capsys) -> subprocess.CompletedProcess:
+    """A CLI's own ``main(args)``, the one ``python -m ...`` runs, called in this process (no interpreter
+    and TensorFlow start-up per call: seconds each), its exit code and output as :func:`run_cli` gives
+    them. Keep one real subprocess per CLI for the entry point itself."""
+    try:
+        code = main(list(args))
+    except SystemExit as e:  # argparse's own refusals
+        code = e.code
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+
+def until(condition: Callable[[], object], timeout: float = 60.0, poll: float = 0.05, what: str = "the condition"):
+    """``condition()``'s first true value, asked every ``poll`` s; ``TimeoutError`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if value := condition():
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not hold within {timeout} s")
+        time.sleep(poll)
+
+
+def wait_for_job(job_id: str | None = None, condition: Callable = lambda status: status.final,
+                 timeout: float = 180.0, root: Path | None = None):
+    """The status of job ``job_id`` (None: the newest) once ``condition(status)`` holds (default: it has
+    ended); once it has ended, also after its runner let go of the training lock (just after its last word)."""
+    from digitlab import jobs
+
+    def status_now():
+        status = jobs.get(job_id, root) if job_id else next(iter(jobs.listing(root)[0]), None)
+        return status if status is not None and condition(status) else None
+
+    status = until(status_now, timeout, poll=0.1, what=f"job {job_id or '(newest)'}'s awaited state")
+    if status.final:
+        lock_released(root=root)
+    return status
+
+
+def lock_released(timeout: float = 10.0, root: Path | None = None) -> bool:
+    """Whether the training lock is free within ``timeout`` s."""
+    from digitlab.jobs.lock import is_held
+
+    try:
+        return until(lambda: not is_held(root), timeout, what="the lock's release")
+    except TimeoutError:
+        return False

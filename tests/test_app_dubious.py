@@ -8,7 +8,6 @@ first 600 training images, so train #500 is in it. The active model is a tiny re
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,7 +16,7 @@ from digitlab import dubious, jobs
 from digitlab.db import marks as db_marks
 from digitlab.dubious import cache, explain
 from digitlab.jobs.lock import TrainingLock
-from tests.helpers import ROOT, activate_tiny_model
+from tests.helpers import ROOT, activate_tiny_model, until
 
 PAGE = "pages/dubious.py"
 
@@ -132,10 +131,7 @@ def test_missing_mnist_is_explained(without_mnist):
 
 
 def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return condition()
+    return until(condition, timeout)
 
 
 @pytest.mark.mnist

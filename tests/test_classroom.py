@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import timedelta
 
 import numpy as np
@@ -16,7 +15,7 @@ from digitlab.db import classes, drawings, visitors
 from digitlab.roles import NotAllowed, Who
 from digitlab.store import ModelStore
 from digitlab.tasks import class_retrain as class_task
-from tests.helpers import ROOT, activate_tiny_model
+from tests.helpers import ROOT, activate_tiny_model, wait_for_job
 
 
 def test_report_per_student_per_digit_and_confusion():
@@ -61,10 +60,7 @@ def test_retraining_with_a_class_runs_as_a_job_and_compares_on_held_out_students
     with pytest.raises(NotAllowed, match="teacher"):  # a student cannot retrain with their class's drawings
         tasks.start(class_task.Request(teacher, c.id, model_id), Who(visitors.new_id()))
     status = tasks.start(class_task.Request(teacher, c.id, model_id), Who(teacher))
-    deadline = time.monotonic() + 180
-    while jobs.get(status.id).active and time.monotonic() < deadline:
-        time.sleep(0.5)
-    done = jobs.get(status.id)
+    done = wait_for_job(status.id)
     assert done.state == "done", done
     assert done.kind == "class_retrain" and done.owner == teacher
     s = tasks.outcome(done)

@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +10,19 @@ from PIL import Image
 
 from digitlab.jobs.lock import TrainingLock
 
-from tests.helpers import ROOT, mnist_path, stroke_picture
+from digitlab.predict import main as predict_main
+from tests.helpers import mnist_path, run_cli, run_main, stroke_picture
 
 
 def run(args, **env):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **env})
+    return run_cli(*args, **env)
+
+
+@pytest.fixture
+def predict_here(capsys):
+    """``python -m digitlab.predict``'s own main(), in this process: the contract test above it runs the
+    real process; these check behaviour without a TensorFlow start-up each."""
+    return lambda *args: run_main(predict_main, *args, capsys=capsys)
 
 
 def save_png(path, array):
@@ -43,21 +48,21 @@ def test_predict_prints_one_json_line_per_image(tmp_path, mnist):
 
 
 @pytest.mark.trained_model
-def test_predict_reads_a_canvas_like_rgba_drawing(tmp_path):
+def test_predict_reads_a_canvas_like_rgba_drawing(tmp_path, predict_here):
     seven = save_png(tmp_path / "seven.png", stroke_picture([(0.25, 0.25), (0.75, 0.25), (0.45, 0.85)]))
-    r = run(["-m", "digitlab.predict", seven])
+    r = predict_here(seven)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["digit"] == 7
 
 
 @pytest.mark.mnist
 @pytest.mark.trained_model
-def test_predict_reports_bad_files_and_still_classifies_the_rest(tmp_path, mnist):
+def test_predict_reports_bad_files_and_still_classifies_the_rest(tmp_path, mnist, predict_here):
     good = save_png(tmp_path / "good.png", mnist.x_test[0])
     bad = tmp_path / "notes.png"
     bad.write_text("this is not an image")
     missing = str(tmp_path / "missing.png")
-    r = run(["-m", "digitlab.predict", str(bad), good, missing])
+    r = predict_here(str(bad), good, missing)
     assert r.returncode == 1
     assert [json.loads(line)["file"] for line in r.stdout.splitlines()] == [good]
     assert "notes.png" in r.stderr and "missing.png" in r.stderr
@@ -78,6 +83,20 @@ def test_train_bad_arguments_exit_non_zero_with_a_message():
         r = run(["train_model.py", *args])
         assert r.returncode == 2, args
         assert text in r.stderr, (args, r.stderr)
+
+
+@pytest.mark.mnist
+def test_train_refuses_bad_settings_and_a_busy_lock_before_loading_tensorflow():
+    # Said at once: TensorFlow's start-up (seconds; tens of them on a busy machine) comes after every check.
+    code = ("import sys, train_model\n"
+            "from digitlab.jobs.lock import TrainingLock\n"
+            "codes = [train_model.main(['--epochs', '0'])]\n"
+            "with TrainingLock({'preset': 'cnn', 'source': 'the app'}):\n"
+            "    codes.append(train_model.main(['--preset', 'seed000-mlp784']))\n"
+            "print(codes, 'tensorflow' in sys.modules)\n")
+    r = run(["-c", code], DIGITLAB_MNIST=mnist_path())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[2, 3] False", r.stdout  # refused with its exit codes, TensorFlow never loaded
 
 
 def test_train_without_mnist_says_what_to_do(tmp_path):
@@ -104,5 +123,7 @@ def test_train_cli_trains_stores_and_activates(tmp_path):
     run_dir = saved.removeprefix("saved to ").removesuffix("  [active]")
     info = json.loads(open(os.path.join(run_dir, "run.json")).read())
     assert info["preset"] == "seed000-mlp784" and info["train_images"] == 2000
+    # Measured on the whole test set, whatever the training subset (only a library caller asks for fewer).
+    assert info["test_images"] == 10000 and len(info["test_predictions"]) == 10000
     active = json.loads(open(os.path.join(os.environ["DIGITLAB_MODEL_STORE"], "active.json")).read())
     assert active["id"] == info["id"]

@@ -9,7 +9,6 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -24,14 +23,12 @@ from digitlab.models import TrainConfig
 from digitlab.roles import Who
 from digitlab.store import ModelStore
 from digitlab.tasks import train as training_task
+from tests import helpers
 from tests.helpers import ROOT, mnist_path, read_only, tiny_model
 
 
 def run_cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env_extra or {})})
+    return helpers.run_cli(*args, timeout=300, **(env_extra or {}))
 
 
 # --------------------------------------------------------------------------- a read-only model store

@@ -81,9 +81,10 @@ def test_nothing_available_lists_every_place_tried(tmp_path, monkeypatch):
 def test_keras_cache_is_used_when_nothing_is_named(tmp_path, monkeypatch):
     import shutil
 
+    source = mnist_path()  # read before the variable that may name it is removed
     monkeypatch.delenv("DIGITLAB_MNIST", raising=False)
     cache = tmp_path / "keras" / "mnist.npz"
     cache.parent.mkdir()
-    shutil.copy(mnist_path(), cache)
+    shutil.copy(source, cache)
     monkeypatch.setattr(data, "KERAS_CACHE", cache)
     assert load_mnist(allow_download=False).source == str(cache)

@@ -13,7 +13,7 @@ from digitlab import jobs, tasks
 from digitlab.tasks import train as training_task
 from digitlab.fileio import write_json_atomic
 from digitlab.store import SHIPPED_ID, ModelStore
-from appdriver import app_env, chromium, open_app, streamlit_server
+from appdriver import app_env, open_app, streamlit_server
 from tests.helpers import mnist_path, tiny_model
 
 
@@ -36,22 +36,22 @@ def app(tmp_path_factory):
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_a_worse_new_model_is_flagged_and_keeping_the_current_one_is_the_default(app):
+def test_a_worse_new_model_is_flagged_and_keeping_the_current_one_is_the_default(app, new_page):
     url, store, run = app
-    with chromium(viewport=(1400, 1000)) as page:
-        open_app(page, url)
-        sidebar = page.locator("[data-testid=stSidebar]")
-        sidebar.get_by_text("seed003-mlp512-rmsprop · 29 Nov 18:45 · 10.28% · quick try").first.wait_for(
-            timeout=30_000)  # the finished training, by its readable name
-        sidebar.get_by_role("button", name="Compare with the model in use").click()
-        dialog = page.get_by_role("dialog")
-        dialog.get_by_text("The new model is worse").wait_for(timeout=60_000)
-        keep = dialog.get_by_role("button", name="Keep the current model")
-        assert keep.get_attribute("data-testid") == "stBaseButton-primary"
-        assert dialog.get_by_role("button", name="Make it the server's model anyway").get_attribute(
-            "data-testid") == "stBaseButton-secondary"
-        dialog.get_by_text(re.compile(r"^first 60 of [\d,]+$")).first.wait_for(timeout=30_000)
-        keep.click()
-        expect(page.get_by_role("dialog")).to_have_count(0, timeout=30_000)
+    page = new_page(viewport=(1400, 1000))
+    open_app(page, url)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text("seed003-mlp512-rmsprop · 29 Nov 18:45 · 10.28% · quick try").first.wait_for(
+        timeout=30_000)  # the finished training, by its readable name
+    sidebar.get_by_role("button", name="Compare with the model in use").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("The new model is worse").wait_for(timeout=60_000)
+    keep = dialog.get_by_role("button", name="Keep the current model")
+    assert keep.get_attribute("data-testid") == "stBaseButton-primary"
+    assert dialog.get_by_role("button", name="Make it the server's model anyway").get_attribute(
+        "data-testid") == "stBaseButton-secondary"
+    dialog.get_by_text(re.compile(r"^first 60 of [\d,]+$")).first.wait_for(timeout=30_000)
+    keep.click()
+    expect(page.get_by_role("dialog")).to_have_count(0, timeout=30_000)
     assert store.active_id() == SHIPPED_ID
     assert run.id in [r.id for r in store.runs()]  # the new one stays stored, unused

@@ -10,19 +10,17 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from appdriver import (DIGIT_STROKES, app_env, chromium, chromium_browser, clear, draw_strokes, exceptions,
-                           open_app, streamlit_server, wait_for_answer, wait_until_settled)
+from appdriver import DIGIT_STROKES, clear, draw_strokes, exceptions, open_app, wait_for_answer, wait_until_settled
 
 
-@pytest.fixture(scope="module")
-def app_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("e2e-draw")
+@pytest.fixture
+def app_url(shipped_app):
+    return shipped_app[0]
 
 
-@pytest.fixture(scope="module")
-def app_url(app_dir):
-    with streamlit_server(app_env(app_dir)) as url:
-        yield url
+@pytest.fixture
+def app_dir(shipped_app):
+    return shipped_app[1]
 
 
 def saved_labels(app_dir) -> list[int]:
@@ -32,12 +30,6 @@ def saved_labels(app_dir) -> list[int]:
         return []
     with sqlite3.connect(path) as db:
         return [row[0] for row in db.execute("SELECT label FROM drawings ORDER BY id")]
-
-
-@pytest.fixture
-def page():
-    with chromium() as p:
-        yield p
 
 
 @pytest.mark.trained_model
@@ -97,7 +89,7 @@ def test_a_stray_tap_beside_the_digit_changes_nothing(app_url, page):
 def test_dot_is_refused_and_clear_brings_the_prompt_back(app_url, page):
     box = open_app(page, app_url)
     draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box)
-    page.get_by_test_id("stAlert").get_by_text("looks like a dot").wait_for(timeout=20_000)
+    page.get_by_text("looks like a dot").wait_for(timeout=20_000)
     assert page.locator(".digit-answer").count() == 0
     clear(page)
     assert page.locator(".digit-answer").count() == 0
@@ -164,19 +156,18 @@ def test_undo_takes_back_the_last_stroke(app_url, page):
 
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_on_a_phone_the_answer_is_in_view_after_drawing(app_url):
-    with chromium_browser() as browser:
-        phone = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-        box = open_app(phone, app_url)
-        draw_strokes(phone, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
-        assert wait_for_answer(phone, strokes=1) == "7"
-        answer = phone.locator('.answer-compact[data-strokes="1"]')
-        answer.wait_for(timeout=10_000)
-        assert "7" in answer.inner_text() and "% sure" in answer.inner_text()
-        shown = answer.bounding_box()
-        assert shown and shown["y"] >= 0 and shown["y"] + shown["height"] <= 844, shown
-        # Its canvas fits beside it: the digit and the drawing are seen together.
-        assert box["y"] + box["height"] <= 844
+def test_on_a_phone_the_answer_is_in_view_after_drawing(app_url, new_page):
+    phone = new_page(viewport=(390, 844), has_touch=True, is_mobile=True)
+    box = open_app(phone, app_url)
+    draw_strokes(phone, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
+    assert wait_for_answer(phone, strokes=1) == "7"
+    answer = phone.locator('.answer-compact[data-strokes="1"]')
+    answer.wait_for(timeout=10_000)
+    assert "7" in answer.inner_text() and "% sure" in answer.inner_text()
+    shown = answer.bounding_box()
+    assert shown and shown["y"] >= 0 and shown["y"] + shown["height"] <= 844, shown
+    # Its canvas fits beside it: the digit and the drawing are seen together.
+    assert box["y"] + box["height"] <= 844
 
 
 @pytest.mark.trained_model
@@ -197,27 +188,27 @@ def test_a_canvas_drawing_shows_only_the_steps_a_drawing_goes_through(app_url, p
 
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_on_a_phone_a_big_scribble_is_not_a_digit_and_can_be_saved_with_the_label_picked(app_url, app_dir):
+def test_on_a_phone_a_big_scribble_is_not_a_digit_and_can_be_saved_with_the_label_picked(app_url, app_dir,
+                                                                                        new_page):
     # A student's unusual digit the model refuses: the label box and Save used to vanish. A scribble
     # of one long stroke: a big A's crossbar, drawn by a busy browser, came out bent and read as 9.
     from digitlab.synth.non_digits import scribble
 
     before = len(saved_labels(app_dir))
-    with chromium_browser() as browser:
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
-        box = open_app(phone, app_url)
-        draw_strokes(phone, scribble(np.random.default_rng(4)), box, left=0.03, top=0.03, size=0.94)  # fills it
-        phone.locator('.no-digit[data-reason="model"][data-strokes="1"]').wait_for(timeout=20_000)
-        compact = phone.locator('.answer-compact[data-strokes="1"]')
-        expect(compact).to_have_text("That is not a digit, I think.")  # not "draw a whole digit, bigger"
-        label_box = phone.get_by_role("combobox", name="This digit really is a")
-        expect(label_box).to_have_value("")  # no digit offered: the user picks one
-        expect(phone.get_by_role("button", name="Save it")).to_be_disabled()
-        wait_until_settled(phone)  # the canvas may send the drawing once more: a rerun closes the list
-        label_box.click()
-        phone.get_by_role("option", name="4", exact=True).click()
-        expect(label_box).to_have_value("4", timeout=10_000)
-        phone.get_by_role("button", name="Save it").click()
-        phone.locator(".own-count").get_by_text("You have saved 1 digit").wait_for(timeout=20_000)
-        assert not exceptions(phone), exceptions(phone)
+    phone = new_page(viewport=(390, 844), has_touch=True)
+    box = open_app(phone, app_url)
+    draw_strokes(phone, scribble(np.random.default_rng(4)), box, left=0.03, top=0.03, size=0.94)  # fills it
+    phone.locator('.no-digit[data-reason="model"][data-strokes="1"]').wait_for(timeout=20_000)
+    compact = phone.locator('.answer-compact[data-strokes="1"]')
+    expect(compact).to_have_text("That is not a digit, I think.")  # not "draw a whole digit, bigger"
+    label_box = phone.get_by_role("combobox", name="This digit really is a")
+    expect(label_box).to_have_value("")  # no digit offered: the user picks one
+    expect(phone.get_by_role("button", name="Save it")).to_be_disabled()
+    wait_until_settled(phone)  # the canvas may send the drawing once more: a rerun closes the list
+    label_box.click()
+    phone.get_by_role("option", name="4", exact=True).click()
+    expect(label_box).to_have_value("4", timeout=10_000)
+    phone.get_by_role("button", name="Save it").click()
+    phone.locator(".own-count").get_by_text("You have saved 1 digit").wait_for(timeout=20_000)
+    assert not exceptions(phone), exceptions(phone)
     assert saved_labels(app_dir)[before:] == [4]

@@ -13,23 +13,17 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from appdriver import (ROOT, app_env, chromium, chromium_browser, exceptions, steady_box, streamlit_server,
-                           wait_until_settled)
-from tests.helpers import mnist_path
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    d = tmp_path_factory.mktemp("e2e-explore")
-    env = app_env(d, DIGITLAB_MNIST=mnist_path())
-    with streamlit_server(env) as url:
-        yield url
+from appdriver import ROOT, exceptions, steady_box, wait_until_settled
 
 
 @pytest.fixture
-def page():
-    with chromium(viewport=(1400, 1100)) as p:
-        yield p
+def app_url(shipped_app):
+    return shipped_app[0]  # the shipped model and MNIST, nothing else: the explorer's pages read only those
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page(viewport=(1400, 1100))
 
 
 def open_page(page, url: str, title: str) -> None:
@@ -158,22 +152,21 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_on_a_phone_the_first_tap_on_a_cell_shows_its_images(app_url):
+def test_on_a_phone_the_first_tap_on_a_cell_shows_its_images(app_url, new_page):
     cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
     np.fill_diagonal(cm, 0)
     true, predicted = (int(v) for v in np.unravel_index(cm.argmax(), cm.shape))
-    with chromium_browser() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
-        page.goto(app_url)
-        page.get_by_text("Draw a digit").first.wait_for(timeout=90_000)
-        page.get_by_test_id("stExpandSidebarButton").click()  # the page menu: ">> Menu"
-        page.locator("[data-testid=stSidebarNav] a", has_text="Misclassified").click()
-        page.get_by_role("heading", name="Misclassified", exact=True).wait_for(timeout=60_000)
-        if page.get_by_test_id("stSidebarCollapseButton").is_visible():
-            page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
-        wait_until_settled(page)
-        area = steady_box(page.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first)
-        page.touchscreen.tap(area["x"] + (predicted + 0.5) * area["width"] / 10,
-                             area["y"] + (true + 0.5) * area["height"] / 10)
-        page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
-        expect(page.locator(".mis-list")).to_be_in_viewport(timeout=10_000)
+    page = new_page(viewport=(390, 844), has_touch=True, is_mobile=True)
+    page.goto(app_url)
+    page.get_by_text("Draw a digit").first.wait_for(timeout=90_000)
+    page.get_by_test_id("stExpandSidebarButton").click()  # the page menu: ">> Menu"
+    page.locator("[data-testid=stSidebarNav] a", has_text="Misclassified").click()
+    page.get_by_role("heading", name="Misclassified", exact=True).wait_for(timeout=60_000)
+    if page.get_by_test_id("stSidebarCollapseButton").is_visible():
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
+    wait_until_settled(page)
+    area = steady_box(page.locator("[data-testid=stPlotlyChart]").first.locator(".nsewdrag").first)
+    page.touchscreen.tap(area["x"] + (predicted + 0.5) * area["width"] / 10,
+                         area["y"] + (true + 0.5) * area["height"] / 10)
+    page.get_by_text(f"(true {true}, read as {predicted})").wait_for(timeout=30_000)
+    expect(page.locator(".mis-list")).to_be_in_viewport(timeout=10_000)

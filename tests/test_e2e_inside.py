@@ -6,24 +6,14 @@ import pytest
 
 from digitlab.explain import SALIENCY_METHOD
 
-from appdriver import DIGIT_STROKES, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
+from appdriver import DIGIT_STROKES, draw_strokes, exceptions, open_app, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.trained_model]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    d = tmp_path_factory.mktemp("e2e-inside")
-    env = {"DIGITLAB_MODEL_STORE": str(d / "store"), "DIGITLAB_USER_DATA": str(d / "user"),
-           "DIGITLAB_CACHE": str(d / "cache")}
-    with streamlit_server(env) as url:
-        yield url
-
-
 @pytest.fixture
-def page():
-    with chromium() as p:
-        yield p
+def app_url(shipped_app):
+    return shipped_app[0]
 
 
 def probabilities(page) -> str:

@@ -7,22 +7,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from appdriver import app_env, chromium, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
+from appdriver import draw_strokes, exceptions, open_app, wait_for_answer
 from digitlab.synth.non_digits import hash_sign
 from digitlab.synth.photo_like import Conditions, photo
 from digitlab.synth.stroke_digits import STYLES
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with streamlit_server(app_env(tmp_path_factory.mktemp("e2e-people"))) as url:
-        yield url
-
-
 @pytest.fixture
-def page():
-    with chromium() as p:
-        yield p
+def app_url(shipped_app):
+    return shipped_app[0]
 
 
 @pytest.mark.trained_model

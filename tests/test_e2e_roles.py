@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from appdriver import app_env, chromium_browser, exceptions, open_app, streamlit_server
+from appdriver import app_env, exceptions, open_app, streamlit_server
 from digitlab.store import ModelStore
 from tests.helpers import mnist_path, tiny_model
 
@@ -31,43 +31,42 @@ def app(tmp_path_factory):
         yield url
 
 
+@pytest.mark.slow  # a real training started and cancelled from the app
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_a_visitor_from_elsewhere_has_no_operator_controls_and_cannot_touch_the_operators_job(app):
-    with chromium_browser() as browser:
-        operator = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-        visitor = browser.new_context(viewport={"width": 1280, "height": 1000},
-                                      extra_http_headers=ELSEWHERE).new_page()
-        open_app(operator, app)
-        side = operator.locator("[data-testid=stSidebar]")
-        side.locator("[data-testid=stExpander] summary", has_text="Train a model").click()
-        # Thousands of batches (batch 15): it runs for as long as the test looks at it.
-        side.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox").click()
-        operator.keyboard.type("seed002")  # the list filters as one types
-        operator.get_by_role("option", name="seed002", exact=False).first.click()
-        side.get_by_text("softmax", exact=False).first.wait_for(timeout=30_000)  # its description
-        side.get_by_text("Quick try: train on the first 5,000 images only").click()
-        side.get_by_role("button", name="Retrain").click()
-        side.get_by_text("Training seed002-softmax784").wait_for(timeout=60_000)
-        side.get_by_role("button", name="Cancel training").wait_for(timeout=30_000)
+def test_a_visitor_from_elsewhere_has_no_operator_controls_and_cannot_touch_the_operators_job(app, new_page):
+    operator = new_page()
+    visitor = new_page(extra_http_headers=ELSEWHERE)
+    open_app(operator, app)
+    side = operator.locator("[data-testid=stSidebar]")
+    side.locator("[data-testid=stExpander] summary", has_text="Train a model").click()
+    # Thousands of batches (batch 15): it runs for as long as the test looks at it.
+    side.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox").click()
+    operator.keyboard.type("seed002")  # the list filters as one types
+    operator.get_by_role("option", name="seed002", exact=False).first.click()
+    side.get_by_text("softmax", exact=False).first.wait_for(timeout=30_000)  # its description
+    side.get_by_text("Quick try: train on the first 5,000 images only").click()
+    side.get_by_role("button", name="Retrain").click()
+    side.get_by_text("Training seed002-softmax784").wait_for(timeout=60_000)
+    side.get_by_role("button", name="Cancel training").wait_for(timeout=30_000)
 
-        open_app(visitor, app)
-        vside = visitor.locator("[data-testid=stSidebar]")
-        vside.get_by_text(re.compile("The server is busy with a training since")).wait_for(timeout=60_000)
-        for control in ("Cancel training", "Retrain", "Make it the server's model", "Dismiss"):
-            assert visitor.get_by_role("button", name=control).count() == 0, control
-        assert vside.get_by_text("Train a model").count() == 0
-        # The visitor may pick another model for themselves: it does not offer to make it the server's.
-        vside.locator("[data-testid=stSelectbox]").first.get_by_role("combobox").click()
-        visitor.get_by_role("option", name="tiny", exact=False).first.click()
-        vside.get_by_text("untrained").first.wait_for(timeout=30_000)
-        assert visitor.get_by_role("button", name="Make it the server's model").count() == 0
+    open_app(visitor, app)
+    vside = visitor.locator("[data-testid=stSidebar]")
+    vside.get_by_text(re.compile("The server is busy with a training since")).wait_for(timeout=60_000)
+    for control in ("Cancel training", "Retrain", "Make it the server's model", "Dismiss"):
+        assert visitor.get_by_role("button", name=control).count() == 0, control
+    assert vside.get_by_text("Train a model").count() == 0
+    # The visitor may pick another model for themselves: it does not offer to make it the server's.
+    vside.locator("[data-testid=stSelectbox]").first.get_by_role("combobox").click()
+    visitor.get_by_role("option", name="tiny", exact=False).first.click()
+    vside.get_by_text("untrained").first.wait_for(timeout=30_000)
+    assert visitor.get_by_role("button", name="Make it the server's model").count() == 0
 
-        side.get_by_role("button", name="Cancel training").click()
-        side.get_by_text(re.compile("the training was cancelled", re.I)).wait_for(timeout=60_000)
-        open_app(visitor, app)  # a reload: the outcome of someone else's training is not theirs
-        vside.get_by_text("Model", exact=True).first.wait_for(timeout=30_000)
-        visitor.wait_for_timeout(1500)  # the sidebar's job panel draws within its first run
-        assert vside.get_by_text(re.compile("cancelled", re.I)).count() == 0
-        assert not exceptions(operator) and not exceptions(visitor), (exceptions(operator), exceptions(visitor))
+    side.get_by_role("button", name="Cancel training").click()
+    side.get_by_text(re.compile("the training was cancelled", re.I)).wait_for(timeout=60_000)
+    open_app(visitor, app)  # a reload: the outcome of someone else's training is not theirs
+    vside.get_by_text("Model", exact=True).first.wait_for(timeout=30_000)
+    visitor.wait_for_timeout(1500)  # the sidebar's job panel draws within its first run
+    assert vside.get_by_text(re.compile("cancelled", re.I)).count() == 0
+    assert not exceptions(operator) and not exceptions(visitor), (exceptions(operator), exceptions(visitor))

@@ -10,24 +10,19 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from appdriver import app_env, chromium, exceptions, open_app, streamlit_server, wait_until_settled
+from appdriver import exceptions, open_app, wait_until_settled
 from digitlab.synth.file_forms import phone_jpeg
 
 from tests.helpers import paper_photo
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with streamlit_server(app_env(tmp_path_factory.mktemp("e2e-upload"))) as url:
-        yield url
-
-
 @pytest.fixture
-def page(app_url):
-    with chromium() as p:
-        open_app(p, app_url)
-        p.get_by_role("tab", name="Upload a photo").click()
-        yield p
+def page(shipped_app, new_page):
+    """A new visitor on the Upload tab."""
+    p = new_page()
+    open_app(p, shipped_app[0])
+    p.get_by_role("tab", name="Upload a photo").click()
+    return p
 
 
 SHOWN_IMAGES_JS = """() => [...document.querySelectorAll('[data-testid=stImage] img')]

@@ -20,33 +20,24 @@ from digitlab.roles import Who
 from digitlab.tasks import train as training_task
 from digitlab.store import SHIPPED_ID, ModelStore
 from digitlab.models import TrainConfig
-from tests.helpers import ROOT, mnist_path, refused_acquires
+from tests.helpers import ROOT, lock_released, mnist_path, refused_acquires, wait_for_job
 
 
 COUNT, FAIL = "tests.job_kinds:count", "tests.job_kinds:fail"
 
 
-def wait_for(condition, job_id=None, timeout=180.0) -> jobs.Status:
-    """The status of job ``job_id`` (default: the newest) once ``condition(status)`` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = jobs.get(job_id) if job_id else next(iter(jobs.listing()[0]), None)
-        if status and condition(status):
-            return status
-        time.sleep(0.1)
-    raise TimeoutError(f"status stayed {status}")
+def wait_for(condition, timeout=180.0) -> jobs.Status:
+    """The newest job's status once ``condition(status)`` holds."""
+    return wait_for_job(condition=condition, timeout=timeout)
 
 
 def ended(status: jobs.Status) -> bool:
     return status.final
 
 
-def released(timeout=5.0) -> bool:
-    """Whether the lock is free within ``timeout``: a runner writes its final status, then lets go."""
-    deadline = time.monotonic() + timeout
-    while is_held() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not is_held()
+def released() -> bool:
+    """Whether the lock is free within 5 s: a runner writes its final status, then lets go."""
+    return lock_released(5.0)
 
 
 def start_counting(n=100_000, step=0.02, **kw) -> jobs.Status:

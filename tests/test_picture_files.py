@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,7 +15,8 @@ from digitlab.images import BadImage, read_image
 from digitlab.ink import to_ink
 from digitlab.synth.file_forms import DEEP_GREY, ORIENTATIONS, STORED, phone_jpeg, png16, tiff
 
-from tests.helpers import ROOT, paper_photo, stroke_picture
+from digitlab.predict import main as predict_main
+from tests.helpers import paper_photo, run_main, stroke_picture
 
 SEVEN = [(0.25, 0.25), (0.75, 0.25), (0.45, 0.85)]
 # The turn a viewer makes to show the stored pixels: the inverse of STORED (6 and 8 undo each other,
@@ -216,7 +215,7 @@ def test_a_decompression_bomb_is_refused_in_plain_words():
 
 @pytest.mark.mnist
 @pytest.mark.trained_model
-def test_predict_reads_phone_and_scanner_files_as_the_upright_8_bit_pictures(tmp_path, mnist):
+def test_predict_reads_phone_and_scanner_files_as_the_upright_8_bit_pictures(tmp_path, mnist, capsys):
     rng = np.random.default_rng(0)
     forms: dict[str, list[str]] = {}
 
@@ -234,8 +233,7 @@ def test_predict_reads_phone_and_scanner_files_as_the_upright_8_bit_pictures(tmp
         for form, write in DEEP_GREY.items():
             put(form, f"{k}-{form.split(' (')[0].replace(' ', '-')}.{'png' if 'PNG' in form else 'tif'}", write(grey))
     files = [f for paths in forms.values() for f in paths]
-    r = subprocess.run([sys.executable, "-m", "digitlab.predict", *files], cwd=ROOT, capture_output=True, text=True,
-                       timeout=900)
+    r = run_main(predict_main, *files, capsys=capsys)  # python -m digitlab.predict's main(), in this process
     assert r.returncode == 0, r.stderr
     digit = {row["file"]: row["digit"] for row in map(json.loads, r.stdout.splitlines())}
     upright = {name: [digit[f] for f in forms[name]] for name in ("upright JPEG", "upright grey PNG")}

@@ -18,7 +18,7 @@ import pytest
 from digitlab import jobs
 from digitlab.db import drawings, visitors
 from digitlab.jobs.lock import TrainingBusy, TrainingLock, is_held
-from tests.helpers import ROOT, refused_acquires
+from tests.helpers import ROOT, refused_acquires, wait_for_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("database")]
 
@@ -76,15 +76,11 @@ def test_asking_across_servers_never_makes_acquire_fail(tmp_path):
 def test_a_job_keeps_the_lock_across_servers_after_the_hand_over(tmp_path, monkeypatch):
     job = jobs.start("count", "tests.job_kinds:count", {"n": 60, "step": 0.05}, title="Counting", about="counting",
                      source="server A")
-    deadline = time.monotonic() + 60
-    while jobs.get(job.id).state != "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_job(job.id, lambda status: status.state == "running", timeout=60)
     # The app's own hold has gone to the runner: another server is refused all the while.
     with pytest.raises(TrainingBusy):
         TrainingLock({"preset": "x", "source": "server B"}, root=tmp_path / "elsewhere").acquire()
-    while jobs.get(job.id).active and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert jobs.get(job.id).state == "done"
+    assert wait_for_job(job.id, timeout=60).state == "done"
     deadline = time.monotonic() + 10
     while is_held(tmp_path / "elsewhere") and time.monotonic() < deadline:
         time.sleep(0.1)

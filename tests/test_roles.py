@@ -5,7 +5,6 @@ The job mechanism is driven with real runner processes (tests/job_kinds.py: quic
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -16,7 +15,7 @@ from digitlab.roles import NotAllowed, Who
 from digitlab.store import ModelStore
 from digitlab.tasks import class_retrain as class_task
 from digitlab.tasks import train as training_task
-from tests.helpers import tiny_model
+from tests.helpers import tiny_model, until
 
 ANA, BEN = Who("a" * 32), Who("b" * 32)
 OPERATOR = Who("c" * 32, operator=True)
@@ -32,15 +31,6 @@ def fresh_key():
 def counting(owner: Who) -> jobs.Status:
     return jobs.start("count", "tests.job_kinds:count", {"n": 100_000, "step": 0.02}, title="Counting",
                       about="counting", owner=owner.visitor_id, source="test")
-
-
-def until(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise TimeoutError
 
 
 # --------------------------------------------------------------------------- visitor ids

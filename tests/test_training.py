@@ -54,7 +54,7 @@ def test_confusion_matrix_counts():
 def test_short_training_reports_progress_and_learns(mnist):
     seen = []
     config = TrainConfig("seed003-mlp512-rmsprop", epochs=2, subset=3000, validation_split=0.2, keep_best=True)
-    result = train(config, mnist, on_progress=seen.append)
+    result = train(config, mnist, on_progress=seen.append, test_images=2000)  # scoring all 10,000 is not the point
     fractions = [p.fraction for p in seen if p.phase == "training"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert seen[-1].phase == "evaluating"
@@ -63,21 +63,37 @@ def test_short_training_reports_progress_and_learns(mnist):
     best = 1 + int(np.argmin([h["val_loss"] for h in info["history"]]))
     assert info["best_epoch"] == best
     assert info["train_images"] == 2400 and info["validation_images"] == 600
-    assert info["test_accuracy"] > 0.85  # 3,000 images, 2 epochs: far above chance
-    assert np.asarray(info["confusion_matrix"]).sum() == 10000
-    assert result.test_probabilities.shape == (10000, 10)
+    assert info["test_accuracy"] > 0.75  # 3,000 images, 2 epochs: far above chance (0.828 on these 2,000)
+    # Measured on the first 2,000 test images, as asked, and run.json says so.
+    assert info["test_images"] == 2000 and len(info["test_predictions"]) == 2000
+    assert np.asarray(info["confusion_matrix"]).sum() == 2000
+    assert result.test_probabilities.shape == (2000, 10)
+    assert info["test_accuracy"] == np.mean(result.test_probabilities.argmax(1) == mnist.y_test[:2000])
 
 
 @pytest.mark.mnist
 def test_excluded_images_are_not_trained_on(mnist):
     config = TrainConfig("seed000-mlp784", epochs=1, subset=1000, exclude=(0, 1, 2, 999))
-    result = train(config, mnist)
+    result = train(config, mnist, test_images=0)  # nothing scored: not what this is about
     assert result.info["train_images"] == 996 and result.info["excluded_indices"] == [0, 1, 2, 999]
+    assert result.info["test_images"] == 0 and "test_accuracy" not in result.info
+    assert result.test_probabilities.shape == (0, 10)
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("n", [-1, 10001])
+def test_a_test_subset_beyond_the_test_set_is_refused_before_training(mnist, n):
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although the settings are wrong")
+
+    with pytest.raises(ValueError, match="test_images must be from 0 to 10000"):
+        train(TrainConfig("seed000-mlp784", epochs=1, subset=1000), mnist, on_progress=no_training, test_images=n)
 
 
 @pytest.mark.mnist
 def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mnist):
-    with_extras = train(TrainConfig("cnn", epochs=1, subset=1200), mnist).info
+    # Nothing scored (test_images=0): the test set is not what this is about.
+    with_extras = train(TrainConfig("cnn", epochs=1, subset=1200), mnist, test_images=0).info
     tr, va = split_indices(1200, PRESETS["cnn"].validation_split, 0)
     made = with_extras["beyond_mnist"]
     extras = PRESETS["cnn"].extras
@@ -87,7 +103,7 @@ def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mn
     assert with_extras["train_images"] == len(tr) + sum(made.values())
     assert with_extras["validation_images"] == len(va)  # the validation images stay MNIST's own
     assert 0.0 <= with_extras["history"][0]["accuracy"] <= 1.0  # accuracy over the digits only
-    plain = train(TrainConfig("cnn", epochs=1, subset=1200, augment=False), mnist).info
+    plain = train(TrainConfig("cnn", epochs=1, subset=1200, augment=False), mnist, test_images=0).info
     assert plain["beyond_mnist"] == {} and plain["train_images"] == len(tr)
     # MNIST alone, augmented (the dubious-labels fold models, issue 24): no extra image at all.
     alone = train(TrainConfig("cnn", epochs=1, subset=1200, extras=False), mnist).info
