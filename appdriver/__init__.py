@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from deploy.balanced import app_servers
 from digitlab.synth.stroke_digits import plain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,61 +29,19 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def app_env(folder: Path, **extra: str) -> dict[str, str]:
     """Environment for a server with its own model store, user data and cache inside ``folder``."""
     return {"DIGITLAB_MODEL_STORE": str(folder / "store"), "DIGITLAB_USER_DATA": str(folder / "user"),
             "DIGITLAB_CACHE": str(folder / "cache"), **extra}
 
 
-def _start_server(env: dict[str, str] | None):
-    """Start ``streamlit run app.py`` on a free local port: (process, URL, log file); not yet ready."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
-    return proc, f"http://127.0.0.1:{port}", log
-
-
-def _wait_healthy(proc, url: str, log, deadline: float) -> None:
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"streamlit did not start; see {log.name}")
-        time.sleep(0.3)
-
-
 @contextmanager
 def streamlit_servers(*envs: dict[str, str] | None, timeout: float = 90.0):
-    """Run one ``streamlit run app.py`` per environment, each on a free local port, all started
-    at once (each start is mostly waiting for imports); yields their URLs."""
-    started = []
-    try:
-        for env in envs:
-            started.append(_start_server(env))
-        deadline = time.monotonic() + timeout
-        for proc, url, log in started:
-            _wait_healthy(proc, url, log, deadline)
-        yield [url for _, url, _ in started]
-    finally:
-        for proc, _, _ in started:
-            proc.terminate()
-        for proc, _, log in started:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
+    """Run one ``streamlit run app.py`` per environment (added to this process's), each on a free local
+    port, all started at once (deploy.balanced.app_servers); yields their URLs."""
+    folder = Path(os.environ.get("TMPDIR", "/tmp"))
+    with app_servers([{**os.environ, **(env or {})} for env in envs], folder, timeout) as started:
+        yield [url for url, _ in started]
 
 
 @contextmanager

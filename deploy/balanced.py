@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -75,13 +75,13 @@ def haproxy_config(port: int, servers: list[int], address: str = "127.0.0.1") ->
 def free_port() -> int:
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def wait_until_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
+def wait_until_healthy(url: str, proc: subprocess.Popen, deadline: float, log: Path) -> None:
+    """Until ``url`` answers its health check; ``RuntimeError`` naming ``log`` if ``proc`` ends or time runs out."""
     while True:
         try:
             if urllib.request.urlopen(url + HEALTH, timeout=2).read() == b"ok":
@@ -94,17 +94,32 @@ def wait_until_healthy(url: str, proc: subprocess.Popen, timeout: float, log: Pa
 
 
 @contextmanager
-def _process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+def app_servers(envs: list[dict[str, str]], folder: Path, timeout: float = 120.0) -> Iterator[list[tuple[str, int]]]:
+    """One ``streamlit run app.py`` per environment (the whole environment of each), each on a free local port,
+    all started at once (a start is mostly waiting for imports), logs in ``folder/streamlit-<port>.log``;
+    yields ``[(url, pid)]`` once every one answers its health check, and stops them after."""
+    started = []
     try:
-        yield proc
+        for env in envs:
+            port = free_port()
+            cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                   "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+            log = folder / f"streamlit-{port}.log"
+            with open(log, "w") as out:
+                started.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT),
+                                f"http://127.0.0.1:{port}", log))
+        deadline = time.monotonic() + timeout
+        for proc, url, log in started:
+            wait_until_healthy(url, proc, deadline, log)
+        yield [(url, proc.pid) for proc, url, _ in started]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc, _, _ in started:
+            proc.terminate()
+        for proc, _, _ in started:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 @contextmanager
@@ -119,24 +134,24 @@ def balanced(database_url: str, *, servers: int = 2, port: int | None = None, en
     folder.mkdir(parents=True, exist_ok=True)
     shared = {"DIGITLAB_DATABASE_URL": database_url, **(env or {})}
     shared.setdefault("DIGITLAB_SECRET_KEY", secrets.token_hex(32))
-    ports = [free_port() for _ in range(servers)]
     front = port or free_port()
-    with ExitStack() as stack:
-        procs = []
-        for i, p in enumerate(ports):
-            cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                   "--server.address", "127.0.0.1", "--server.port", str(p), "--browser.gatherUsageStats", "false"]
-            procs.append(stack.enter_context(_process(cmd, {**os.environ, **shared}, folder / f"app{i + 1}.log")))
-        for i, (p, proc) in enumerate(zip(ports, procs)):
-            wait_until_healthy(f"http://127.0.0.1:{p}", proc, timeout, folder / f"app{i + 1}.log")
+    with app_servers([{**os.environ, **shared}] * servers, folder, timeout) as started:
         config = folder / "haproxy.cfg"
-        config.write_text(haproxy_config(front, ports))
-        proxy = stack.enter_context(_process([haproxy, "-db", "-f", str(config)], dict(os.environ),
-                                             folder / "haproxy.log"))
-        url = f"http://127.0.0.1:{front}"
-        wait_until_healthy(url, proxy, 30.0, folder / "haproxy.log")
-        yield {"url": url, "servers": [f"http://127.0.0.1:{p}" for p in ports],
-               "pids": [proc.pid for proc in procs], "folder": folder}
+        config.write_text(haproxy_config(front, [int(url.rsplit(":", 1)[1]) for url, _ in started]))
+        log = folder / "haproxy.log"
+        with open(log, "w") as out:
+            proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{front}"
+            wait_until_healthy(url, proxy, time.monotonic() + 30.0, log)
+            yield {"url": url, "servers": [u for u, _ in started], "pids": [pid for _, pid in started],
+                   "folder": folder}
+        finally:
+            proxy.terminate()
+            try:
+                proxy.wait(10)
+            except subprocess.TimeoutExpired:
+                proxy.kill()
 
 
 def main(argv: list[str] | None = None) -> int:

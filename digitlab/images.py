@@ -248,3 +248,15 @@ def _tiff_tag(img: Image.Image, tag: int) -> int | None:
     if isinstance(value, tuple):
         value = value[0] if value else None
     return value if isinstance(value, int) else None
+
+
+def read_or_say(path: str) -> np.ndarray | None:
+    """The command-line tools' reading of one of their files: the picture, or None after saying on
+    stderr why it cannot be used (the tools go on with the others and end with exit code 1)."""
+    import sys
+
+    try:
+        return read_image(path)
+    except (BadImage, OSError) as e:
+        print(f"error: {path}: {e}", file=sys.stderr)
+        return None

@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 
-from digitlab.images import BadImage, read_image
+from digitlab.images import read_or_say
 from digitlab.store import ModelStore, ModelStoreError
 
 
@@ -41,10 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     classifier = Classifier(model)
     failed = 0
     for path in args.images:
-        try:
-            picture = read_image(path)
-        except (BadImage, OSError) as e:
-            print(f"error: {path}: {e}", file=sys.stderr)
+        picture = read_or_say(path)
+        if picture is None:
             failed += 1
             continue
         p = classifier.classify(picture)

@@ -89,7 +89,7 @@ def test_a_stray_tap_beside_the_digit_changes_nothing(app_url, page):
 def test_dot_is_refused_and_clear_brings_the_prompt_back(app_url, page):
     box = open_app(page, app_url)
     draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box)
-    page.get_by_text("looks like a dot").wait_for(timeout=20_000)
+    page.get_by_test_id("stAlert").get_by_text("looks like a dot").wait_for(timeout=20_000)
     assert page.locator(".digit-answer").count() == 0
     clear(page)
     assert page.locator(".digit-answer").count() == 0

@@ -7,7 +7,7 @@ agent. Needs the shipped model and MNIST (every page is opened).
 
 import pytest
 
-from appdriver import app_env, chromium_browser, exceptions, open_app, streamlit_server, wait_until_settled
+from appdriver import app_env, exceptions, open_app, streamlit_server, wait_until_settled
 from tests.helpers import mnist_path
 
 PAGES = ["Dataset", "Dubious labels", "Misclassified", "Training", "Classes", "Draw"]
@@ -29,49 +29,47 @@ def app_url(tmp_path_factory):
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_on_a_phone_the_menu_closes_when_a_page_is_chosen(app_url):
+def test_on_a_phone_the_menu_closes_when_a_page_is_chosen(app_url, new_page):
     # It stayed open over 300 of the 390 px, hiding the page just chosen, until « was tapped.
-    with chromium_browser() as browser:
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
-        open_app(phone, app_url)
-        sidebar = phone.locator("[data-testid=stSidebar]")
-        assert sidebar.get_attribute("data-collapsed") == "true"  # a phone starts with it closed
-        for title in PAGES:
-            phone.locator("[data-testid=stExpandSidebarButton]").tap()
-            link = phone.locator("[data-testid=stSidebarNavLink]", has_text=title)
-            link.wait_for(timeout=10_000)
-            phone.wait_for_function("() => document.querySelector('[data-testid=stSidebar]')"
-                                    ".dataset.collapsed === 'false'", timeout=10_000)
-            link.tap()
-            heading = phone.get_by_role("heading", name=HEADINGS.get(title, title), exact=True)
-            heading.wait_for(timeout=120_000)
-            phone.wait_for_function("() => document.querySelector('[data-testid=stSidebar]')"
-                                    ".dataset.collapsed === 'true'", timeout=10_000)
-            # Once the menu has slid away (300 ms), the page itself is what a tap on its heading reaches.
-            phone.wait_for_function(HEADING_IN_SIGHT_JS, arg=heading.element_handle(), timeout=10_000)
-        assert not exceptions(phone), exceptions(phone)
+    phone = new_page(viewport=(390, 844), has_touch=True)
+    open_app(phone, app_url)
+    sidebar = phone.locator("[data-testid=stSidebar]")
+    assert sidebar.get_attribute("data-collapsed") == "true"  # a phone starts with it closed
+    for title in PAGES:
+        phone.locator("[data-testid=stExpandSidebarButton]").tap()
+        link = phone.locator("[data-testid=stSidebarNavLink]", has_text=title)
+        link.wait_for(timeout=10_000)
+        phone.wait_for_function("() => document.querySelector('[data-testid=stSidebar]')"
+                                ".dataset.collapsed === 'false'", timeout=10_000)
+        link.tap()
+        heading = phone.get_by_role("heading", name=HEADINGS.get(title, title), exact=True)
+        heading.wait_for(timeout=120_000)
+        phone.wait_for_function("() => document.querySelector('[data-testid=stSidebar]')"
+                                ".dataset.collapsed === 'true'", timeout=10_000)
+        # Once the menu has slid away (300 ms), the page itself is what a tap on its heading reaches.
+        phone.wait_for_function(HEADING_IN_SIGHT_JS, arg=heading.element_handle(), timeout=10_000)
+    assert not exceptions(phone), exceptions(phone)
 
 
 @pytest.mark.mnist
 @pytest.mark.trained_model
 @pytest.mark.browser
-def test_on_a_phone_the_dataset_grid_has_no_empty_band_and_the_maps_title_is_whole(app_url):
-    with chromium_browser() as browser:
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
-        open_app(phone, app_url)
-        phone.locator("[data-testid=stExpandSidebarButton]").tap()
-        phone.locator("[data-testid=stSidebarNavLink]", has_text="Dataset").tap()
-        phone.get_by_role("heading", name="Dataset", exact=True).wait_for(timeout=120_000)
-        wait_until_settled(phone, timeout=120)
-        # The grid's own area (plotly's plot area) reaches the bottom of its chart: a fixed height made
-        # for a wider column left ~140 px of empty chart under it.
-        grid = phone.locator("[class*=st-key-dataset-grid] [data-testid=stPlotlyChart]").first
-        chart, area = grid.bounding_box(), grid.locator(".nsewdrag").first.bounding_box()
-        assert chart["y"] + chart["height"] - (area["y"] + area["height"]) < 8, (chart, area)
-        # The map's title is written above the chart, all of it within the screen, none under the toolbar.
-        title = phone.locator(".map-title")
-        title.wait_for(timeout=120_000)
-        box, the_map = title.bounding_box(), phone.locator(".st-key-dataset-map-chart").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= the_map["y"]
-        assert phone.evaluate("el => el.scrollWidth <= el.clientWidth", title.element_handle())  # nothing cut
-        assert not exceptions(phone), exceptions(phone)
+def test_on_a_phone_the_dataset_grid_has_no_empty_band_and_the_maps_title_is_whole(app_url, new_page):
+    phone = new_page(viewport=(390, 844), has_touch=True)
+    open_app(phone, app_url)
+    phone.locator("[data-testid=stExpandSidebarButton]").tap()
+    phone.locator("[data-testid=stSidebarNavLink]", has_text="Dataset").tap()
+    phone.get_by_role("heading", name="Dataset", exact=True).wait_for(timeout=120_000)
+    wait_until_settled(phone, timeout=120)
+    # The grid's own area (plotly's plot area) reaches the bottom of its chart: a fixed height made
+    # for a wider column left ~140 px of empty chart under it.
+    grid = phone.locator("[class*=st-key-dataset-grid] [data-testid=stPlotlyChart]").first
+    chart, area = grid.bounding_box(), grid.locator(".nsewdrag").first.bounding_box()
+    assert chart["y"] + chart["height"] - (area["y"] + area["height"]) < 8, (chart, area)
+    # The map's title is written above the chart, all of it within the screen, none under the toolbar.
+    title = phone.locator(".map-title")
+    title.wait_for(timeout=120_000)
+    box, the_map = title.bounding_box(), phone.locator(".st-key-dataset-map-chart").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= the_map["y"]
+    assert phone.evaluate("el => el.scrollWidth <= el.clientWidth", title.element_handle())  # nothing cut
+    assert not exceptions(phone), exceptions(phone)

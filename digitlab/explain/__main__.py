@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab.fileio import write_npz_atomic
-from digitlab.images import BadImage, read_image
+from digitlab.images import read_or_say
 from digitlab.store import ModelStore, ModelStoreError
 
 
@@ -84,10 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             continue
         named[target.name] = path
-        try:
-            picture = read_image(path)
-        except (BadImage, OSError) as e:
-            print(f"error: {path}: {e}", file=sys.stderr)
+        picture = read_or_say(path)
+        if picture is None:
             failed += 1
             continue
         steps = preprocess(picture, normalise_strokes=NORMALISE_STROKES)  # as digitlab.predict does
