@@ -20,6 +20,9 @@ shown by the app, reruns that did not finish within ``--timeout`` s, broken
 connections. The server's RSS (with its children: the training is a separate
 process, not counted) is sampled every second.
 
+A stroke reruns what a browser's stroke reruns: the fragment the canvas is in (the
+Draw tab), learnt from the first run's messages, as the browser learns it.
+
 Each visitor comes from an address of its own (``X-Forwarded-For``, which the server
 takes from a proxy on its own machine), as a class does from its tablets: nobody is
 "on the server's machine", so nobody is the operator.
@@ -111,6 +114,7 @@ class Visitor:
                                               "X-Forwarded-For": address}, max_size=2**26)
         self.timeout = timeout
         self.canvas_id: str | None = None
+        self.fragment_id = ""  # the fragment the canvas is drawn in: a browser reruns only that on a stroke
         self.page_hash = ""
 
     def rerun(self, widgets: dict[str, str] | None = None) -> tuple[float, bytes, str | None]:
@@ -118,6 +122,8 @@ class Visitor:
         the first exception the app showed or None)."""
         msg = BackMsg()
         msg.rerun_script.page_script_hash = self.page_hash
+        if widgets and self.fragment_id:
+            msg.rerun_script.fragment_id = self.fragment_id
         for wid, value in (widgets or {}).items():
             w = msg.rerun_script.widget_states.widgets.add()
             w.id, w.json_value = wid, value
@@ -133,6 +139,8 @@ class Visitor:
                 self.page_hash = fwd.new_session.page_script_hash
             elif kind == "delta":
                 seen.append(raw)
+                if fwd.delta.fragment_id and CANVAS_ID.search(raw):
+                    self.fragment_id = fwd.delta.fragment_id
                 if fwd.delta.WhichOneof("type") == "new_element" and \
                         fwd.delta.new_element.WhichOneof("type") == "exception" and exception is None:
                     exception = f"{fwd.delta.new_element.exception.type}: {fwd.delta.new_element.exception.message}"

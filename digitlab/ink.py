@@ -108,7 +108,10 @@ def canvas_strokes(picture: np.ndarray) -> np.ndarray:
     if a.dtype != np.uint8 or a.ndim != 3 or a.shape[2] != 4:
         raise ValueError(f"expected a uint8 RGBA canvas picture, got {a.dtype} {a.shape}")
     out = np.full_like(a, 255)
-    shown = a[:, :, 3].astype(np.uint16) * a[:, :, :3].max(axis=2)
+    # np.maximum of the three channels, not .max(axis=2): a reduction over an axis of 3 was 5% of the
+    # server's CPU per stroke (py-spy), the element-wise maximum is a few times cheaper.
+    brightest = np.maximum(np.maximum(a[:, :, 0], a[:, :, 1]), a[:, :, 2])
+    shown = a[:, :, 3].astype(np.uint16) * brightest
     out[:, :, 3] = ((shown + 127) // 255).astype(np.uint8)
     return out
 

@@ -11,7 +11,7 @@ import streamlit as st
 from digitlab.images import BadImage, read_image
 from ui import resources
 from ui.answer import show_answer, show_compact_answer, show_details
-from ui.canvas import drawing_canvas
+from ui.canvas import canvas_tweaks, drawing_canvas
 from ui.own_digits import show_own_digits
 from ui.texts import WELCOME_WORDS
 from ui.upload import photo_uploader, show_photo
@@ -67,6 +67,7 @@ st.title("Draw a digit")
 # The sidebar's welcome, for phones, where the sidebar starts closed.
 st.markdown(f'<div class="narrow-only"><b>Welcome to Digit Lab</b>: {WELCOME_WORDS} <b>» Menu</b>, top left: the '
             "other pages and the model.</div>", unsafe_allow_html=True)
+canvas_tweaks()
 draw, upload = st.tabs(["Draw", "Upload a photo"])
 with draw:
     draw_tab()

@@ -42,7 +42,7 @@ def show_answer(prediction: Prediction | None, strokes: int = 0, photo: bool = F
                     "That is not a digit, I think.</div>", unsafe_allow_html=True)
         st.caption(f"Its best guess, {int(p.argmax())}, gets only {prediction.confidence:.0%}. It learned to answer "
                    "scribbles, letters and shapes with every digit about equally likely, as here.")
-        st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
+        st.html(charts.probability_bars(p))
         return
     d, p = prediction.digit, prediction.probabilities
     # data-confidence changes with every stroke and data-strokes counts them: browser
@@ -54,7 +54,7 @@ def show_answer(prediction: Prediction | None, strokes: int = 0, photo: bool = F
         st.warning(f"Not sure: it hesitates between **{d}** ({p[d]:.0%}) and **{r}** ({p[r]:.0%}).")
     else:
         st.markdown(f"**{prediction.confidence:.0%}** sure")
-    st.plotly_chart(charts.probabilities(p), config={"displayModeBar": False})
+    st.html(charts.probability_bars(p))
 
 
 def show_compact_answer(prediction: Prediction | None, strokes: int) -> None:

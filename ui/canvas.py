@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digitlab.ink import canvas_strokes
+from ui.state import Draw
 
 # Three changes to the canvas component, made from the page since its code and styles live in
 # its shadow root, which page CSS does not reach:
@@ -74,6 +75,12 @@ CANVAS_TWEAKS = """
 """
 
 
+def canvas_tweaks() -> None:
+    """The script that makes the changes above: once per page run, outside the canvas's fragment, so
+    a stroke does not send its 2 KB again."""
+    st.html(CANVAS_TWEAKS, unsafe_allow_javascript=True)
+
+
 @dataclass(frozen=True)
 class Drawing:
     """What the canvas holds: an RGBA uint8 (side, side, 4) picture and its number of strokes.
@@ -95,8 +102,7 @@ def drawing_canvas(pen: int, side: int) -> Drawing:
     widget key would re-create the canvas instead, and a stroke begun while it loads would be
     wiped.
     """
-    clears = st.session_state.setdefault("canvas-clears", 0)
-    st.html(CANVAS_TWEAKS, unsafe_allow_javascript=True)
+    clears = st.session_state.setdefault(Draw.CANVAS_CLEARS, 0)
     st.space("small")  # room for the toolbar above the canvas
     canvas = st_canvas(
         stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
@@ -105,11 +111,11 @@ def drawing_canvas(pen: int, side: int) -> Drawing:
         update_streamlit=True, return_image_data=True, key="canvas",
     )
     if st.button("Clear", key="clear", help="Start a new drawing. Undo, above the canvas, takes back the last stroke."):
-        st.session_state["canvas-clears"] += 1
+        st.session_state[Draw.CANVAS_CLEARS] += 1
         # Until the canvas sends its empty drawing, the one it sent last is stale.
-        st.session_state["canvas-stale"] = canvas.json_data
+        st.session_state[Draw.CANVAS_STALE] = canvas.json_data
         st.rerun()
-    if canvas.json_data is not None and canvas.json_data == st.session_state.get("canvas-stale"):
+    if canvas.json_data is not None and canvas.json_data == st.session_state.get(Draw.CANVAS_STALE):
         return Drawing(None, 0, clears)
     picture = None if canvas.image_data is None else canvas_strokes(canvas.image_data)
     return Drawing(picture, len((canvas.json_data or {}).get("objects", [])), clears)

@@ -28,6 +28,13 @@ CSS = f"""
   content: "Menu"; font-size: 0.875rem; margin-left: 0.25rem;
 }}
 [data-testid="stExpandSidebarButton"] {{ width: auto; }}
+/* The Draw page's ten probabilities (ui.charts.probability_bars): a bar per digit, its share above,
+   the digit below; as tall as the plotly chart it replaced. */
+.prob-bars {{ display: flex; align-items: stretch; gap: 0.4rem; height: 200px; padding: 0.5rem 0.2rem 0; }}
+.prob-bars > div {{ flex: 1; display: flex; flex-direction: column; justify-content: flex-end; align-items: center; }}
+.prob-bars span {{ font-size: 0.75rem; min-height: 1.1rem; opacity: 0.75; }}
+.prob-bars i {{ display: block; width: 100%; border-radius: 2px 2px 0 0; }}
+.prob-bars b {{ font-weight: 400; font-size: 0.85rem; margin-top: 0.2rem; }}
 /* What scroll_into_view brings up stops below Streamlit's header bar, not under it. */
 .scroll-target {{ scroll-margin-top: 4.5rem; }}
 </style>
