@@ -72,11 +72,12 @@ def chromium(viewport=(1280, 1000)):
 
 
 # Streamlit marks its app root with the script's state and each element left from the previous
-# run as stale; plotly draws a chart a moment after Streamlit mounts it (``_fullLayout`` set).
+# run as stale; plotly draws a chart a moment after Streamlit mounts it (``_fullLayout`` set); a
+# page waiting for the nearest images reruns when they are ready (ui.neighbours.PENDING_CLASS).
 SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
-  if (document.querySelector('[data-stale=true]')) return false;
+  if (document.querySelector('[data-stale=true], .neighbours-pending')) return false;
   return [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
     .every(c => { const gd = c.querySelector('.js-plotly-plot'); return gd && gd._fullLayout; });
 }"""

@@ -12,6 +12,7 @@ from digitlab.images import BadImage, read_image
 from ui import resources
 from ui.answer import show_answer, show_compact_answer, show_details
 from ui.canvas import canvas_tweaks, drawing_canvas
+from ui.neighbours import rerun_when_ready
 from ui.own_digits import show_own_digits
 from ui.texts import WELCOME_WORDS
 from ui.upload import photo_uploader, show_photo
@@ -73,3 +74,4 @@ with draw:
     draw_tab()
 with upload:
     upload_tab()
+rerun_when_ready()  # after the tabs: they show the nearest images

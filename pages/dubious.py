@@ -27,6 +27,7 @@ from digitlab.tasks import train as training_task
 from ui import charts, job_panel, resources
 from digitlab.dubious import explain
 from ui.label_evidence import METHOD_TITLES, alike_by_label, evidence_in_words, ranks_under_each_method
+from ui.neighbours import rerun_when_ready
 from ui.state import Dubious
 from ui.visitor import visitor_id, who
 
@@ -388,3 +389,4 @@ with st.expander("How this ranking was made"):
         "- The ranking comes from the models and the data alone: nothing in Digit Lab lists known errors.")
     st.markdown("**Compute again** with other settings (the result is kept beside this one):")
     compute_section("again")
+rerun_when_ready()  # at the end: the evidence above shows the nearest images
