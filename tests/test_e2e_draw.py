@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from appdriver import DIGIT_STROKES, clear, draw_strokes, exceptions, open_app, wait_for_answer, wait_until_settled
+from appdriver import DIGIT_STROKES, choose, clear, draw_strokes, exceptions, open_app, wait_for_answer, wait_until_settled
 
 
 @pytest.fixture
@@ -205,8 +205,7 @@ def test_on_a_phone_a_big_scribble_is_not_a_digit_and_can_be_saved_with_the_labe
     expect(label_box).to_have_value("")  # no digit offered: the user picks one
     expect(phone.get_by_role("button", name="Save it")).to_be_disabled()
     wait_until_settled(phone)  # the canvas may send the drawing once more: a rerun closes the list
-    label_box.tap()  # a finger: a click (mouse events) on a touch screen only focused it, in 4 of 4 tries
-    phone.get_by_role("option", name="4", exact=True).click()
+    choose(label_box, "4", exact=True, tap=True)  # a finger: a click (mouse events) on a touch screen only focused it
     expect(label_box).to_have_value("4", timeout=10_000)
     phone.get_by_role("button", name="Save it").click()
     phone.locator(".own-count").get_by_text("You have saved 1 digit").wait_for(timeout=20_000)

@@ -9,7 +9,7 @@ import pytest
 
 from digitlab.jobs.lock import TrainingLock
 from digitlab.models import DEFAULT_PRESET
-from appdriver import ROOT, app_env, open_app, streamlit_server
+from appdriver import ROOT, app_env, choose, open_app, streamlit_server
 from tests.helpers import mnist_path
 
 
@@ -93,9 +93,7 @@ def test_retrain_cancel_retrain_compare_activate(app, new_page):
     open_form(sidebar)
     # The flow to the end with the smallest network: the cnn's training and its scoring of the test set
     # with test-time shifts are most of a minute on a busy machine (test_training covers its extras).
-    sidebar.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox").click()
-    page.keyboard.type(SMALL)  # the list filters as one types
-    page.get_by_role("option", name=SMALL, exact=False).first.click()
+    choose(sidebar.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox"), SMALL, typed=SMALL)
     sidebar.get_by_text("Dense 784 ReLU", exact=False).first.wait_for(timeout=30_000)  # its description
     set_epochs(sidebar, 1)  # the quick try is remembered
     sidebar.get_by_role("button", name="Retrain").click()

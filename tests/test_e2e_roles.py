@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from appdriver import app_env, exceptions, open_app, streamlit_server
+from appdriver import app_env, choose, exceptions, open_app, streamlit_server
 from digitlab.store import ModelStore
 from tests.helpers import mnist_path, tiny_model
 
@@ -42,9 +42,8 @@ def test_a_visitor_from_elsewhere_has_no_operator_controls_and_cannot_touch_the_
     side = operator.locator("[data-testid=stSidebar]")
     side.locator("[data-testid=stExpander] summary", has_text="Train a model").click()
     # Thousands of batches (batch 15): it runs for as long as the test looks at it.
-    side.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox").click()
-    operator.keyboard.type("seed002")  # the list filters as one types
-    operator.get_by_role("option", name="seed002", exact=False).first.click()
+    choose(side.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox"), "seed002",
+           typed="seed002")
     side.get_by_text("softmax", exact=False).first.wait_for(timeout=30_000)  # its description
     side.get_by_text("Quick try: train on the first 5,000 images only").click()
     side.get_by_role("button", name="Retrain").click()
@@ -58,8 +57,7 @@ def test_a_visitor_from_elsewhere_has_no_operator_controls_and_cannot_touch_the_
         assert visitor.get_by_role("button", name=control).count() == 0, control
     assert vside.get_by_text("Train a model").count() == 0
     # The visitor may pick another model for themselves: it does not offer to make it the server's.
-    vside.locator("[data-testid=stSelectbox]").first.get_by_role("combobox").click()
-    visitor.get_by_role("option", name="tiny", exact=False).first.click()
+    choose(vside.locator("[data-testid=stSelectbox]").first.get_by_role("combobox"), "tiny")
     vside.get_by_text("untrained").first.wait_for(timeout=30_000)
     assert visitor.get_by_role("button", name="Make it the server's model").count() == 0
 

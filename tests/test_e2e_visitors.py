@@ -12,7 +12,7 @@ import pytest
 
 from digitlab import dubious
 from digitlab.store import ModelStore
-from appdriver import DIGIT_STROKES, app_env, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
+from appdriver import DIGIT_STROKES, app_env, choose, draw_strokes, exceptions, open_app, streamlit_server, wait_for_answer
 from tests.helpers import tiny_model
 
 
@@ -73,9 +73,8 @@ def test_two_visitors_see_only_their_own(app_url, new_page):
     b.locator(".dubious-mark", has_text="none").wait_for(timeout=30_000)
     assert b.locator(".dubious-mark-count").count() == 0
     assert b.get_by_role("button", name="Download the marks (CSV)").count() == 0
-    b.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
-    b.keyboard.type("tiny")  # the list filters as one types
-    b.get_by_role("option", name="tiny", exact=False).first.click(timeout=60_000)
+    choose(b.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.get_by_role("combobox"), "tiny",
+           typed="tiny", timeout=60)
     b.locator("[data-testid=stSidebar] [data-testid=stCaptionContainer]", has_text="tiny").first.wait_for(
         timeout=30_000)
 
