@@ -97,21 +97,23 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
     """Open the select ``box`` (its combobox), type ``typed`` to filter the list if given, and pick the first
     ``option`` (a finger's tap with ``tap``). A click that lands while a rerun redraws the box, or while an
     expander above it still opens, only focuses it (its list stayed shut in about one CI run in three): it is
-    opened again, as a user would, until its list shows."""
+    opened again, as a user would, until the option shows."""
     page = box.page
+    wanted = page.get_by_role("option", name=option, exact=exact).first
     deadline = time.monotonic() + timeout
     while True:
         box.tap() if tap else box.click()
         try:
             page.get_by_role("listbox").first.wait_for(timeout=3_000)
+            if typed:
+                page.keyboard.type(typed)  # the list filters as one types
+            wanted.wait_for(timeout=3_000)
             break
         except Exception:  # Playwright's TimeoutError
             if time.monotonic() > deadline:
                 raise
             page.keyboard.press("Escape")
-    if typed:
-        page.keyboard.type(typed)  # the list filters as one types
-    page.get_by_role("option", name=option, exact=exact).first.click(timeout=max(1.0, deadline - time.monotonic()) * 1000)
+    wanted.click()
 
 
 def steady_box(locator, timeout: float = 10.0) -> dict:

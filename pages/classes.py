@@ -194,6 +194,6 @@ def _panel() -> None:
 
 
 if (reason := roles.why_not_train(who())) is None:
-    job_panel.panel(_panel)
+    job_panel.panel(_panel, "classes")
 else:
     st.info(f"Retraining with a class's drawings is not available here: {reason[:1].lower() + reason[1:]}")

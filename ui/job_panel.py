@@ -7,10 +7,14 @@
 - the finished jobs of this visitor (the operator: everyone's), each with its
   outcome and *Dismiss*, until they dismiss it.
 
-While a job runs, :func:`panel` redraws itself every second on its own (a
-fragment), so progress moves without a click; otherwise it looks every 5 s
-whether a job was started elsewhere (another tab, a page). Each redraw
-competes with the strokes on the Draw page, so it is not done every second.
+:func:`panel` redraws itself every second on its own (a fragment), so progress
+moves without a click and a job started elsewhere (another tab, a page) shows
+up; the page is run again once when a job ends, for its result. It is one
+fragment whether a job runs or not: two (every second while one ran, every 5 s
+otherwise), swapped by a rerun of the whole page at each start and end, lost a
+click or a list's typed filter that landed on the swap (two browser tests, about
+one run in three). Only whoever may start jobs, or has one, is given a panel
+that polls (ui.retrain), so a class of visitors does not pay for it.
 """
 
 from __future__ import annotations
@@ -176,20 +180,21 @@ def finished(status: Status, key: str, done: dict[str, Render] | None = None) ->
         dismiss_button(status, key)
 
 
+ACTIVE_SEEN = "job-panel-active"  # per panel: the job it saw running at its last redraw, if any
+
+
 @st.fragment(run_every=1.0)
-def _while_active(render: Callable[[], None]) -> None:
-    if jobs.active() is None:
-        st.rerun(scope="app")  # finished: the whole page may show its result
+def _redrawn(render: Callable[[], None], key: str) -> None:
+    seen = st.session_state.setdefault(ACTIVE_SEEN, {})
+    active = jobs.active()
+    now = None if active is None else active.id
+    ended = seen.get(key) is not None and seen[key] != now
+    seen[key] = now
+    if ended:
+        st.rerun(scope="app")  # a job ended: the whole page may show its result
     render()
 
 
-@st.fragment(run_every=5.0)
-def _while_idle(render: Callable[[], None]) -> None:
-    if jobs.active() is not None:
-        st.rerun(scope="app")
-    render()
-
-
-def panel(render: Callable[[], None]) -> None:
-    """``render()``, redrawn every second while a job runs, else every 5 s."""
-    (_while_active if jobs.active() is not None else _while_idle)(render)
+def panel(render: Callable[[], None], key: str) -> None:
+    """``render()``, redrawn every second; the page is run again when a job ends. ``key``: this panel's name."""
+    _redrawn(render, key)

@@ -212,14 +212,14 @@ def compare_dialog(job_id: str, new_id: str) -> None:
 
 
 def sidebar() -> None:
-    """Everything about background jobs and retraining, in the sidebar. Redrawn on its own (every second
-    while a job runs, else every 5 s) for whoever may train or has a job of their own; for everyone else
-    (a class of visitors on a public server) drawn with the page: 30 of them polling every 5 s would be 6
-    more reruns a second for the server, to show that it is busy."""
+    """Everything about background jobs and retraining, in the sidebar. Redrawn on its own every second
+    for whoever may train or has a job of their own; for everyone else (a class of visitors on a public
+    server) drawn with the page: 30 of them polling would be 30 more reruns a second for the server, to
+    show that it is busy."""
     me = who()
     with st.sidebar:
         if roles.may_train(me) or any(s.owner == me.visitor_id for s in jobs.listing()[0]):
-            job_panel.panel(_panel)
+            job_panel.panel(_panel, "sidebar")
         else:
             _panel()
     compare = st.session_state.get(Retrain.COMPARE)
