@@ -98,6 +98,8 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
     ``option`` (a finger's tap with ``tap``). A click that lands while a rerun redraws the box, or while an
     expander above it still opens, only focuses it (its list stayed shut in about one CI run in three): it is
     opened again, as a user would, until the option shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = box.page
     wanted = page.get_by_role("option", name=option, exact=exact).first
     deadline = time.monotonic() + timeout
@@ -109,7 +111,7 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
                 page.keyboard.type(typed)  # the list filters as one types
             wanted.wait_for(timeout=3_000)
             break
-        except Exception:  # Playwright's TimeoutError
+        except PlaywrightTimeout:
             if time.monotonic() > deadline:
                 raise
             page.keyboard.press("Escape")
