@@ -118,6 +118,22 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
     wanted.click()
 
 
+def switch(scope, label: str, on: bool = True, *, timeout: float = 30.0) -> None:
+    """Click the toggle called ``label`` inside ``scope`` (a locator) until it reads ``on``. A click that lands
+    while an expander above it still opens, or while a run redraws the sidebar, changed nothing in about one
+    run in four (tests/test_e2e_retrain.py after tests/test_e2e_replicas.py): it is clicked again, as a user
+    would, once it has not changed within a few seconds."""
+    box = scope.get_by_role("switch", name=label)
+    deadline = time.monotonic() + timeout
+    while box.is_checked() != on:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the toggle {label!r} did not turn {'on' if on else 'off'} within {timeout:.0f} s")
+        scope.get_by_text(label, exact=True).click()
+        settle = time.monotonic() + 3
+        while box.is_checked() != on and time.monotonic() < settle:
+            time.sleep(0.05)
+
+
 def steady_box(locator, timeout: float = 10.0) -> dict:
     """``locator``'s bounding box once it has stopped moving (a sidebar closing slides the page)."""
     deadline = time.monotonic() + timeout

@@ -176,14 +176,14 @@ def _class_result(status: Status, outcome: class_task.Outcome) -> None:
     job_panel.dismiss_button(status, f"class-{status.id}")
 
 
-def _panel() -> None:
+def _jobs() -> None:
+    """The job that runs (anyone's), this teacher's results for the class, the button to retrain."""
     me = who()
     running, finished, _ = tasks.visible(me)
-    mine = [s for s in finished if s.kind == "class_retrain" and s.fields.get("class_id") == chosen]
-    if running is not None:
-        job_panel.running(running, me, "class-job")
-    for status in mine:
-        job_panel.finished(status, f"class-{status.id}", done={"class_retrain": _class_result})
+    job_panel.live("class-job")
+    for status in finished:
+        if status.kind == "class_retrain" and status.fields.get("class_id") == chosen:
+            job_panel.finished(status, f"class-{status.id}", done={"class_retrain": _class_result})
     if running is None:
         if st.button("Retrain and compare", key="class-retrain", disabled=len(r.per_student) < 2,
                      help="Needs drawings from at least two students."):
@@ -194,6 +194,6 @@ def _panel() -> None:
 
 
 if (reason := roles.why_not_train(who())) is None:
-    job_panel.panel(_panel, "classes")
+    _jobs()
 else:
     st.info(f"Retraining with a class's drawings is not available here: {reason[:1].lower() + reason[1:]}")

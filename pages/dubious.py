@@ -169,7 +169,7 @@ def compute_section(key: str) -> None:
     me = who()
     running, finished, _ = tasks.visible(me)
     if running is not None:
-        job_panel.panel(lambda: job_panel.running(running, me, f"dubious-{key}"), f"dubious-{key}")
+        job_panel.live(f"dubious-{key}")
         return
     for status in finished:
         if status.kind == "dubious":

@@ -151,3 +151,18 @@ def test_the_training_form_remembers_its_settings():
     at.run()
     assert at.number_input(key=f"rt-epochs-{DEFAULT_PRESET}").value == 7
     assert at.toggle(key="rt-quick").value is True
+
+
+def test_a_setting_whose_change_callback_never_ran_is_still_kept():
+    """A change Streamlit applied without calling its on_change (a run replaced by a newer one while
+    the sidebar redrew) is kept from the next run that draws it; an untouched widget is not "set"."""
+    at = AppTest.from_function(form_page, default_timeout=60)
+    at.run()
+    assert "rt-quick" not in at.session_state["kept"]  # drawn twice, never set: the form stays collapsed
+    at.session_state["rt-quick"] = True  # the value, without the callback
+    at.run()
+    at.session_state["form-hidden"] = True
+    at.run()
+    at.session_state["form-hidden"] = False
+    at.run()
+    assert at.toggle(key="rt-quick").value is True

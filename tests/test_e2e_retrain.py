@@ -9,7 +9,7 @@ import pytest
 
 from digitlab.jobs.lock import TrainingLock
 from digitlab.models import DEFAULT_PRESET
-from appdriver import ROOT, app_env, choose, open_app, streamlit_server
+from appdriver import ROOT, app_env, choose, open_app, streamlit_server, switch
 from tests.helpers import mnist_path
 
 
@@ -60,7 +60,7 @@ def test_retrain_cancel_retrain_compare_activate(app, new_page):
     open_form(sidebar)
     # A quick try throughout: the cnn's extra images for 5,000 MNIST images are drawn in seconds,
     # for all 55,000 in a minute or more (CI starts with an empty cache).
-    sidebar.get_by_text("Quick try: train on the first 5,000 images only").click()
+    switch(sidebar, "Quick try: train on the first 5,000 images only")
     set_epochs(sidebar, 30)  # long enough to cancel it for sure
     with TrainingLock({"preset": "cnn-padded", "source": "train_model.py"}, root=store):
         sidebar.get_by_role("button", name="Retrain").click()

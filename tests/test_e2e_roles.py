@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from appdriver import app_env, choose, exceptions, open_app, streamlit_server
+from appdriver import app_env, choose, exceptions, open_app, streamlit_server, switch
 from digitlab.store import ModelStore
 from tests.helpers import mnist_path, tiny_model
 
@@ -45,7 +45,7 @@ def test_a_visitor_from_elsewhere_has_no_operator_controls_and_cannot_touch_the_
     choose(side.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox"), "seed002",
            typed="seed002")
     side.get_by_text("softmax", exact=False).first.wait_for(timeout=30_000)  # its description
-    side.get_by_text("Quick try: train on the first 5,000 images only").click()
+    switch(side, "Quick try: train on the first 5,000 images only")
     side.get_by_role("button", name="Retrain").click()
     side.get_by_text("Training seed002-softmax784").wait_for(timeout=60_000)
     side.get_by_role("button", name="Cancel training").wait_for(timeout=30_000)

@@ -7,13 +7,13 @@
 - the finished jobs of this visitor (the operator: everyone's), each with its
   outcome and *Dismiss*, until they dismiss it.
 
-:func:`panel` redraws itself every second on its own (a fragment), so progress
-moves without a click and a job started elsewhere (another tab, a page) shows
-up; the page is run again once when a job ends, for its result. It is one
+:func:`live` redraws the running job every second on its own (a fragment), so
+progress moves without a click, and runs the page again when a job starts or
+ends (in another tab, on another page: seen within 10 s), for its form or its result. It is one
 fragment whether a job runs or not: two (every second while one ran, every 5 s
 otherwise), swapped by a rerun of the whole page at each start and end, lost a
 click or a list's typed filter that landed on the swap (two browser tests, about
-one run in three). Only whoever may start jobs, or has one, is given a panel
+one run in three). Only whoever may start jobs, or has one, is given a place
 that polls (ui.retrain), so a class of visitors does not pay for it.
 """
 
@@ -180,21 +180,44 @@ def finished(status: Status, key: str, done: dict[str, Render] | None = None) ->
         dismiss_button(status, key)
 
 
-ACTIVE_SEEN = "job-panel-active"  # per panel: the job it saw running at its last redraw, if any
+ACTIVE_SEEN = "job-panel-active"  # per place: the job that ran when the page last ran, if any
 
 
-@st.fragment(run_every=1.0)
-def _redrawn(render: Callable[[], None], key: str) -> None:
-    seen = st.session_state.setdefault(ACTIVE_SEEN, {})
+def _now_running(key: str) -> None:
     active = jobs.active()
-    now = None if active is None else active.id
-    ended = seen.get(key) is not None and seen[key] != now
-    seen[key] = now
-    if ended:
-        st.rerun(scope="app")  # a job ended: the whole page may show its result
-    render()
+    if active is not None:
+        running(active, current_who(), key)
+    elif is_held():
+        busy(None)  # a training from the shell
 
 
-def panel(render: Callable[[], None], key: str) -> None:
-    """``render()``, redrawn every second; the page is run again when a job ends. ``key``: this panel's name."""
-    _redrawn(render, key)
+# Seconds between redraws while a job runs, and while none does (to notice one started elsewhere). Every
+# redraw sends the browser's state of *every* widget on the page with it, and a change that rides on one
+# runs its on_change inside the redraw, where what the callback sets for another widget is lost (the
+# Dataset page's "Go to image" left the grid on its old page, 1 of 37 browser tests once): polling every
+# second only while something moves keeps that window small.
+POLL_RUNNING, POLL_IDLE = 1.0, 10.0
+
+
+def _polled(key: str) -> None:
+    active = jobs.active()
+    if (None if active is None else active.id) != st.session_state[ACTIVE_SEEN].get(key):
+        st.rerun(scope="app")  # a job started or ended: the page shows its form, or its outcome, again
+    _now_running(key)
+
+
+def live(key: str, *, poll: bool = True) -> None:
+    """The job that runs now, anyone's (:func:`running`), or the shell's training (:func:`busy`); nothing
+    when none runs. With ``poll`` it is redrawn on its own (every second while a job runs, every 10 s
+    otherwise), and the whole page is run again when a job starts or ends; ``key``: this place's name.
+
+    Only this is redrawn: forms, buttons and finished jobs are drawn with the page, which need not
+    redraw them every second (nor move them: ui.retrain keeps them in a container of their own).
+    """
+    active = jobs.active()
+    st.session_state.setdefault(ACTIVE_SEEN, {})[key] = None if active is None else active.id
+    if poll:
+        # One fragment (the same function at the same place) whatever its pace: the browser replaces its timer.
+        st.fragment(_polled, run_every=POLL_IDLE if active is None else POLL_RUNNING)(key)
+    else:
+        _now_running(key)

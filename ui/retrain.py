@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitlab import jobs, roles, tasks
+from digitlab import roles, tasks
 from digitlab.db import DatabaseError, drawings
 from digitlab.jobs import Status
-from digitlab.jobs.lock import is_held
 from digitlab.metrics import accuracy_verdict, changed_predictions
 from digitlab.models import DEFAULT_PRESET, PRESETS, TrainConfig
 from digitlab.pictures import sheet
@@ -115,16 +114,11 @@ def _computed(status: Status, outcome) -> None:
 DONE = {"train": _training_done, "class_retrain": _elsewhere_done, "dubious": _computed}
 
 
-def _panel() -> None:
-    """The job that runs (anyone's: one at a time), this visitor's finished jobs, and the form to train."""
+def _finished_and_form(running: Status | None, finished: list[Status], damaged: list[str]) -> None:
+    """This visitor's finished jobs and, while none runs, the form to train (drawn with the page)."""
     me = who()
-    running, finished, damaged = tasks.visible(me)
     for line in damaged:
         st.warning(line)
-    if running is not None:
-        job_panel.running(running, me, "rt")
-    elif is_held():
-        job_panel.busy(None)  # a training from the shell
     for status in finished:
         job_panel.finished(status, f"rt-{status.id}", done=DONE)
     if running is None and roles.may_train(me):
@@ -212,16 +206,19 @@ def compare_dialog(job_id: str, new_id: str) -> None:
 
 
 def sidebar() -> None:
-    """Everything about background jobs and retraining, in the sidebar. Redrawn on its own every second
-    for whoever may train or has a job of their own; for everyone else (a class of visitors on a public
-    server) drawn with the page: 30 of them polling would be 30 more reruns a second for the server, to
-    show that it is busy."""
+    """Everything about background jobs and retraining, in the sidebar: the job that runs (anyone's: one at
+    a time), this visitor's finished jobs, the form to train. The running job is redrawn on its own every
+    second for whoever may train or has it running; for everyone else (a class of visitors on a public
+    server) it is drawn with the page: 30 of them polling would be 30 more reruns a second for the server,
+    to show that it is busy."""
     me = who()
+    running, finished, damaged = tasks.visible(me)
     with st.sidebar:
-        if roles.may_train(me) or any(s.owner == me.visitor_id for s in jobs.listing()[0]):
-            job_panel.panel(_panel, "sidebar")
-        else:
-            _panel()
+        job_panel.live("rt", poll=roles.may_train(me) or (running is not None and running.owner == me.visitor_id))
+        # One container: finished jobs come and go without moving the form (a form that moved was
+        # on screen twice for a moment, the old one until the run ended).
+        with st.container():
+            _finished_and_form(running, finished, damaged)
     compare = st.session_state.get(Retrain.COMPARE)
     if isinstance(compare, dict):
         compare_dialog(compare["job"], compare["run"])

@@ -19,7 +19,13 @@ def kept(key: str, default: Any) -> dict[str, Any]:
     """Keyword arguments for a widget whose value must survive runs that do not draw it:
     ``st.toggle("Label", **kept("my-toggle", False))``. Give the widget no value or index of its own."""
     store = st.session_state.setdefault(KEPT, {})
-    if key not in st.session_state:
+    if key in st.session_state:
+        # Copied on every run that draws it, not only by its on_change: a change that came in while
+        # another run was being replaced by a newer one must not be forgotten when the widget is hidden.
+        # (Only once set: was_kept() tells what the visitor has set.)
+        if key in store or st.session_state[key] != default:
+            store[key] = st.session_state[key]
+    else:
         st.session_state[key] = store.get(key, default)
     return {"key": key, "on_change": _keep, "args": (key,)}
 
