@@ -36,6 +36,36 @@ def pytest_collection_modifyitems(config, items):
                 if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None]
     if unmarked:
         raise pytest.UsageError("tests must say what they need:\n" + "\n".join(unmarked))
+    _in_two_rows(items)
+
+
+BROWSER_MODULES = "test_e2e_"  # the browser tests, and only they, live in tests/test_e2e_*.py
+
+
+def _in_two_rows(items) -> None:
+    """Puts the browser tests first, for :func:`pytest_xdist_make_scheduler`; says so if one is misplaced."""
+    misplaced = [item.nodeid for item in items
+                 if (item.get_closest_marker("browser") is not None) != item.path.name.startswith(BROWSER_MODULES)]
+    if misplaced:
+        raise pytest.UsageError(f"browser tests live in tests/{BROWSER_MODULES}*.py, the others elsewhere: "
+                                + ", ".join(misplaced))
+    items.sort(key=lambda item: not item.path.name.startswith(BROWSER_MODULES))  # stable: modules stay whole
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``-n 2`` (pytest.ini) in two rows: the browser tests in a row on one worker, first (the longest row:
+    ~290 of the suite's ~525 s run alone), with one Chromium and one shipped-model server, never two
+    browser tests at once (an xdist trial that ran two at a time timed out the roles test in both of its
+    runs); every other module whole (its module fixtures set up once) on whichever worker is free. Written here: xdist's own "loadgroup"
+    names a group by a node id pytest 9 no longer reads (the groups were ignored)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TwoRows(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "browser" if module.rsplit("/", 1)[-1].startswith(BROWSER_MODULES) else module
+
+    return TwoRows(config, log)
 
 
 @pytest.fixture(autouse=True)
