@@ -245,3 +245,25 @@ def test_bad_training_settings_are_refused_before_anything_starts():
     with pytest.raises(ValueError):
         start_training_job(epochs=0)
     assert not is_held() and jobs.listing() == ([], [])
+
+
+def test_a_start_right_after_a_job_let_go_waits_for_the_lock_instead_of_being_refused(tmp_path):
+    """A runner clears its record, then closes the lock; a start in between waits, a start while someone
+    on record holds it is refused at once."""
+    import fcntl
+    import threading
+
+    from digitlab.jobs.lock import lock_path
+
+    path = lock_path(tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    letting_go = open(path, "a+")
+    fcntl.flock(letting_go, fcntl.LOCK_EX)  # held, its record already cleared (an empty file)
+    threading.Timer(0.5, letting_go.close).start()
+    began = time.monotonic()
+    with TrainingLock({"preset": "b", "source": "test"}, root=tmp_path):
+        assert time.monotonic() - began >= 0.4  # it waited for the lock rather than refuse
+        began = time.monotonic()
+        with pytest.raises(TrainingBusy, match="preset b"):  # held by someone on record (this process)
+            TrainingLock({"preset": "c", "source": "test"}, root=tmp_path).acquire()
+        assert time.monotonic() - began < 1.0

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +33,10 @@ from digitlab.fileio import read_json
 from digitlab.jobs import pglock, process
 
 LOCK_NAME = ".training.lock"
+# Seconds a start waits for a lock held by no one on record. A runner clears its record, then closes the
+# lock: at nice 10 on a busy machine a new start landed between the two and was refused ("a training is
+# already running") right after the job it replaced had ended (tests/test_dubious.py, under three workers).
+RELEASE_GRACE = 5.0
 
 
 class TrainingBusy(RuntimeError):
@@ -70,11 +75,18 @@ class TrainingLock:
             f = open(self.path, "a+")
         except OSError as e:
             raise StoreNotWritable(self.path.parent, e) from e
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.close()
-            raise TrainingBusy(describe_holder(self.path.parent)) from None
+        deadline = time.monotonic() + RELEASE_GRACE
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                # Held, but by no one on record: a holder letting go (it clears its record first) or
+                # just taking it. Wait for that moment to pass rather than refuse a job that just ended.
+                if holder(self.path.parent) is not None or time.monotonic() > deadline:
+                    f.close()
+                    raise TrainingBusy(describe_holder(self.path.parent)) from None
+                time.sleep(0.05)
         if pglock.enabled():
             pg = pglock.AdvisoryLock()
             try:
