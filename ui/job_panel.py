@@ -183,8 +183,7 @@ def finished(status: Status, key: str, done: dict[str, Render] | None = None) ->
 ACTIVE_SEEN = "job-panel-active"  # per place: the job that ran when the page last ran, if any
 
 
-def _now_running(key: str) -> None:
-    active = jobs.active()
+def _now_running(active: Status | None, key: str) -> None:
     if active is not None:
         running(active, current_who(), key)
     elif is_held():
@@ -203,7 +202,7 @@ def _polled(key: str) -> None:
     active = jobs.active()
     if (None if active is None else active.id) != st.session_state[ACTIVE_SEEN].get(key):
         st.rerun(scope="app")  # a job started or ended: the page shows its form, or its outcome, again
-    _now_running(key)
+    _now_running(active, key)
 
 
 def live(key: str, *, poll: bool = True) -> None:
@@ -218,6 +217,7 @@ def live(key: str, *, poll: bool = True) -> None:
     st.session_state.setdefault(ACTIVE_SEEN, {})[key] = None if active is None else active.id
     if poll:
         # One fragment (the same function at the same place) whatever its pace: the browser replaces its timer.
+        # It reads the jobs itself (its redraws run it again with the arguments of the page's run).
         st.fragment(_polled, run_every=POLL_IDLE if active is None else POLL_RUNNING)(key)
     else:
-        _now_running(key)
+        _now_running(active, key)
