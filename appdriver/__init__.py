@@ -93,11 +93,13 @@ def wait_until_settled(page, timeout: float = 60.0) -> None:
 
 
 def choose(box, option: str, *, typed: str | None = None, exact: bool = False, tap: bool = False,
-           timeout: float = 30.0) -> None:
+           shows=None, timeout: float = 30.0) -> None:
     """Open the select ``box`` (its combobox), type ``typed`` to filter the list if given, and pick the first
     ``option`` (a finger's tap with ``tap``). A click that lands while a rerun redraws the box, or while an
     expander above it still opens, only focuses it (its list stayed shut in about one CI run in three): it is
-    opened again, as a user would, until the option shows."""
+    opened again, as a user would, until the option shows. With ``shows`` (a locator that appears once the
+    choice took), the choice is made again if it was undone: a pick that landed while the run after a
+    button's click was still drawing the sidebar came back unpicked (tests/test_e2e_retrain.py, two workers)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = box.page
@@ -105,24 +107,30 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
     deadline = time.monotonic() + timeout
     while True:
         box.tap() if tap else box.click()
+        picked = False
         try:
             page.get_by_role("listbox").first.wait_for(timeout=3_000)
             if typed:
                 page.keyboard.type(typed)  # the list filters as one types
             wanted.wait_for(timeout=3_000)
-            break
+            wanted.click()
+            picked = True
+            if shows is not None:
+                shows.wait_for(timeout=5_000)
+            return
         except PlaywrightTimeout:
             if time.monotonic() > deadline:
                 raise
-            page.keyboard.press("Escape")
-    wanted.click()
+            if not picked:
+                page.keyboard.press("Escape")
 
 
 def switch(scope, label: str, on: bool = True, *, timeout: float = 30.0) -> None:
-    """Click the toggle called ``label`` inside ``scope`` (a locator) until it reads ``on``. A click that lands
-    while an expander above it still opens, or while a run redraws the sidebar, changed nothing in about one
-    run in four (tests/test_e2e_retrain.py after tests/test_e2e_replicas.py): it is clicked again, as a user
-    would, once it has not changed within a few seconds."""
+    """Click the toggle called ``label`` (its whole label) inside ``scope`` (a locator or a page) until it reads
+    ``on``. A click that lands while an expander above it still opens, or while a run redraws the page, changed
+    nothing in about one run in four (tests/test_e2e_retrain.py after tests/test_e2e_replicas.py; the inside
+    view's toggle just after the answer, two workers): it is clicked again, as a user would, once it has not
+    changed within a few seconds."""
     box = scope.get_by_role("switch", name=label)
     deadline = time.monotonic() + timeout
     while box.is_checked() != on:
@@ -149,6 +157,7 @@ def steady_box(locator, timeout: float = 10.0) -> dict:
 
 # The most common way of drawing each digit, as strokes in the unit square (hand-made, not MNIST).
 DIGIT_STROKES = {d: plain(d) for d in range(10)}
+INSIDE_TOGGLE = "See inside the network: every layer, the pixels that decided, what would change its mind"
 
 
 # The component loads its initial drawing just after mounting and only then switches to free

@@ -22,8 +22,8 @@ import time
 import numpy as np
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from appdriver import (DIGIT_STROKES, chromium, clear, draw_strokes, open_app, streamlit_server,
-                           stroke_latency_ms, wait_for_answer, watch_answers)
+from appdriver import (DIGIT_STROKES, INSIDE_TOGGLE, chromium, clear, draw_strokes, open_app, streamlit_server,
+                           stroke_latency_ms, switch, wait_for_answer, watch_answers)
 
 
 def open_inside(page, box: dict) -> dict:
@@ -31,7 +31,7 @@ def open_inside(page, box: dict) -> dict:
     (Not a 1: a drawing identical to the one before Clear would be taken for the stale one.)"""
     draw_strokes(page, DIGIT_STROKES[7], box)
     wait_for_answer(page, timeout=120)
-    page.get_by_text("See inside the network").click()
+    switch(page, INSIDE_TOGGLE)
     page.locator(".inside-changed").wait_for(state="attached", timeout=60_000)
     return clear(page)
 

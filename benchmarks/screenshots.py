@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from appdriver import (DIGIT_STROKES, chromium, chromium_browser, draw_strokes, open_app, streamlit_server,
-                           wait_for_answer)
-
-INSIDE_TOGGLE = "See inside the network"
+from appdriver import (DIGIT_STROKES, INSIDE_TOGGLE, chromium, chromium_browser, draw_strokes, open_app,
+                           streamlit_server, switch, wait_for_answer)
 
 
 def draw_page(url: str, out: Path) -> None:
@@ -55,7 +53,7 @@ def open_inside(page, url: str) -> None:
     box = open_app(page, url)
     draw_strokes(page, DIGIT_STROKES[7], box, left=0.2, top=0.1, size=0.7)
     wait_for_answer(page)
-    page.get_by_text(INSIDE_TOGGLE).click()
+    switch(page, INSIDE_TOGGLE)
     page.locator(".inside-changed").wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(1500)
 

@@ -6,7 +6,7 @@ import pytest
 
 from digitlab.explain import SALIENCY_METHOD
 
-from appdriver import DIGIT_STROKES, draw_strokes, exceptions, open_app, wait_for_answer
+from appdriver import DIGIT_STROKES, INSIDE_TOGGLE, draw_strokes, exceptions, open_app, switch, wait_for_answer
 
 pytestmark = [pytest.mark.browser, pytest.mark.trained_model]
 
@@ -25,7 +25,7 @@ def test_draw_a_seven_open_the_inside_view_and_a_slider_moves_the_probabilities(
     draw_strokes(page, DIGIT_STROKES[7], box, left=0.2, top=0.1, size=0.7)
     assert wait_for_answer(page) == "7"
     assert page.locator(".inside-changed").count() == 0  # closed: nothing of it on the page
-    page.get_by_text("See inside the network").click()
+    switch(page, INSIDE_TOGGLE)
 
     page.locator(".inside-changed").wait_for(state="attached", timeout=60_000)
     page.get_by_text("Each square is one filter's map").first.wait_for()  # the convolutions' feature maps

@@ -93,8 +93,8 @@ def test_retrain_cancel_retrain_compare_activate(app, new_page):
     open_form(sidebar)
     # The flow to the end with the smallest network: the cnn's training and its scoring of the test set
     # with test-time shifts are most of a minute on a busy machine (test_training covers its extras).
-    choose(sidebar.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox"), SMALL, typed=SMALL)
-    sidebar.get_by_text("Dense 784 ReLU", exact=False).first.wait_for(timeout=30_000)  # its description
+    choose(sidebar.locator("[data-testid=stSelectbox]", has_text="Preset").get_by_role("combobox"), SMALL, typed=SMALL,
+           shows=sidebar.get_by_text("Dense 784 ReLU", exact=False).first)  # its description
     set_epochs(sidebar, 1)  # the quick try is remembered
     sidebar.get_by_role("button", name="Retrain").click()
     # Not get_by_text("New model"): it is case-blind and the form's own help speaks of a new model.
