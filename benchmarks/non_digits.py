@@ -9,8 +9,10 @@ canvas at a random size, place and pen, with a seed the training never uses
 whether the refusal generalises: typeset letters and symbols (Pillow's own
 font, not strokes), polygons (triangles, squares, diamonds, pentagons; a
 square can be a boxy 0 and a triangle a closed 4, so some "digit" answers
-there are fair) and doodles (:data:`DOODLES`: a heart, a house, a sun, a check
-mark, a stick figure, a cloud, a lightning bolt).
+there are fair), doodles (:data:`DOODLES`: a heart, a house, a sun, a check
+mark, a stick figure, a cloud, a lightning bolt) and filled shapes
+(``digitlab.synth.filled_shapes``: a disc, an oval, a blob, a heart or a polygon,
+coloured in with the pen on the canvas, or solid in a picture).
 
 A drawing is **answered confidently** when it gets a digit with at least 70%
 (the issue's measure); the app calls anything below
@@ -31,6 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import each_model
 from digitlab.inference import Classifier
+from digitlab.synth import filled_shapes
 from digitlab.synth.non_digits import KINDS, random_drawing
 from digitlab.preprocess import preprocess
 from digitlab.synth.stroke_digits import jitter, mnist_style
@@ -49,13 +52,18 @@ class Drawn:
     refused: dict[str, int]
 
 
+def preprocessed(picture: np.ndarray) -> np.ndarray | None:
+    """``picture`` made MNIST-style as the Draw page does: uint8 (28, 28), or None if refused."""
+    steps = preprocess(picture)
+    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
+
+
 def glyph(rng: np.random.Generator) -> np.ndarray | None:
     """A typeset letter or symbol, rotated a little, as a picture (not strokes): uint8 (28, 28)."""
     font = ImageFont.load_default(size=int(rng.integers(60, 140)))
     img = Image.new("L", (220, 220), 0)
     ImageDraw.Draw(img).text((110, 110), GLYPHS[int(rng.integers(len(GLYPHS)))], fill=255, font=font, anchor="mm")
-    steps = preprocess(np.asarray(img.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)))
-    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
+    return preprocessed(np.asarray(img.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)))
 
 
 def polygon(rng: np.random.Generator) -> np.ndarray | None:
@@ -106,6 +114,8 @@ def draw(per_kind: int, seed: int) -> Drawn:
     makers = {kind: (lambda r, k=kind: mnist_style(random_drawing(r, [k])[1], r)) for kind in KINDS}
     makers |= {"typeset glyph (unseen)": glyph, "polygon (unseen)": polygon}
     makers |= {f"{name} (unseen)": doodle(name) for name in DOODLES}
+    makers |= {"filled shape, coloured in (unseen)": lambda r: preprocessed(filled_shapes.coloured_in(r)[1]),
+               "filled shape, picture (unseen)": lambda r: preprocessed(filled_shapes.solid_picture(r)[1])}
     for kind, make in makers.items():
         for _ in range(per_kind):
             image = make(rng)
@@ -124,7 +134,7 @@ def report(classifier: Classifier, drawn: Drawn) -> dict:
     confident = confidence >= CONFIDENT
     out = {}
     for group, unseen in (("kinds the training draws", False), ("unseen kinds", True)):
-        kinds = [k for k in dict.fromkeys(drawn.kinds) if k.endswith("(unseen)") == unseen]
+        kinds = [k for k in dict.fromkeys([*drawn.kinds, *drawn.refused]) if k.endswith("(unseen)") == unseen]
         mask = np.isin(drawn.kinds, kinds)
         total = mask.sum() + sum(drawn.refused.get(k, 0) for k in kinds)
         out[group] = confident[mask].sum() / max(total, 1)

@@ -30,6 +30,16 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # luminance weights, I
 PHOTO_MIN_SIDE = 100  # smaller pictures (an MNIST image, an icon) are taken as they are
 PAPER_GRID = 128
 PAPER_WINDOW = 21
+# A mark wider than PAPER_WINDOW every way (a disc coloured in) is taken for paper by the closing,
+# and only its rim was left as ink: a filled disc in a picture was read as a 0, 100% sure. Where the
+# paper's estimated light falls under FILLED_PAPER of the page's own (its 90th percentile), it is ink,
+# if the patch around it, where the light falls under SHADED_PAPER, does not reach the picture's
+# edge. A shadow, uneven light or the table round the page do reach it: in benchmarks/photos.py a
+# shadow takes up to half the light, uneven light on top of it up to 0.8, always from one side. (The
+# patch is cut where the light falls a little, not at FILLED_PAPER: a shadow taking half the light
+# broke into specks round that level, and some of them lay inside the picture.)
+FILLED_PAPER = 0.4
+SHADED_PAPER = 0.75
 # What is ink: darker than the paper by more than its grain. The grain is the spread of the
 # paper's darkness (median absolute deviation, most pixels being paper) times this.
 PAPER_NOISE_SIGMAS = 4.0
@@ -74,8 +84,10 @@ def ink_and_paper(image: np.ndarray | Image.Image) -> tuple[np.ndarray, np.ndarr
 
     if a.ndim == 3 and a.shape[2] == 4:
         alpha = a[:, :, 3]
-        # Strokes on a transparent sheet: the alpha channel is the drawing.
-        if np.mean(alpha > 0.99) < 0.5:
+        opaque = alpha > 0.99
+        # Strokes on a transparent sheet: the alpha channel is the drawing. Also when they cover most
+        # of it in one colour: a disc coloured in over half the canvas came out blank ("nothing drawn").
+        if opaque.mean() < 0.5 or ((alpha < 0.01).any() and np.ptp(a[:, :, :3][opaque]) < MIN_CONTRAST):
             return np.clip(alpha, 0.0, 1.0), None
         a = a[:, :, :3] * alpha[:, :, None] + (1.0 - alpha[:, :, None])  # over white
     if min(a.shape[:2]) >= PHOTO_MIN_SIDE:
@@ -179,7 +191,9 @@ def photo_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     4. What is darker than the paper by less than its grain is not ink; the rest is stretched so
        the typical dark stroke is 1 (the 90th percentile of what is left: a few dark blots do not
        make the rest faint).
-    5. Printed lines across the whole picture (ruled or squared paper) are taken out, and so are
+    5. A mark too wide for the paper's estimate to take out (a shape coloured in) is ink all over
+       (:func:`filled_marks`), not paper with an inky rim.
+    6. Printed lines across the whole picture (ruled or squared paper) are taken out, and so are
        faint marks at the picture's edge (:func:`without_edge_marks`).
     """
     channels = rgb[:, :, None] if rgb.ndim == 2 else rgb
@@ -201,7 +215,24 @@ def photo_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros_like(darkness), paper.astype(np.float32)
     level = float(np.percentile(marks, 90))
     ink = np.clip((darkness - floor) / (level - floor), 0.0, 1.0).astype(np.float32)
+    ink[filled_marks(paper, dark_ink)] = 1.0
     return without_edge_marks(without_printed_lines(ink)), paper.astype(np.float32)
+
+
+def filled_marks(paper: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """Where the estimated ``paper`` light (H, W) is a mark too wide for :func:`paper_light` to take
+    out: bool (H, W), True under :data:`FILLED_PAPER` of the page's light (over it, for light ink on a
+    dark board) in patches under :data:`SHADED_PAPER` that do not reach the picture's edge."""
+    if dark_ink:
+        light = paper / max(float(np.percentile(paper, 90)), 1e-3)
+    else:
+        board = float(np.percentile(paper, 10))
+        light = 1.0 - (paper - board) / max(1.0 - board, 1e-3)
+    patches, n = ndimage.label(light < SHADED_PAPER)
+    if n == 0:
+        return np.zeros(paper.shape, bool)
+    at_edge = np.unique(np.concatenate([patches[0], patches[-1], patches[:, 0], patches[:, -1]]))
+    return np.isin(patches, np.setdiff1d(np.arange(1, n + 1), at_edge)) & (light < FILLED_PAPER)
 
 
 def without_edge_marks(ink: np.ndarray) -> np.ndarray:

@@ -75,6 +75,19 @@ def test_dot_is_not_answered(app):
 
 
 @pytest.mark.trained_model
+def test_a_shape_coloured_in_is_not_answered_and_the_advice_says_why(app):
+    from digitlab.preprocess import PROBLEM_MESSAGES
+    from digitlab.synth.filled_shapes import coloured_in
+
+    _, heart = coloured_in(np.random.default_rng(4))  # a heart coloured in over a third of the canvas
+    app.session_state["canvas"] = canvas_state(as_the_canvas_sends(heart))
+    app.run()
+    assert not app.exception, app.exception
+    assert answers(app) == []
+    assert [w.value for w in app.warning if PROBLEM_MESSAGES["filled"] in w.value and "not a shape coloured in" in w.value]
+
+
+@pytest.mark.trained_model
 def test_sidebar_lists_the_shipped_model(app):
     picker = app.sidebar.selectbox(key="model_picker-default")
     assert picker.value == "default"

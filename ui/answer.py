@@ -31,8 +31,7 @@ def show_answer(prediction: Prediction | None, strokes: int = 0, photo: bool = F
         st.info(NO_INK_IN_PHOTO if photo else PROMPT)
         return
     if not prediction.steps.is_digit:
-        advice = "Take it closer, one digit filling most of the picture." if photo else "Draw a whole digit, bigger."
-        st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} {advice}")
+        st.warning(f"{PROBLEM_MESSAGES[prediction.steps.problem]} {_advice(prediction.steps.problem, photo)}")
         st.markdown(f'<div class="no-digit" data-strokes="{strokes}"></div>', unsafe_allow_html=True)
         return
     if prediction.no_digit_seen:
@@ -62,7 +61,7 @@ def show_compact_answer(prediction: Prediction | None, strokes: int) -> None:
     if prediction is None or prediction.steps.problem == "empty":
         text = "Draw a digit below"
     elif not prediction.steps.is_digit:  # the preprocessing's own reason, as on a wider screen
-        text = f"{PROBLEM_MESSAGES[prediction.steps.problem]} Draw a whole digit, bigger."
+        text = f"{PROBLEM_MESSAGES[prediction.steps.problem]} {_advice(prediction.steps.problem, photo=False)}"
     elif prediction.no_digit_seen:  # the model refused a drawing, however big
         text = "That is not a digit, I think."
     else:
@@ -134,3 +133,10 @@ def show_details(picture: np.ndarray, prediction: Prediction, loaded: LoadedMode
     st.subheader("Training images it finds most alike")
     nearest_training_images(prediction.steps.image, loaded, features=prediction.features)
     inside_view(prediction, loaded, key)
+
+
+def _advice(problem: str, photo: bool) -> str:
+    """What to do about a picture the preprocessing refused (``problem``, as in PROBLEM_MESSAGES)."""
+    if problem == "filled":
+        return "Write the digit in lines, as with a pen." if photo else "Draw the digit's lines, not a shape coloured in."
+    return "Take it closer, one digit filling most of the picture." if photo else "Draw a whole digit, bigger."
