@@ -129,18 +129,20 @@ def draw(per_kind: int, seed: int) -> Drawn:
 
 def report(classifier: Classifier, drawn: Drawn) -> dict:
     """Prints the share answered with a confident digit, pooled and per kind; returns the pooled
-    share over the kinds the training knows and over the unseen ones."""
+    share over the kinds the training knows and over the unseen ones, and under "per kind" each
+    kind's (a drawing the preprocessing refused counts as not answered)."""
     confidence = classifier.probabilities(drawn.images).max(axis=1)
     confident = confidence >= CONFIDENT
-    out = {}
+    out: dict = {"per kind": {}}
     for group, unseen in (("kinds the training draws", False), ("unseen kinds", True)):
         kinds = [k for k in dict.fromkeys([*drawn.kinds, *drawn.refused]) if k.endswith("(unseen)") == unseen]
+        for k in kinds:
+            out["per kind"][k] = float(confident[drawn.kinds == k].sum() / ((drawn.kinds == k).sum() + drawn.refused.get(k, 0)))
         mask = np.isin(drawn.kinds, kinds)
         total = mask.sum() + sum(drawn.refused.get(k, 0) for k in kinds)
-        out[group] = confident[mask].sum() / max(total, 1)
+        out[group] = float(confident[mask].sum() / max(total, 1))
         print(f"  {group}: {out[group]:.1%} answered with a confident digit (≥{CONFIDENT:.0%}) of {total:,}")
-        print("    " + "  ".join(f"{k} {confident[drawn.kinds == k].sum() / ((drawn.kinds == k).sum() + drawn.refused.get(k, 0)):.0%}"
-                                 for k in kinds))
+        print("    " + "  ".join(f"{k} {out['per kind'][k]:.0%}" for k in kinds))
     return out
 
 

@@ -72,7 +72,7 @@ def main() -> None:
     if args.record:
         people = {"measured": datetime.now().isoformat(timespec="seconds"), "mnist_test": mnist_figures,
                   "pen_digits_test_writers": {k: float(v) for k, v in pens.items()}, "photos": photo_figures,
-                  "non_digits_confident": {k: float(v) for k, v in nons.items()},
+                  "non_digits_confident": nons,
                   "thresholds": {"no_digit_below": NO_DIGIT_BELOW, "unsure_below": UNSURE_BELOW}}
         path = run.path / INFO_FILE
         info = json.loads(path.read_text())

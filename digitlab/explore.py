@@ -371,4 +371,5 @@ def people_summary(info: dict) -> dict:
 
     return {"pen digits, unseen writers": share("pen_digits_test_writers", "pooled"),
             "photos on paper": share("photos", "all photos"),
-            "non-digits read as a digit": share("non_digits_confident", "kinds the training draws")}
+            "non-digits read as a digit": share("non_digits_confident", "kinds the training draws"),
+            "unseen kinds read as a digit": share("non_digits_confident", "unseen kinds")}

@@ -4,7 +4,7 @@
 
 prints ``{"file": ..., "digit": <int or null>, "confidence": <float>,
 "probabilities": [10 floats]}`` for each file. "No digit" found by the
-preprocessing (blank, a dot, a speck) gives ``"digit": null``, confidence 0
+preprocessing (blank, a dot, a speck, a shape coloured in) gives ``"digit": null``, confidence 0
 and uniform probabilities; a picture in which the model sees no digit (a
 scribble, a letter: its best guess is under ``NO_DIGIT_BELOW``) gives
 ``"digit": null`` with its real, flat probabilities and the best guess's

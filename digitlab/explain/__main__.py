@@ -17,7 +17,7 @@ and prints one JSON line per image, in the order given:
 the path written and ``layers`` every layer of the model with its output shape
 without the batch axis (the same for every image).
 
-A picture the preprocessing refuses as no digit (blank, a dot, a speck) has no
+A picture the preprocessing refuses as no digit (blank, a dot, a speck, filled) has no
 input for the model, so nothing is written for it: its line has
 ``"digit": null`` and ``"npz": null`` (and still the layers); that is not an
 error. A file that cannot be read is reported on stderr, the others are still
