@@ -23,6 +23,7 @@ from benchmarks import non_digits as non_digit_bench
 from benchmarks import pen_digits
 from digitlab import models
 from digitlab.synth import pendigits
+from digitlab.synth.non_digits import CLOSED_SHAPES, KINDS
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.models import TrainConfig
@@ -35,6 +36,7 @@ VARIANTS: dict[str, Extras] = {
     "+pen-digits": Extras(pen_digits=2, styles=ONES),
     "+pen-digits+styles": dataclasses.replace(models.DEFAULT_EXTRAS, non_digits=0.0),
     "+pen-digits+styles+non-digits": models.DEFAULT_EXTRAS,
+    "+closed-shapes": dataclasses.replace(models.DEFAULT_EXTRAS, non_digit_kinds=(*KINDS, *CLOSED_SHAPES)),
 }
 
 

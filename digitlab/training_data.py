@@ -48,6 +48,7 @@ class Extras:
     styles: tuple[tuple[str, float], ...] = ()  # (style name in digitlab.synth.styles.STYLES, share of its digit)
     non_digits: float = 0.0  # non-digit drawings, as a fraction of the training images
     pen_writers: tuple[str, ...] = ()  # only these pendigits writers (empty: all); to validate leaving writers out
+    non_digit_kinds: tuple[str, ...] = ()  # these kinds of digitlab.synth.non_digits (empty: its KINDS)
 
     def __bool__(self) -> bool:
         return bool(self.pen_digits or self.styles or self.non_digits)
@@ -55,7 +56,8 @@ class Extras:
     def spec(self) -> dict:
         """A JSON-able description, for run.json and the architecture key."""
         return {"pen_digits": self.pen_digits, "styles": dict(self.styles), "non_digits": self.non_digits,
-                **({"pen_writers": list(self.pen_writers)} if self.pen_writers else {})}
+                **({"pen_writers": list(self.pen_writers)} if self.pen_writers else {}),
+                **({"non_digit_kinds": list(self.non_digit_kinds)} if self.non_digit_kinds else {})}
 
 
 @dataclass
@@ -91,8 +93,8 @@ def extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray
         images, labels = styled_digits(source_x, source_y, dict(extras.styles), seed + 1)
         parts.append(("styles", images, labels))
     if extras.non_digits:
-        images, _ = non_digit_images(round(extras.non_digits * len(x_train)), seed + 2, canvas=CANVAS,
-                                     supersample=SUPERSAMPLE)
+        images, _ = non_digit_images(round(extras.non_digits * len(x_train)), seed + 2,
+                                     list(extras.non_digit_kinds) or None, canvas=CANVAS, supersample=SUPERSAMPLE)
         parts.append(("non-digits", images, np.full(len(images), NOT_A_DIGIT, np.uint8)))
     if not parts:
         return ExtraImages(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), {})

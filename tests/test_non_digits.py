@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
+from scipy.spatial import ConvexHull
 
-from digitlab.synth.non_digits import KINDS, LETTERS, non_digit_images, random_drawing
+from digitlab.synth.non_digits import CLOSED_SHAPES, KINDS, LETTERS, non_digit_images, random_drawing
 from digitlab.synth.stroke_digits import render
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("kind", [*KINDS, *CLOSED_SHAPES])
 def test_every_kind_draws_strokes_inside_the_unit_square(kind):
     rng = np.random.default_rng(0)
     for _ in range(5):
@@ -35,3 +36,16 @@ def test_images_are_mnist_shaped_seeded_and_named():
     assert a.dtype == np.uint8 and a.shape[1:] == (28, 28) and 20 <= len(a) <= 30
     assert np.array_equal(a, b) and len(kinds) == len(a) and set(kinds) <= set(KINDS)
     assert not np.array_equal(a, non_digit_images(30, seed=4, canvas=150, supersample=2)[0])
+
+
+def test_closed_shapes_are_drawn_only_when_named_and_are_not_a_0s_oval():
+    _, default = non_digit_images(40, seed=5, canvas=150, supersample=2)
+    assert not set(default) & set(CLOSED_SHAPES)
+    _, named = non_digit_images(40, seed=5, kinds=list(CLOSED_SHAPES), canvas=150, supersample=2)
+    assert set(named) == set(CLOSED_SHAPES)
+    rng = np.random.default_rng(6)
+    for kind in CLOSED_SHAPES:  # closed, but far from convex: a bite, or lobes
+        (outline,) = random_drawing(rng, [kind])[1]
+        p = np.asarray(outline)
+        area = 0.5 * abs(np.dot(p[:-1, 0], p[1:, 1]) - np.dot(p[1:, 0], p[:-1, 1]))
+        assert area < 0.92 * ConvexHull(p).volume, kind  # an oval fills its hull
