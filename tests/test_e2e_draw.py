@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from appdriver import DIGIT_STROKES, choose, clear, draw_strokes, exceptions, open_app, wait_for_answer, wait_until_settled
+from appdriver import (DIGIT_STROKES, choose, clear, draw_strokes, exceptions, open_app, switch, wait_for_answer,
+                       wait_until_settled)
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_small_seven_in_a_corner_is_read_with_the_steps(app_url, page):
     page.get_by_text("Draw a digit, 0 to 9").wait_for()  # the empty-canvas prompt
     draw_strokes(page, DIGIT_STROKES[7], box, left=0.04, top=0.04, size=0.3)
     assert wait_for_answer(page) == "7"
-    page.get_by_text("How your drawing became 28×28").click()
+    switch(page, "How your drawing became 28×28")
     page.get_by_text("Place in 28×28 so the centre of mass").wait_for(timeout=10_000)
     page.get_by_text("Training images it finds most alike").wait_for()
     assert not exceptions(page), exceptions(page)
@@ -178,7 +179,7 @@ def test_a_canvas_drawing_shows_only_the_steps_a_drawing_goes_through(app_url, p
     box = open_app(page, app_url)
     draw_strokes(page, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
     assert wait_for_answer(page, strokes=1) == "7"
-    page.get_by_text("How your drawing became 28×28").click()
+    switch(page, "How your drawing became 28×28")
     page.get_by_text("1. Find the ink's bounding box").wait_for(timeout=20_000)
     page.get_by_text("4. Place in 28×28 so the centre of mass").wait_for(timeout=20_000)
     expect(page.get_by_text("The paper's light, estimated")).to_have_count(0)
