@@ -3,12 +3,15 @@
 Needs the shipped model (and MNIST for the nearest-images panel).
 """
 
+import re
 import sqlite3
 
 import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
+
+from digitlab.synth.filled_shapes import outline, scanlines
 
 from appdriver import (DIGIT_STROKES, choose, clear, draw_strokes, exceptions, open_app, switch, wait_for_answer,
                        wait_until_settled)
@@ -83,6 +86,22 @@ def test_a_stray_tap_beside_the_digit_changes_nothing(app_url, page):
         draw_strokes(page, [[(0.5, 0.5), (0.51, 0.5)]], box, left=0.88, top=0.88, size=0.1)
         assert wait_for_answer(page, strokes=len(strokes) + 1) == str(digit)
         box = clear(page)
+
+
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_disc_coloured_in_over_most_of_the_canvas_is_no_digit_not_nothing(app_url, page):
+    # Ink over more than half of the sheet was taken for an opaque picture, white on white: the page
+    # said "Draw a digit" as if nothing had been drawn. The app's pen is 18 px on about 280: lines
+    # 0.05 of the disc apart overlap, as a hand colouring in.
+    disc = outline("disc", np.random.default_rng(0))
+    box = open_app(page, app_url)
+    draw_strokes(page, [disc.tolist(), *scanlines(disc, 0.05, angle=0.3)], box, left=0.02, top=0.02, size=0.96,
+                 steps_per_segment=1)
+    page.get_by_test_id("stAlert").filter(has_text="dot or a blob").wait_for(timeout=30_000)
+    assert page.locator(".digit-answer").count() == 0
+    assert page.get_by_text("Draw a digit, 0 to 9").count() == 0
+    assert not exceptions(page), exceptions(page)
 
 
 @pytest.mark.trained_model
