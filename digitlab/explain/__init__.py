@@ -12,7 +12,12 @@
 No Streamlit here: the Draw page's inside view (``ui/inside.py``) only arranges these.
 """
 
-from digitlab.explain.network import LayerInfo, Network
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from digitlab.explain.network import LayerInfo, Network
 
 # The saliency the page shows and the CLI writes: the method whose most salient pixels, taken
 # away, hurt the answer most on the deletion test (benchmarks/saliency_faithfulness.py, README:
@@ -22,3 +27,13 @@ from digitlab.explain.network import LayerInfo, Network
 SALIENCY_METHOD = "smoothgrad-x-input"
 
 __all__ = ["SALIENCY_METHOD", "LayerInfo", "Network"]
+
+
+def __getattr__(name: str):
+    # Network imports TensorFlow (seconds): `python -m digitlab.explain` imports this package first,
+    # and its wrong --out or --model must be said before TensorFlow starts.
+    if name in ("LayerInfo", "Network"):
+        from digitlab.explain import network
+
+        return getattr(network, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
