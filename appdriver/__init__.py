@@ -128,7 +128,7 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
 def switch(scope, label: str, on: bool = True, *, timeout: float = 30.0) -> None:
     """Click the toggle called ``label`` (its whole label) inside ``scope`` (a locator or a page) until it reads
     ``on``. A click that lands while an expander above it still opens, or while a run redraws the page, changed
-    nothing in about one run in four (tests/test_e2e_retrain.py after tests/test_e2e_replicas.py; the inside
+    nothing in about one run in four (tests/test_e2e_retrain.py after the two-server test; the inside
     view's toggle just after the answer, two workers): it is clicked again, as a user would, once it has not
     changed within a few seconds."""
     box = scope.get_by_role("switch", name=label)
