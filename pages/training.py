@@ -98,7 +98,8 @@ if any(r.info.get("people") for r in selected):
     st.caption("Pen digits: the 14 writers of the pendigits test split, whom no model here learned from "
                "(F. Alimoglu and E. Alpaydin, *Pen-Based Recognition of Handwritten Digits*, UCI Machine Learning "
                "Repository, CC BY 4.0); photos: their digits on made-up paper; non-digits: scribbles, #, stars, "
-               "letters… answered with a digit at 70% or more. Measured by `python -m benchmarks.read_people`.")
+               "letters… answered with a digit at 70% or more; unseen kinds: hearts, clouds, polygons, typeset "
+               "glyphs, filled shapes… that no training here draws. Measured by `python -m benchmarks.read_people`.")
 for r in selected:
     info = r.info
     with st.expander(f"{r.label}: {info.get('description', '')}"):
