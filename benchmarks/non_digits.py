@@ -35,7 +35,7 @@ from benchmarks import each_model
 from digitlab.inference import Classifier
 from digitlab.synth import filled_shapes
 from digitlab.synth.non_digits import KINDS, random_drawing
-from digitlab.preprocess import preprocess
+from digitlab.preprocess import as_mnist_uint8
 from digitlab.synth.stroke_digits import jitter, mnist_style
 
 CONFIDENT = 0.7
@@ -52,18 +52,12 @@ class Drawn:
     refused: dict[str, int]
 
 
-def preprocessed(picture: np.ndarray) -> np.ndarray | None:
-    """``picture`` made MNIST-style as the Draw page does: uint8 (28, 28), or None if refused."""
-    steps = preprocess(picture)
-    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
-
-
 def glyph(rng: np.random.Generator) -> np.ndarray | None:
     """A typeset letter or symbol, rotated a little, as a picture (not strokes): uint8 (28, 28)."""
     font = ImageFont.load_default(size=int(rng.integers(60, 140)))
     img = Image.new("L", (220, 220), 0)
     ImageDraw.Draw(img).text((110, 110), GLYPHS[int(rng.integers(len(GLYPHS)))], fill=255, font=font, anchor="mm")
-    return preprocessed(np.asarray(img.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)))
+    return as_mnist_uint8(np.asarray(img.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR)))
 
 
 def polygon(rng: np.random.Generator) -> np.ndarray | None:
@@ -114,8 +108,8 @@ def draw(per_kind: int, seed: int) -> Drawn:
     makers = {kind: (lambda r, k=kind: mnist_style(random_drawing(r, [k])[1], r)) for kind in KINDS}
     makers |= {"typeset glyph (unseen)": glyph, "polygon (unseen)": polygon}
     makers |= {f"{name} (unseen)": doodle(name) for name in DOODLES}
-    makers |= {"filled shape, coloured in (unseen)": lambda r: preprocessed(filled_shapes.coloured_in(r)[1]),
-               "filled shape, picture (unseen)": lambda r: preprocessed(filled_shapes.solid_picture(r)[1])}
+    makers |= {"filled shape, coloured in (unseen)": lambda r: as_mnist_uint8(filled_shapes.coloured_in(r)[1]),
+               "filled shape, picture (unseen)": lambda r: as_mnist_uint8(filled_shapes.solid_picture(r)[1])}
     for kind, make in makers.items():
         for _ in range(per_kind):
             image = make(rng)

@@ -229,6 +229,13 @@ def preprocess(
     return Preprocessed(ink=ink, paper=paper, box=box, cropped=cropped, fitted=fitted, image=image)
 
 
+def as_mnist_uint8(image: np.ndarray | Image.Image) -> np.ndarray | None:
+    """``image`` made MNIST-style by :func:`preprocess`, in MNIST's own format: uint8 (28, 28), 0-255;
+    None if the preprocessing refuses it. How the synthetic sets are stored."""
+    steps = preprocess(image)
+    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
+
+
 def image_for_saving(steps: Preprocessed) -> np.ndarray | None:
     """The float32 (28, 28) to keep with a user's own label for the picture of ``steps``: the one
     the model saw, or, for a picture the preprocessing refused as a dot, a speck or filled, the same steps

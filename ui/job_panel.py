@@ -10,11 +10,11 @@
 :func:`live` redraws the running job every second on its own (a fragment), so
 progress moves without a click, and runs the page again when a job starts or
 ends (in another tab, on another page: seen within 10 s), for its form or its result. It is one
-fragment whether a job runs or not, only its pace changes: two fragments (every
-second while one ran, every 5 s otherwise), swapped by a rerun of the whole page
-at each start and end, lost a click or a list's typed filter that landed on the
-swap (two browser tests, about one run in three). Only whoever may start jobs, or has one, is given a place
-that polls (ui.retrain), so a class of visitors does not pay for it.
+fragment whether a job runs or not; only its pace changes. Two fragments (every second while one
+ran, every 5 s otherwise), swapped by a rerun of the whole page at each start and end, lost a click
+or a list's typed filter that landed on the swap (two browser tests, about one run in three). Only
+whoever may start jobs, or has one, is given a place that polls (ui.retrain), so a class of
+visitors does not pay for it.
 """
 
 from __future__ import annotations

@@ -240,13 +240,14 @@ KINDS: dict[str, Callable[[np.random.Generator], Strokes]] = {
 # Closed shapes that are no 0 (a variant of the training's non-digits, benchmarks.leave_writers_out;
 # not drawn unless asked for by name). A dented oval (a bean) was left out: it looked like a 0.
 CLOSED_SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {"crescent": crescent, "lobed": lobed}
+_MAKERS = KINDS | CLOSED_SHAPES
 
 
 def random_drawing(rng: np.random.Generator, kinds: list[str] | None = None) -> tuple[str, Strokes]:
     """A random (kind, strokes), jittered like a hand, in the unit square."""
     names = kinds or list(KINDS)
     kind = names[int(rng.integers(len(names)))]
-    strokes = (KINDS | CLOSED_SHAPES)[kind](rng)
+    strokes = _MAKERS[kind](rng)
     return kind, strokes if kind == "letter" else jitter(strokes, rng)
 
 

@@ -144,8 +144,7 @@ def mnist_style(strokes: list[Stroke], rng: np.random.Generator, *, canvas: int 
     Training data is drawn on a smaller canvas (``canvas=150``, ``supersample=2``): 8 times
     fewer pixels, and the digit ends up 20 pixels tall all the same.
     """
-    from digitlab.preprocess import preprocess
+    from digitlab.preprocess import as_mnist_uint8
 
     box, pen = random_placement(rng, canvas)
-    steps = preprocess(render(strokes, canvas=canvas, box=box, pen=pen, supersample=supersample))
-    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
+    return as_mnist_uint8(render(strokes, canvas=canvas, box=box, pen=pen, supersample=supersample))

@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digitlab.preprocess import preprocess, stroke_width
+from digitlab.preprocess import as_mnist_uint8, stroke_width
 
 SCALE = 4  # strokes are drawn on a 4x copy, so they are anti-aliased when scaled back
 MARGIN = 6  # pixels of room around the 28x28 for strokes that reach out of it
@@ -59,8 +59,7 @@ def with_lines(digit: np.ndarray, lines: list[Line]) -> np.ndarray | None:
         draw.line([a, b], fill=255, width=int(round(width)))
         for x, y in (a, b):  # round ends, like a pen's
             draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
-    steps = preprocess(np.maximum(np.asarray(big), np.asarray(extra)))
-    return None if steps.image is None else np.round(steps.image * 255).astype(np.uint8)
+    return as_mnist_uint8(np.maximum(np.asarray(big), np.asarray(extra)))
 
 
 def stem_direction(ink: np.ndarray) -> np.ndarray:
