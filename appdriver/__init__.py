@@ -99,13 +99,20 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
     expander above it still opens, only focuses it (its list stayed shut in about one CI run in three): it is
     opened again, as a user would, until the option shows. With ``shows`` (a locator that appears once the
     choice took), the choice is made again if it was undone: a pick that landed while the run after a
-    button's click was still drawing the sidebar came back unpicked (tests/test_e2e_retrain.py, two workers)."""
+    button's click was still drawing the sidebar came back unpicked (tests/test_e2e_retrain.py, two workers).
+    While a run redraws the sidebar, the old box and the new one are both on the page for a moment: it waits
+    for one (the retrain flow's preset box after "Dismiss", once in a run)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = box.page
     wanted = page.get_by_role("option", name=option, exact=exact).first
     deadline = time.monotonic() + timeout
     while True:
+        if box.count() != 1:
+            if time.monotonic() > deadline:
+                raise PlaywrightTimeout(f"{box} matched {box.count()} elements for {timeout} s, not one")
+            time.sleep(0.1)
+            continue
         box.tap() if tap else box.click()
         picked = False
         try:

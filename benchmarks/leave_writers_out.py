@@ -34,9 +34,12 @@ ONES = (("1 with a flag", 0.5),)
 VARIANTS: dict[str, Extras] = {
     "mnist+flagged-1s": Extras(styles=ONES),  # the default until 2026-11-29
     "+pen-digits": Extras(pen_digits=2, styles=ONES),
-    "+pen-digits+styles": dataclasses.replace(models.DEFAULT_EXTRAS, non_digits=0.0),
-    "+pen-digits+styles+non-digits": models.DEFAULT_EXTRAS,
-    "+closed-shapes": dataclasses.replace(models.DEFAULT_EXTRAS, non_digit_kinds=(*KINDS, *CLOSED_SHAPES)),
+    "+pen-digits+styles": dataclasses.replace(models.CNN_EXTRAS, non_digits=0.0),
+    "+pen-digits+styles+non-digits": models.CNN_EXTRAS,  # the preset cnn's (the default until 2026-12-06)
+    "+lobed": models.DEFAULT_EXTRAS,  # cnn-shapes': flowers among the non-digits
+    "+closed-shapes": dataclasses.replace(models.CNN_EXTRAS, non_digit_kinds=(*KINDS, *CLOSED_SHAPES)),
+    "+closed-shapes+more-pen": dataclasses.replace(models.CNN_EXTRAS, pen_digits=5,
+                                                   non_digit_kinds=(*KINDS, *CLOSED_SHAPES)),
 }
 
 

@@ -141,10 +141,14 @@ class ModelStore:
         """Store a trained Keras model with its run.json, atomically; returns the new run.
 
         ``replace`` swaps out an existing run of the same id (used to re-make
-        the shipped model); otherwise an existing id is an error.
+        the shipped model); otherwise an existing id is an error. run.json's
+        ``trained_as`` names the run for good, the id it would have had: the
+        shipped model's id is reused each time it is re-made (what it was
+        used for, a second opinion on the dubious labels, names it by that).
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        run_id = run_id or self._new_id(info.get("preset", "model"))
+        own_id = self._new_id(info.get("preset", "model"))
+        run_id = run_id or own_id
         final = self.path_of(run_id)
         if final.exists() and not replace:
             raise ModelStoreError(f"a model {run_id!r} already exists")
@@ -155,7 +159,7 @@ class ModelStore:
             _inference_copy(model).save(tmp / MODEL_FILE)
             if test_probabilities is not None:
                 np.save(tmp / PROBS_FILE, test_probabilities.astype(np.float32))  # float16 ties could flip an answer
-            info = {**info, "id": run_id}
+            info = {**info, "id": run_id, "trained_as": info.get("trained_as", own_id)}
             (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
             if final.exists():
                 old = final.parent / f"{TMP_PREFIX}replaced-{run_id}"

@@ -39,7 +39,7 @@ def has_retrain_button(at) -> bool:
 def test_retrain_settings_are_in_the_sidebar(monkeypatch):
     at = run_app(monkeypatch, None)
     assert has_retrain_button(at)
-    assert at.sidebar.selectbox(key="rt-preset").value == DEFAULT_PRESET == "cnn"
+    assert at.sidebar.selectbox(key="rt-preset").value == DEFAULT_PRESET == "cnn-shapes"
     assert at.sidebar.number_input(key=f"rt-epochs-{DEFAULT_PRESET}").value == PRESETS[DEFAULT_PRESET].epochs
 
 

@@ -120,7 +120,8 @@ def test_training_page_shows_the_curves_of_the_shipped_run(app_url, page):
 @pytest.mark.browser
 def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
         app_url, page):
-    cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
+    shipped = json.loads((ROOT / "model_store" / "default" / "run.json").read_text())
+    cm = np.array(shipped["confusion_matrix"])
     np.fill_diagonal(cm, 0)
     true, predicted = np.unravel_index(cm.argmax(), cm.shape)  # the shipped model's commonest mistake
     open_page(page, app_url, "Misclassified")
@@ -145,7 +146,7 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
 
     page.get_by_role("button", name="How this model was trained").click()
     page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=60_000)
-    page.get_by_text("Shipped: cnn · ").first.wait_for(timeout=30_000)  # the model's readable name
+    page.get_by_text(f"Shipped: {shipped['preset']} · ").first.wait_for(timeout=30_000)  # its readable name
     assert not exceptions(page), exceptions(page)
 
 
@@ -153,7 +154,8 @@ def test_from_a_confusion_cell_to_the_image_its_map_neighbours_and_its_run(
 @pytest.mark.trained_model
 @pytest.mark.browser
 def test_on_a_phone_the_first_tap_on_a_cell_shows_its_images(app_url, new_page):
-    cm = np.array(json.loads((ROOT / "model_store" / "default" / "run.json").read_text())["confusion_matrix"])
+    shipped = json.loads((ROOT / "model_store" / "default" / "run.json").read_text())
+    cm = np.array(shipped["confusion_matrix"])
     np.fill_diagonal(cm, 0)
     true, predicted = (int(v) for v in np.unravel_index(cm.argmax(), cm.shape))
     page = new_page(viewport=(390, 844), has_touch=True, is_mobile=True)

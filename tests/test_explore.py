@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from digitlab import explore, metrics, words
+from digitlab.models import DEFAULT_PRESET
 from digitlab.pictures import captioned_sheet, enlarge
 from digitlab.store import ModelStore
 
@@ -146,8 +147,8 @@ def test_compare_errors_splits_the_mistakes_of_two_models():
 
 def test_kept_epoch_and_run_summary_of_the_shipped_run():
     assert explore.kept_epoch(SHIPPED_RUN) == SHIPPED_RUN["best_epoch"] == len(SHIPPED_RUN["history"])
-    row = explore.run_summary("default", SHIPPED_RUN)  # the shipped run.json still says "default"
-    assert row["preset"] == "cnn" and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
+    row = explore.run_summary("default", SHIPPED_RUN)
+    assert row["preset"] == DEFAULT_PRESET and row["test accuracy"] == f"{SHIPPED_RUN['test_accuracy']:.2%}"
     assert row["batch size"] == 256 and row["final val loss"] is not None and row["augment"] is True
     assert row["MNIST images used"] == "all 60,000"
     assert explore.run_summary("x", {"config": {"subset": 5000}})["MNIST images used"] == "first 5,000 (quick try)"

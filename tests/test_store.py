@@ -28,6 +28,15 @@ def test_save_and_load_round_trip(tmp_path):
     assert [r.id for r in store.runs()][-1] == run.id
 
 
+def test_a_run_remade_under_its_id_is_told_apart_by_what_it_was_trained_as(tmp_path):
+    store = ModelStore(tmp_path / "s", shipped=tmp_path / "shipped")
+    own = store.save(tiny_model(), info())
+    assert own.info["trained_as"] == own.id  # a run of its own: the two names are one
+    shipped = store.save(tiny_model(), info(), run_id=SHIPPED_ID, replace=True)  # train_model.py --ship
+    assert shipped.id == SHIPPED_ID and "-seed003-mlp512-rmsprop" in shipped.info["trained_as"]
+    assert store.get(SHIPPED_ID).info["trained_as"] == shipped.info["trained_as"] != SHIPPED_ID
+
+
 def test_failure_mid_save_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     store = ModelStore(tmp_path / "s")
     first = store.save(tiny_model(), info())
