@@ -83,12 +83,11 @@ def main() -> None:
     ap.add_argument("--inside", action="store_true", help="with the inside view open (recomputed on every stroke)")
     args = ap.parse_args()
     if args.while_training:
+        from benchmarks.train_presets import start_training
         from digitlab import jobs
-        from digitlab.jobs.kinds import start_training
-        from digitlab.models import TrainConfig
 
-        start_training(TrainConfig(args.while_training), source="benchmarks/draw_latency.py")
-        while (jobs.status() or {}).get("batch", 0) == 0:
+        job = start_training(args.while_training, "benchmarks/draw_latency.py")
+        while not (status := jobs.get(job.id)).final and not status.fields.get("batch"):
             time.sleep(0.5)
         print(f"measuring while {args.while_training} trains in the background")
     try:

@@ -2,13 +2,13 @@
 
     python -m benchmarks.train_presets [--preset NAME ...] [--mnist PATH]
 
-Each preset is trained by a background job (digitlab.jobs.kinds.start_training,
-exactly what the Retrain button calls), one after another, and stored in
-model_store/ (not activated). Prints MNIST test accuracy next to the figure
+Each preset is trained by a background job (digitlab.tasks.start with a
+digitlab.tasks.train request, exactly what the Retrain button calls, as the
+operator), one after another, and stored in model_store/ (not activated). Prints MNIST test accuracy next to the figure
 the seed reported, the training time, and the wall time from "start" to
 "stored" (worker start-up, data loading, training, test evaluation, saving).
-``cnn`` (:data:`digitlab.models.DEFAULT_PRESET`) is skipped unless named: the
-shipped model's run.json records its figures.
+``cnn-shapes`` (:data:`digitlab.models.DEFAULT_PRESET`) is skipped unless
+named: the shipped model's run.json records its figures.
 """
 
 from __future__ import annotations
@@ -16,25 +16,33 @@ from __future__ import annotations
 import argparse
 import time
 
-from digitlab import jobs
-from digitlab.jobs.kinds import start_training
-from digitlab.models import DEFAULT_PRESET, PRESETS
-from digitlab.models import TrainConfig
+from digitlab import jobs, tasks
+from digitlab.models import DEFAULT_PRESET, PRESETS, TrainConfig
+from digitlab.roles import Who
+from digitlab.tasks import train as training_task
+
+# The one who runs a benchmark is this machine's operator.
+OPERATOR = Who("benchmark", operator=True)
+
+
+def start_training(preset: str, source: str, mnist: str | None = None) -> jobs.Status:
+    """Start training ``preset`` in the background, as the Retrain button does; its first status."""
+    request = training_task.Request(TrainConfig(preset), mnist_path=mnist)
+    return tasks.start(request, OPERATOR, source=source)
 
 
 def run_job(name: str, mnist: str | None) -> dict:
     started = time.monotonic()
-    start_training(TrainConfig(name), source="benchmarks/train_presets.py", mnist_path=mnist)
-    while True:
-        status = jobs.status()
-        if status and status["state"] in jobs.FINAL_STATES:
-            break
+    job = start_training(name, "benchmarks/train_presets.py", mnist)
+    while not (status := jobs.get(job.id)).final:
         time.sleep(0.5)
-    status["wall_seconds"] = time.monotonic() - started
-    jobs.dismiss()
-    if status["state"] != "done":
-        raise RuntimeError(f"{name}: {status['state']}: {status.get('error')}")
-    return status
+    wall = time.monotonic() - started
+    tasks.dismiss(job.id, OPERATOR)
+    if status.state != jobs.State.DONE:
+        raise RuntimeError(f"{name}: {status.state}: {status.error}")
+    info = tasks.outcome(status)
+    return {"test_accuracy": info.test_accuracy, "training_seconds": info.training_seconds,
+            "history": info.history, "run_id": info.run_id, "wall_seconds": wall}
 
 
 def main() -> None:

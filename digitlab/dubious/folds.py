@@ -3,7 +3,7 @@
 See the package docstring for why. :func:`compute` trains and scores;
 :func:`ensure` returns the cached result or computes and caches it under the
 training lock (the command line); the app's background job
-(:mod:`digitlab.jobs.kinds`) holds that lock already and calls
+(:mod:`digitlab.tasks.dubious`) holds that lock already and calls
 :func:`compute_and_save`.
 """
 
