@@ -23,7 +23,7 @@ from benchmarks import non_digits as non_digit_bench
 from benchmarks import pen_digits
 from digitlab import models
 from digitlab.synth import pendigits
-from digitlab.synth.non_digits import CLOSED_SHAPES, KINDS
+from digitlab.synth.non_digits import KINDS
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.models import TrainConfig
@@ -37,9 +37,10 @@ VARIANTS: dict[str, Extras] = {
     "+pen-digits+styles": dataclasses.replace(models.CNN_EXTRAS, non_digits=0.0),
     "+pen-digits+styles+non-digits": models.CNN_EXTRAS,  # the preset cnn's (the default until 2026-12-06)
     "+lobed": models.DEFAULT_EXTRAS,  # cnn-shapes': flowers among the non-digits
-    "+closed-shapes": dataclasses.replace(models.CNN_EXTRAS, non_digit_kinds=(*KINDS, *CLOSED_SHAPES)),
+    "+closed-shapes": dataclasses.replace(models.CNN_EXTRAS, non_digit_kinds=(*KINDS, "crescent", "lobed")),
+    "+lobed+wobbly": dataclasses.replace(models.DEFAULT_EXTRAS, non_digit_kinds=(*KINDS, "lobed", "wobbly")),
     "+closed-shapes+more-pen": dataclasses.replace(models.CNN_EXTRAS, pen_digits=5,
-                                                   non_digit_kinds=(*KINDS, *CLOSED_SHAPES)),
+                                                   non_digit_kinds=(*KINDS, "crescent", "lobed")),
 }
 
 

@@ -237,9 +237,21 @@ KINDS: dict[str, Callable[[np.random.Generator], Strokes]] = {
     "asterisk": asterisk, "star": star, "spiral": spiral, "tangle": tangle, "filled patch": filled_patch,
     "wave": wave, "letter": letter, "smiley": smiley, "arrow": arrow,
 }
-# Closed shapes that are no 0 (a variant of the training's non-digits, benchmarks.leave_writers_out;
+def wobbly(rng: np.random.Generator) -> Strokes:
+    """A closed outline bent by two or three waves of 3-7 bumps a turn, each 0.12-0.28 of the radius
+    high: a shape with bulges and dents, never an oval (a wave of 2 bumps would only stretch it)."""
+    t = np.linspace(0, 2 * math.pi, 150)
+    r = np.ones_like(t)
+    for k in rng.choice(np.arange(3, 8), size=int(rng.integers(2, 4)), replace=False):
+        r += rng.uniform(0.12, 0.28) * np.cos(k * t + rng.uniform(0, 2 * math.pi))
+    r = np.maximum(r, 0.25)
+    return _closed(r * np.cos(t), r * np.sin(t), rng)
+
+
+# Closed shapes that are no 0 (variants of the training's non-digits, benchmarks.leave_writers_out;
 # not drawn unless asked for by name). A dented oval (a bean) was left out: it looked like a 0.
-CLOSED_SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {"crescent": crescent, "lobed": lobed}
+CLOSED_SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {"crescent": crescent, "lobed": lobed,
+                                                                      "wobbly": wobbly}
 _MAKERS = KINDS | CLOSED_SHAPES
 
 
