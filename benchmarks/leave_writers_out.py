@@ -39,6 +39,7 @@ VARIANTS: dict[str, Extras] = {
     "+lobed": models.DEFAULT_EXTRAS,  # cnn-shapes': flowers among the non-digits
     "+closed-shapes": dataclasses.replace(models.CNN_EXTRAS, non_digit_kinds=(*KINDS, "crescent", "lobed")),
     "+lobed+wobbly": dataclasses.replace(models.DEFAULT_EXTRAS, non_digit_kinds=(*KINDS, "lobed", "wobbly")),
+    "+lobed, more non-digits": dataclasses.replace(models.DEFAULT_EXTRAS, non_digits=0.15),
     "+closed-shapes+more-pen": dataclasses.replace(models.CNN_EXTRAS, pen_digits=5,
                                                    non_digit_kinds=(*KINDS, "crescent", "lobed")),
 }

@@ -8,8 +8,7 @@ agent. Needs the shipped model and MNIST (every page is opened).
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from appdriver import app_env, exceptions, open_app, streamlit_server, wait_until_settled
-from tests.helpers import mnist_path
+from appdriver import exceptions, open_app, wait_until_settled
 
 PAGES = ["Dataset", "Dubious labels", "Misclassified", "Training", "Classes", "Draw"]
 HEADINGS = {"Draw": "Draw a digit"}  # the others' heading is their name
@@ -20,11 +19,9 @@ HEADING_IN_SIGHT_JS = """(h) => { const r = h.getBoundingClientRect();
   return !!at && h.contains(at); }"""
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    env = app_env(tmp_path_factory.mktemp("e2e-phone"), DIGITLAB_MNIST=mnist_path())
-    with streamlit_server(env) as url:
-        yield url
+@pytest.fixture
+def app_url(shipped_app):
+    return shipped_app[0]  # nothing is saved: the shared server with the shipped model will do
 
 
 @pytest.mark.mnist

@@ -106,7 +106,7 @@ def test_the_cnn_learns_pen_digits_styles_and_non_digits_only_when_augmenting(mn
     plain = train(TrainConfig("cnn", epochs=1, subset=1200, augment=False), mnist, test_images=0).info
     assert plain["beyond_mnist"] == {} and plain["train_images"] == len(tr)
     # MNIST alone, augmented (the dubious-labels fold models, issue 24): no extra image at all.
-    alone = train(TrainConfig("cnn", epochs=1, subset=1200, extras=False), mnist).info
+    alone = train(TrainConfig("cnn", epochs=1, subset=1200, extras=False), mnist, test_images=0).info
     assert alone["beyond_mnist"] == {} and alone["train_images"] == len(tr) and alone["config"]["augment"]
 
 
