@@ -1,6 +1,6 @@
 """How the model reads photos of a digit written on paper (made up: digitlab.synth.photo_like).
 
-    python -m benchmarks.photos [--model ID ...] [--n 300] [--seed 0] [--save DIR]
+    python -m benchmarks.photos [--model ID ...] [--n 300] [--seed 0] [--save DIR] [--writers test|train]
 
 Real writers' digits (the pendigits *test* split: 14 people the model never
 learned from) are written with a pen on paper and photographed under each of
@@ -10,7 +10,9 @@ ruled paper), and as "phone photos" with all of those at random strengths.
 Each photo goes through what the Draw page's upload does (preprocess,
 classify). Prints accuracy per condition, and how many were refused or
 "not sure". ``--save DIR`` writes the first photo of each condition and the
-28x28 made of it, to look at.
+28x28 made of it, to look at. ``--writers train``: the train split's writers
+instead, whose digits the shipped model learned, so what it misses is what the
+photo path loses: for choices about that path (the test writers only report).
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ from digitlab.pictures import fit_square
 PHONE = "phone photo (all at random)"
 
 
-def photos(n: int, seed: int, names: list[str] | None = None) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
-    """Per condition, ``n`` photos (uint8 RGB) and their labels; the same digits under every condition."""
-    data = pendigits.load(split="test")
+def photos(n: int, seed: int, names: list[str] | None = None,
+           writers: str = "test") -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+    """Per condition, ``n`` photos (uint8 RGB) of the ``writers`` split's digits and their labels; the
+    same digits under every condition."""
+    data = pendigits.load(split=writers)
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(data), size=n, replace=False)
     out = {}
@@ -55,11 +59,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save", help="folder for example photos and their 28x28")
     ap.add_argument("--conditions", nargs="*", choices=[*CONDITIONS, PHONE], help="only these (default: all)")
+    ap.add_argument("--writers", choices=["test", "train"], default="test",
+                    help="whose digits: the test split's (to report) or the train split's (to choose)")
     args = ap.parse_args()
 
     t0 = time.monotonic()
-    sets = photos(args.n, args.seed, args.conditions)
-    print(f"{args.n} pendigits test-split digits per condition, photographed (seed {args.seed}; "
+    sets = photos(args.n, args.seed, args.conditions, args.writers)
+    print(f"{args.n} pendigits {args.writers}-split digits per condition, photographed (seed {args.seed}; "
           f"{time.monotonic() - t0:.0f} s to make). {pendigits.CREDIT}")
     for _, classifier in each_model(args.model):
         print(f"  {'condition':30} {'right':>7} {'refused':>8} {'not sure':>9} {'ms/photo':>9}")

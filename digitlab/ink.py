@@ -173,9 +173,14 @@ def paper_light(channel: np.ndarray, dark_ink: bool) -> np.ndarray:
     smooths it, and it is scaled back up.
     """
     h, w = channel.shape
-    small = _coarse(channel)
+    # The edge's light carried on as it runs (an odd reflection), not held flat: held flat, light
+    # that dims towards a side ended in a step the closing took for part of the paper, and a strip
+    # along that side came out as faint ink, enough to hide a small digit.
+    pad = PAPER_WINDOW
+    small = np.pad(_coarse(channel), pad, mode="reflect", reflect_type="odd")
     morph = ndimage.grey_closing if dark_ink else ndimage.grey_opening
     light = ndimage.gaussian_filter(morph(small, size=PAPER_WINDOW, mode="nearest"), 1.0, mode="nearest")
+    light = light[pad:-pad, pad:-pad]
     big = Image.fromarray(light.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR)
     return np.clip(np.asarray(big, dtype=np.float32), 1e-3, 1.0)
 
@@ -210,6 +215,9 @@ def photo_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     centre = float(np.median(darkness))
     grain = 1.4826 * float(np.median(np.abs(darkness - centre)))  # the MAD as a standard deviation
     floor = centre + max(PAPER_NOISE_SIGMAS * grain, 0.02)
+    # Printed lines out before the strokes' level is taken: on ruled paper the lines were most of
+    # what stood above the grain, and a small digit's strokes fell in their top tenth.
+    darkness = without_printed_lines(darkness, threshold=floor)
     marks = darkness[darkness > floor]
     if marks.size == 0 or float(np.percentile(marks, 90)) - floor < MIN_CONTRAST:
         return np.zeros_like(darkness), paper.astype(np.float32)
@@ -258,8 +266,9 @@ def without_edge_marks(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def without_printed_lines(ink: np.ndarray) -> np.ndarray:
-    """``ink`` (H, W) without the printed lines of ruled or squared paper.
+def without_printed_lines(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
+    """``ink`` (H, W) without the printed lines of ruled or squared paper (what is over ``threshold``
+    is looked at).
 
     A line is a band :data:`LINE_BAND` pixels wide, tilted at most
     :data:`LINE_TILT_DEGREES` from the horizontal (or the vertical), with ink in
@@ -268,7 +277,7 @@ def without_printed_lines(ink: np.ndarray) -> np.ndarray:
     The band's ink is erased except where a stroke crosses it (ink just above
     and just below).
     """
-    mask = ink > INK_THRESHOLD
+    mask = ink > threshold
     if not mask.any():
         return ink
     out = ink
