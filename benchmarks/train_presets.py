@@ -4,9 +4,10 @@
 
 Each preset is trained by a background job (digitlab.tasks.start with a
 digitlab.tasks.train request, exactly what the Retrain button calls, as the
-operator), one after another, and stored in model_store/ (not activated). Prints MNIST test accuracy next to the figure
-the seed reported, the training time, and the wall time from "start" to
-"stored" (worker start-up, data loading, training, test evaluation, saving).
+operator), one after another, and stored in model_store/ (not activated).
+Prints MNIST test accuracy next to the figure the seed reported, the training
+time, and the wall time from "start" to "stored" (worker start-up, data
+loading, training, test evaluation, saving).
 ``cnn-shapes`` (:data:`digitlab.models.DEFAULT_PRESET`) is skipped unless
 named: the shipped model's run.json records its figures.
 """

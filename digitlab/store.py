@@ -142,9 +142,10 @@ class ModelStore:
 
         ``replace`` swaps out an existing run of the same id (used to re-make
         the shipped model); otherwise an existing id is an error. run.json's
-        ``trained_as`` names the run for good, the id it would have had: the
-        shipped model's id is reused each time it is re-made (what it was
-        used for, a second opinion on the dubious labels, names it by that).
+        ``trained_as`` names the run for good, by the id it would have had of
+        its own: the shipped model's id is reused each time it is re-made, so
+        a result that used it (a second opinion on the dubious labels) names
+        it by ``trained_as``.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         own_id = self._new_id(info.get("preset", "model"))

@@ -3,7 +3,6 @@
 Needs the shipped model (and MNIST for the nearest-images panel).
 """
 
-import re
 import sqlite3
 
 import numpy as np

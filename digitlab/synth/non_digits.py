@@ -231,12 +231,6 @@ def lobed(rng: np.random.Generator) -> Strokes:
     return _closed(r * np.cos(t), r * np.sin(t), rng)
 
 
-# name -> generator; the benchmark reports each kind separately.
-KINDS: dict[str, Callable[[np.random.Generator], Strokes]] = {
-    "scribble": scribble, "zigzag": zigzag, "hatching": hatching, "#": hash_sign, "X or +": cross,
-    "asterisk": asterisk, "star": star, "spiral": spiral, "tangle": tangle, "filled patch": filled_patch,
-    "wave": wave, "letter": letter, "smiley": smiley, "arrow": arrow,
-}
 def wobbly(rng: np.random.Generator) -> Strokes:
     """A closed outline bent by two or three waves of 3-7 bumps a turn, each 0.12-0.28 of the radius
     high: a shape with bulges and dents, never an oval (a wave of 2 bumps would only stretch it)."""
@@ -248,8 +242,15 @@ def wobbly(rng: np.random.Generator) -> Strokes:
     return _closed(r * np.cos(t), r * np.sin(t), rng)
 
 
+# name -> generator; the benchmark reports each kind separately.
+KINDS: dict[str, Callable[[np.random.Generator], Strokes]] = {
+    "scribble": scribble, "zigzag": zigzag, "hatching": hatching, "#": hash_sign, "X or +": cross,
+    "asterisk": asterisk, "star": star, "spiral": spiral, "tangle": tangle, "filled patch": filled_patch,
+    "wave": wave, "letter": letter, "smiley": smiley, "arrow": arrow,
+}
 # Closed shapes that are no 0 (variants of the training's non-digits, benchmarks.leave_writers_out;
-# not drawn unless asked for by name). A dented oval (a bean) was left out: it looked like a 0.
+# drawn only when asked for by name: the default recipe asks for "lobed", digitlab.models.DEFAULT_EXTRAS).
+# A dented oval (a bean) was left out: it looked like a 0.
 CLOSED_SHAPES: dict[str, Callable[[np.random.Generator], Strokes]] = {"crescent": crescent, "lobed": lobed,
                                                                       "wobbly": wobbly}
 _MAKERS = KINDS | CLOSED_SHAPES
