@@ -63,10 +63,10 @@ from websockets.sync.client import connect
 
 from benchmarks.classify_latency import day_figure
 from deploy.balanced import balanced
+from digitlab import identity
 from digitlab.db.visitors import new_id
 from appdriver import DIGIT_STROKES, ROOT, app_env, streamlit_server
 from digitlab.synth.stroke_digits import render
-from ui.server import COOKIE
 
 # websockets 15 prefers `with connect(...)`; a visitor's connection outlives any one block here.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="websockets")
@@ -110,7 +110,7 @@ class Visitor:
         host = url.split("://", 1)[1]
         # A cookie the server did not sign: it gives this session an id of its own, as a new browser gets.
         self.ws = connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], open_timeout=60,
-                          additional_headers={"Origin": url, "Cookie": f"{COOKIE}={new_id()}",
+                          additional_headers={"Origin": url, "Cookie": f"{identity.VISITOR_COOKIE}={new_id()}",
                                               "X-Forwarded-For": address}, max_size=2**26)
         self.timeout = timeout
         self.canvas_id: str | None = None

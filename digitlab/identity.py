@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 from digitlab import config, paths
 from digitlab.db.visitors import VISITOR_ID
 
+# The cookie that carries a visitor's signed id (set by the server, ui/server.py; read by the page, ui/visitor.py).
+VISITOR_COOKIE = "digitlab_visitor"
 KEY_FILE = "secret_key"
 KEY_BYTES = 32
 SIGNATURE_HEX = 32  # 128 bits of the HMAC: as hard to guess as the id itself

@@ -31,7 +31,6 @@ from starlette.middleware import Middleware
 from digitlab import identity
 from digitlab.db.visitors import new_id
 
-COOKIE = "digitlab_visitor"
 COOKIE_SECONDS = 365 * 24 * 3600  # a school year and the holidays after it
 
 
@@ -59,7 +58,7 @@ def _legacy_recorded(visitor_id: str) -> bool | None:
 async def cookie_to_set(request_headers: list[tuple[bytes, bytes]]) -> str | None:
     """The visitor id to give this browser in a new cookie, or None if its cookie is good (or cannot be
     judged now)."""
-    sent = _cookies(request_headers).get(COOKIE)
+    sent = _cookies(request_headers).get(identity.VISITOR_COOKIE)
     if identity.visitor_from_cookie(sent):
         return None
     legacy = identity.unsigned_legacy_id(sent)
@@ -73,7 +72,7 @@ async def cookie_to_set(request_headers: list[tuple[bytes, bytes]]) -> str | Non
 
 
 def set_cookie_header(visitor_id: str, secure: bool) -> tuple[bytes, bytes]:
-    value = (f"{COOKIE}={identity.visitor_cookie(visitor_id)}; Max-Age={COOKIE_SECONDS}; Path=/; HttpOnly; "
+    value = (f"{identity.VISITOR_COOKIE}={identity.visitor_cookie(visitor_id)}; Max-Age={COOKIE_SECONDS}; Path=/; HttpOnly; "
              f"SameSite=Lax" + ("; Secure" if secure else ""))
     return b"set-cookie", value.encode()
 

@@ -17,7 +17,6 @@ from digitlab import config, identity
 from digitlab.db.schema import ADDRESS_LENGTH
 from digitlab.db.visitors import new_id
 from digitlab.roles import Who
-from ui.server import COOKIE
 
 OPERATOR_COOKIE = "digitlab_operator"
 OPERATOR_SECONDS = 30 * 24 * 3600  # a month; entering the secret again is cheap
@@ -30,7 +29,7 @@ def visitor_id() -> str:
     """This session's visitor id: the one the server signed into the cookie, else one for this session only."""
     state = st.session_state
     if VISITOR_KEY not in state:
-        sent = st.context.cookies.get(COOKIE)
+        sent = st.context.cookies.get(identity.VISITOR_COOKIE)
         vid = identity.visitor_from_cookie(sent)
         legacy = identity.unsigned_legacy_id(sent)
         if vid is None and legacy is not None and _recorded(legacy):

@@ -41,12 +41,6 @@ def geometric_mean(tables: list[np.ndarray]) -> np.ndarray:
     return (g / g.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def sets_of_fold_models(e: Evidence) -> int:
-    """How many sets of fold models ``e`` joins (1 unless :func:`join` made it): for a training split,
-    its votes' columns over its folds; a test split cannot tell (its votes are all out-of-sample)."""
-    return 1 if e.folds is None else max(1, e.votes.shape[1] // (int(e.folds.max()) + 1))
-
-
 def _all_or_none(arrays: list[np.ndarray | None]) -> list[np.ndarray] | None:
     return None if any(a is None for a in arrays) else arrays
 

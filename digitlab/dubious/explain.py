@@ -85,7 +85,6 @@ def summary_sentence(verdict: str, probs: np.ndarray, label: int) -> str:
 
 def explain(result: Result, split: str, index: int) -> Explanation:
     """The evidence about image ``index`` of ``split`` in ``result`` (module doc)."""
-    from digitlab.dubious.ensemble import sets_of_fold_models
     from digitlab.dubious.evidence import NEIGHBOURS
     from digitlab.dubious.ranking import neighbour_voters
 
@@ -95,10 +94,10 @@ def explain(result: Result, split: str, index: int) -> Explanation:
     best = int(probs.argmax())
     votes = [int(v) for v in e.votes[index]]
     lines = []
-    one = e.folds is not None and sets_of_fold_models(e) == 1  # "the model ... gives", "the models ... give"
+    one = e.folds is not None and e.sets_of_fold_models == 1  # "the model ... gives", "the models ... give"
     gives = "" if best == label else f", and give{'s' if one else ''} the label {label} {percent(probs[label])}"
     if e.folds is not None:
-        n_folds, sets = int(e.folds.max()) + 1, sets_of_fold_models(e)
+        n_folds, sets = int(e.folds.max()) + 1, e.sets_of_fold_models
         oof = [int(e.folds[index]) + k * n_folds for k in range(sets)]
         who = ("The fold model that never saw this image reads" if sets == 1 else
                f"The {sets} fold models that never saw this image (one of each set), together, read")

@@ -109,10 +109,9 @@ def neighbour_surprise(neighbours: np.ndarray, labels: np.ndarray) -> np.ndarray
 def neighbour_voters(evidence: Evidence) -> int:
     """How many nearest training images ``evidence.neighbours`` pools per image: 10 for each model that
     never saw it (one per set of fold models for a training image; every fold model for a test image)."""
-    from digitlab.dubious.ensemble import sets_of_fold_models
     from digitlab.dubious.evidence import NEIGHBOURS
 
-    return NEIGHBOURS * (sets_of_fold_models(evidence) if evidence.folds is not None else evidence.votes.shape[1])
+    return NEIGHBOURS * (evidence.sets_of_fold_models if evidence.folds is not None else evidence.votes.shape[1])
 
 
 def neighbours_against(evidence: Evidence, labels: np.ndarray) -> np.ndarray:

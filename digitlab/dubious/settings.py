@@ -228,6 +228,13 @@ class Evidence:
     neighbours: np.ndarray | None = None
     reference_probs: np.ndarray | None = None
 
+    @property
+    def sets_of_fold_models(self) -> int:
+        """How many sets of fold models this evidence joins (1 unless
+        :func:`digitlab.dubious.ensemble.join` made it): for a training split, its votes' columns over its
+        folds; a test split cannot tell (its votes are all out-of-sample)."""
+        return 1 if self.folds is None else max(1, self.votes.shape[1] // (int(self.folds.max()) + 1))
+
 
 @dataclass(frozen=True)
 class Result:
