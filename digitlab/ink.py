@@ -173,14 +173,19 @@ def paper_light(channel: np.ndarray, dark_ink: bool) -> np.ndarray:
     smooths it, and it is scaled back up.
     """
     h, w = channel.shape
-    # The edge's light carried on as it runs (an odd reflection), not held flat: held flat, light
-    # that dims towards a side ended in a step the closing took for part of the paper, and a strip
-    # along that side came out as faint ink, enough to hide a small digit.
-    pad = PAPER_WINDOW
-    small = np.pad(_coarse(channel), pad, mode="reflect", reflect_type="odd")
+    small = _coarse(channel)
     morph = ndimage.grey_closing if dark_ink else ndimage.grey_opening
-    light = ndimage.gaussian_filter(morph(small, size=PAPER_WINDOW, mode="nearest"), 1.0, mode="nearest")
-    light = light[pad:-pad, pad:-pad]
+    held = morph(small, size=PAPER_WINDOW, mode="nearest")
+    # Past the picture's edge the light is also carried on as it runs (an odd reflection). Held flat,
+    # light that dims towards a side ended in a step the closing took for paper, and a strip along that
+    # side came out as faint ink, enough to hide a small digit; carried on, a dark line near the edge
+    # (ruled paper) comes back beyond it as a bright one, with the same effect. A closing only ever
+    # lifts the light (an opening only lowers it), so of the two the nearer to the picture is kept.
+    pad = PAPER_WINDOW
+    carried = morph(np.pad(small, pad, mode="reflect", reflect_type="odd"), size=PAPER_WINDOW,
+                    mode="nearest")[pad:-pad, pad:-pad]
+    light = ndimage.gaussian_filter(np.minimum(held, carried) if dark_ink else np.maximum(held, carried), 1.0,
+                                    mode="nearest")
     big = Image.fromarray(light.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR)
     return np.clip(np.asarray(big, dtype=np.float32), 1e-3, 1.0)
 
