@@ -215,6 +215,21 @@ def test_printed_lines_are_removed_but_the_digit_crossing_them_kept():
     assert out[60:150, 140:146].min() == 1.0
 
 
+def test_the_paper_estimate_follows_light_that_dims_to_the_edge():
+    from digitlab.ink import paper_light
+
+    h, w = 300, 400
+    paper = np.broadcast_to(np.linspace(0.95, 0.45, h)[:, None], (h, w)).astype(np.float32).copy()  # darker down
+    # Within 2% of the light everywhere, the edge too. (Held flat past the edge, the estimate was 5% too
+    # bright along the dark side: a strip of faint "ink" that hid small digits in phone photos.)
+    assert np.abs(paper_light(paper, dark_ink=True) - paper).max() < 0.02
+    # A ruled line 3 px from that edge: carried on past the edge, it came back as a bright line there and
+    # lifted the estimate 2% up to 50 px away; the lower of the two estimates is kept.
+    page = paper.copy()
+    page[h - 5 : h - 3] *= 0.6
+    assert np.abs(paper_light(page, dark_ink=True) - paper)[: h - 50].max() < 0.01
+
+
 def test_chalk_on_a_dark_board_is_read_as_light_ink():
     alpha = stroke_picture(SEVEN)[..., 3].astype(np.float32) / 255
     board = np.linspace(0.1, 0.35, 280, dtype=np.float32)[None, :, None] * np.ones((280, 1, 3), np.float32)
