@@ -120,7 +120,9 @@ def choose(box, option: str, *, typed: str | None = None, exact: bool = False, t
             if typed:
                 page.keyboard.type(typed)  # the list filters as one types
             wanted.wait_for(timeout=3_000)
-            wanted.click()
+            # Shortly: a list a rerun shut between the two steps is opened again, not waited on for 30 s
+            # (the roles test's preset list, once in a CI run).
+            wanted.click(timeout=3_000)
             picked = True
             if shows is not None:
                 shows.wait_for(timeout=5_000)
