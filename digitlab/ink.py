@@ -180,7 +180,7 @@ def paper_light(channel: np.ndarray, dark_ink: bool) -> np.ndarray:
     # light that dims towards a side ended in a step the closing took for paper, and a strip along that
     # side came out as faint ink, enough to hide a small digit; carried on, a dark line near the edge
     # (ruled paper) comes back beyond it as a bright one, with the same effect. A closing only ever
-    # lifts the light (an opening only lowers it), so of the two the nearer to the picture is kept.
+    # lifts the light, so of the two the lower is kept (for an opening, which only lowers it, the higher).
     pad = PAPER_WINDOW
     carried = morph(np.pad(small, pad, mode="reflect", reflect_type="odd"), size=PAPER_WINDOW,
                     mode="nearest")[pad:-pad, pad:-pad]
@@ -198,9 +198,9 @@ def photo_ink(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
        shadows are gone.
     3. Darkness is the largest drop below the paper in any channel, so blue, red and pencil ink
        count as well as black.
-    4. What is darker than the paper by less than its grain is not ink; the rest is stretched so
-       the typical dark stroke is 1 (the 90th percentile of what is left: a few dark blots do not
-       make the rest faint).
+    4. What is darker than the paper by less than its grain is not ink; printed lines are set
+       aside; the rest is stretched so the typical dark stroke is 1 (the 90th percentile of what is
+       left: a few dark blots do not make the rest faint).
     5. A mark too wide for the paper's estimate to take out (a shape coloured in) is ink all over
        (:func:`filled_marks`), not paper with an inky rim.
     6. Printed lines across the whole picture (ruled or squared paper) are taken out, and so are
