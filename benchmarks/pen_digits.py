@@ -5,7 +5,8 @@
 Every digit of the split is drawn ``--copies`` times on the app's 300-pixel
 canvas at a random size, place and pen width (6-32 px), preprocessed as the
 Draw page does and classified. Prints the accuracy pooled, per digit and per
-writer, what each digit is mistaken for, and how many real digits were
+writer (a digit the app answers "That is not a digit" is read wrong, as a
+person would count it), what each digit is mistaken for, and how many real digits were
 refused or answered "not sure" (below ``digitlab.inference.UNSURE_BELOW``).
 The ``test`` split's 14 writers never taught the model anything: report on
 them only. Data: F. Alimoglu and E. Alpaydin, UCI ML Repository (CC BY 4.0).
@@ -21,7 +22,7 @@ import numpy as np
 import digitlab  # noqa: F401 - quiets TensorFlow before it is imported
 from benchmarks import each_model
 from digitlab.synth import pendigits
-from digitlab.inference import UNSURE_BELOW, Classifier
+from digitlab.inference import NO_DIGIT_BELOW, UNSURE_BELOW, Classifier
 
 
 @dataclass
@@ -45,7 +46,8 @@ def report(classifier: Classifier, drawn: Drawn) -> dict:
     """Prints the figures; returns pooled accuracy, each digit's, the worst digit's and writer's,
     and the refused-or-unsure share."""
     p = classifier.probabilities(drawn.images)
-    predicted, confidence = p.argmax(axis=1), p.max(axis=1)
+    confidence = p.max(axis=1)
+    predicted = np.where(confidence >= NO_DIGIT_BELOW, p.argmax(axis=1), -1)  # -1: "not a digit", never right
     y = drawn.labels.astype(int)
     right = predicted == y
     total = len(y) + drawn.refused
@@ -54,9 +56,10 @@ def report(classifier: Classifier, drawn: Drawn) -> dict:
     per_digit = {d: right[y == d].mean() for d in range(10)}
     print("  per digit: " + "  ".join(f"{d} {a:.1%}" for d, a in per_digit.items()))
     for d in range(10):
-        wrong = np.bincount(predicted[(y == d) & ~right], minlength=10)
+        wrong = np.bincount(predicted[(y == d) & ~right] + 1, minlength=11)  # [0]: no digit seen
         if wrong.sum():
-            print(f"    {d} read as " + ", ".join(f"{k}×{n}" for k, n in enumerate(wrong) if n))
+            print(f"    {d} read as " + ", ".join(f"{'no digit' if k == 0 else k - 1}×{n}"
+                                                   for k, n in enumerate(wrong) if n))
     writers = sorted(set(drawn.writers))
     per_writer = sorted((right[drawn.writers == w].mean(), w) for w in writers)
     print(f"  per writer ({len(writers)}): worst " + ", ".join(f"{w} {a:.1%}" for a, w in per_writer[:4])
