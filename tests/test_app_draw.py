@@ -67,6 +67,22 @@ def test_clear_shows_the_prompt_before_the_canvas_sends_its_empty_drawing(app):
 
 
 @pytest.mark.trained_model
+def test_a_drawing_comes_back_with_its_answer_after_another_page_and_not_after_clear(app):
+    app.session_state["canvas"] = canvas_state(stroke_picture([(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]))
+    app.run()
+    assert len(answers(app)) == 1
+    app.switch_page("pages/training.py").run()
+    assert "canvas" not in app.session_state  # Streamlit forgot the canvas, as a browser's would be
+    app.switch_page("pages/draw.py").run()
+    assert not app.exception, app.exception
+    assert len(answers(app)) == 1 and ">7<" in answers(app)[0]  # the kept drawing, read again
+    app.button(key="clear").click().run()
+    app.switch_page("pages/training.py").run()
+    app.switch_page("pages/draw.py").run()
+    assert answers(app) == [] and any("Draw a digit, 0 to 9" in i.value for i in app.info)
+
+
+@pytest.mark.trained_model
 def test_dot_is_not_answered(app):
     app.session_state["canvas"] = canvas_state(stroke_picture([(0.5, 0.5), (0.505, 0.5)], pen=20))
     app.run()

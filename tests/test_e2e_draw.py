@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from digitlab.synth.filled_shapes import outline, scanlines
 
-from appdriver import (DIGIT_STROKES, choose, clear, draw_strokes, exceptions, open_app, switch, wait_for_answer,
-                       wait_until_settled)
+from appdriver import (BLANK_CANVAS_JS, DIGIT_STROKES, canvas_box, choose, clear, draw_strokes, exceptions, open_app,
+                       switch, wait_for_answer, wait_until_settled)
 
 
 @pytest.fixture
@@ -230,3 +230,36 @@ def test_on_a_phone_a_big_scribble_is_not_a_digit_and_can_be_saved_with_the_labe
     phone.locator(".own-count").get_by_text("You have saved 1 digit").wait_for(timeout=20_000)
     assert not exceptions(phone), exceptions(phone)
     assert saved_labels(app_dir)[before:] == [4]
+
+
+def go_to(page, title: str) -> None:
+    """Another page by the sidebar, as a user does; back once its heading is shown."""
+    page.locator("[data-testid=stSidebarNav] a", has_text=title).click()
+    heading = "Draw a digit" if title == "Draw" else title
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+
+
+@pytest.mark.trained_model
+@pytest.mark.browser
+def test_a_drawing_is_still_there_after_a_visit_to_another_page(app_url, page):
+    # Streamlit forgets a page's widgets when another page runs: the canvas came back empty.
+    box = open_app(page, app_url)
+    draw_strokes(page, DIGIT_STROKES[7], box, left=0.15, top=0.1, size=0.75)
+    assert wait_for_answer(page, strokes=len(DIGIT_STROKES[7])) == "7"
+    go_to(page, "Training")
+    go_to(page, "Draw")
+    assert wait_for_answer(page, strokes=len(DIGIT_STROKES[7])) == "7"  # read again without a stroke
+    upper = page.locator("canvas.upper-canvas").first
+    upper.wait_for()
+    page.wait_for_function(f"u => !({BLANK_CANVAS_JS.strip()})(u)", arg=upper.element_handle(), timeout=20_000)
+    # A stroke more adds to the drawing kept: a 7 with a crossbar is still a 7, of two strokes.
+    box = canvas_box(page)
+    draw_strokes(page, [[(0.3, 0.5), (0.75, 0.5)]], box, left=0.15, top=0.1, size=0.75)
+    assert wait_for_answer(page, strokes=len(DIGIT_STROKES[7]) + 1) == "7"
+    clear(page)  # and Clear forgets it: back from another page, the canvas is empty
+    go_to(page, "Training")
+    go_to(page, "Draw")
+    page.get_by_text("Draw a digit, 0 to 9").wait_for(timeout=20_000)
+    page.wait_for_function(BLANK_CANVAS_JS, arg=page.locator("canvas.upper-canvas").first.element_handle(),
+                           timeout=20_000)
+    assert not exceptions(page), exceptions(page)

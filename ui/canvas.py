@@ -95,27 +95,48 @@ class Drawing:
     number: int = 0
 
 
+@dataclass(frozen=True)
+class KeptDrawing:
+    """A drawing as the canvas sent it (its fabric.js JSON) and as the app read it, kept in the session
+    so that coming back to the page shows it again."""
+
+    json: dict
+    picture: np.ndarray
+    strokes: int
+
+
 def drawing_canvas(pen: int, side: int) -> Drawing:
     """White ink on a black ``side``×``side`` canvas, sent to the app as each stroke ends, and a Clear button.
 
     Clear hands the canvas a new, empty initial drawing (a counter in session state); a new
     widget key would re-create the canvas instead, and a stroke begun while it loads would be
-    wiped.
+    wiped. Streamlit forgets the canvas when another page runs: the last drawing it sent is kept,
+    and a canvas made again starts from it (its initial drawing stays that drawing until Clear, so
+    that later runs do not load it again over new strokes).
     """
     clears = st.session_state.setdefault(Draw.CANVAS_CLEARS, 0)
+    if Draw.CANVAS not in st.session_state:  # the canvas is made (again): this session's first run of it, or back
+        st.session_state[Draw.CANVAS_RESTORED] = st.session_state.get(Draw.CANVAS_KEPT)
+    restored: KeptDrawing | None = st.session_state.get(Draw.CANVAS_RESTORED)
     st.space("small")  # room for the toolbar above the canvas
     canvas = st_canvas(
         stroke_width=pen, stroke_color="#FFFFFF", background_color="#000000",
         width=side, height=side, drawing_mode="freedraw",
-        initial_drawing={"objects": [], "digitlabClears": clears},
-        update_streamlit=True, return_image_data=True, key="canvas",
+        initial_drawing={**(restored.json if restored else {"objects": []}), "digitlabClears": clears},
+        update_streamlit=True, return_image_data=True, key=Draw.CANVAS,
     )
     if st.button("Clear", key="clear", help="Start a new drawing. Undo, above the canvas, takes back the last stroke."):
         st.session_state[Draw.CANVAS_CLEARS] += 1
+        st.session_state[Draw.CANVAS_KEPT] = st.session_state[Draw.CANVAS_RESTORED] = None
         # Until the canvas sends its empty drawing, the one it sent last is stale.
         st.session_state[Draw.CANVAS_STALE] = canvas.json_data
         st.rerun()
     if canvas.json_data is not None and canvas.json_data == st.session_state.get(Draw.CANVAS_STALE):
         return Drawing(None, 0, clears)
+    if canvas.image_data is None and restored is not None:  # a canvas made again sends no picture until a stroke
+        return Drawing(restored.picture, restored.strokes, clears)
     picture = None if canvas.image_data is None else canvas_strokes(canvas.image_data)
-    return Drawing(picture, len((canvas.json_data or {}).get("objects", [])), clears)
+    strokes = len((canvas.json_data or {}).get("objects", []))
+    kept = None if picture is None or not strokes else KeptDrawing(canvas.json_data, picture, strokes)
+    st.session_state[Draw.CANVAS_KEPT] = kept
+    return Drawing(picture, strokes, clears)

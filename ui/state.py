@@ -54,8 +54,11 @@ class Retrain:
 
 class Draw:
     REFUSED = "own-refused"  # why the last save or delete failed
+    CANVAS = "canvas"  # the canvas's widget key
     CANVAS_CLEARS = "canvas-clears"  # how many times Clear was pressed: part of the canvas's key
     CANVAS_STALE = "canvas-stale"
+    CANVAS_KEPT = "canvas-kept"  # the last drawing the canvas sent (a KeptDrawing), for coming back to the page
+    CANVAS_RESTORED = "canvas-restored"  # the KeptDrawing the canvas was given when it was made again
 
 
 class Dubious:
