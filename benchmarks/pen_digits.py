@@ -6,8 +6,9 @@ Every digit of the split is drawn ``--copies`` times on the app's 300-pixel
 canvas at a random size, place and pen width (6-32 px), preprocessed as the
 Draw page does and classified. Prints the accuracy pooled, per digit and per
 writer (a digit the app answers "That is not a digit" is read wrong, as a
-person would count it), what each digit is mistaken for, and how many real digits were
-refused or answered "not sure" (below ``digitlab.inference.UNSURE_BELOW``).
+person would count it), what each digit is mistaken for, and how many real
+digits were refused or answered "not sure" (below
+``digitlab.inference.UNSURE_BELOW``).
 The ``test`` split's 14 writers never taught the model anything: report on
 them only. Data: F. Alimoglu and E. Alpaydin, UCI ML Repository (CC BY 4.0).
 """

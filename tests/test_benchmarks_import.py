@@ -21,4 +21,3 @@ def test_there_are_benchmarks_to_import():
 def test_a_benchmark_imports_and_has_a_main(name):
     module = importlib.import_module(f"benchmarks.{name}")
     assert callable(getattr(module, "main", None)), f"benchmarks.{name} has no main()"
-
