@@ -1,4 +1,4 @@
-"""Small images made big for people, never blurred, and sheets of many.
+"""Small images made big for people, never blurred (a big one is shrunk to fit), and sheets of many.
 
 Pure functions over arrays: float images in [0, 1] or uint8 in, uint8 out.
 """
@@ -49,10 +49,18 @@ def for_showing(picture: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def fit_square(image: np.ndarray, side: int) -> np.ndarray:
-    """Enlarge by the largest whole factor that fits ``side``, centred on black, (side, side) uint8."""
+    """(side, side) uint8: a 2-D image centred on black, enlarged by the largest whole factor that fits
+    ``side`` (sharp pixels); one bigger than ``side`` is shrunk to fit instead (each new pixel the mean
+    of those it covers), never cut: a photo's cut-out digit can be hundreds of pixels wide."""
     a = to_uint8(image)
-    scale = max(1, side // max(a.shape))
-    big = enlarge(a, scale)[:side, :side]
+    h, w = a.shape
+    if max(h, w) > side:
+        from PIL import Image
+
+        f = side / max(h, w)
+        big = np.asarray(Image.fromarray(a).resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BOX))
+    else:
+        big = enlarge(a, side // max(h, w))
     out = np.zeros((side, side), np.uint8)
     top, left = (side - big.shape[0]) // 2, (side - big.shape[1]) // 2
     out[top : top + big.shape[0], left : left + big.shape[1]] = big

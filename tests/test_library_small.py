@@ -91,6 +91,19 @@ def test_pictures_are_enlarged_without_blur():
     assert boxed.shape == (50, 50, 3) and boxed[9, 15].tolist() == [255, 140, 0]
 
 
+def test_a_picture_bigger_than_its_square_is_shrunk_whole_not_cut():
+    # A photo's cut-out digit, 300 rows high: the square showed its top-left 224x224 only.
+    cut_out = np.zeros((300, 200), np.uint8)
+    cut_out[270:300, 160:200] = 255  # ink in the bottom-right corner
+    shown = fit_square(cut_out, 224)
+    assert shown.shape == (224, 224) and shown.max() == 255
+    rows, cols = np.nonzero(shown)
+    assert rows.max() == 223 and rows.min() >= 200  # at the bottom, as in the picture
+    width = round(200 * 224 / 300)  # the picture shrunk, centred
+    assert cols.max() == (224 - width) // 2 + width - 1  # at its right edge
+    assert abs(int(shown.astype(int).sum()) - 255 * 30 * 40 * (224 / 300) ** 2) < 0.05 * 255 * 30 * 40 * (224 / 300) ** 2
+
+
 def test_small_pictures_are_shown_enlarged_with_sharp_pixels_in_a_frame():
     dot, scale = for_showing(np.zeros((1, 1, 4), np.uint8))  # a transparent 1x1 PNG
     assert scale == 224 and dot.shape == (228, 228, 4)
