@@ -237,8 +237,10 @@ s_split, s_index = SHORTCUT
 r_short = ranking(*stamp, s_split, method)
 line, button = st.columns([4, 1], vertical_alignment="center")
 if s_index < len(r_short):
+    rank = r_short.rank_of(s_index)
+    chance = " (its rank and its number match by chance)" if rank == s_index else ""  # as shipped: read as a slip
     line.markdown(f'<span class="dubious-500">{explain.seeds_example(result)} It ranks '
-                  f"**{r_short.rank_of(s_index):,}** of {len(r_short):,} by {METHOD_TITLES[method].lower()}.</span>",
+                  f"**{rank:,}** of {len(r_short):,} by {METHOD_TITLES[method].lower()}{chance}.</span>",
                   unsafe_allow_html=True)
 else:
     line.caption(f"Training image #{s_index} is not in this result (it covers the first {len(r_short):,}).")
