@@ -18,9 +18,8 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$miss
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && apt-get install -y -qq $missing) >/dev/null
-  else
-    echo "The browser tests need:$missing (sudo apt-get install$missing)" >&2
-    exit 1
+  else  # not root: say so, and run what can run (-m "not browser" needs neither)
+    echo "warning: the browser tests need:$missing (sudo apt-get install$missing); they will fail without it" >&2
   fi
 fi
 
