@@ -253,3 +253,34 @@ def test_a_change_that_leaves_ten_equal_bars_is_said_to_be_no_digit_as_the_answe
     assert turned.words(None).startswith("it still sees **no digit**")  # a drawing it saw no digit in either
     seven = changed_view(shipped, drawn(7))
     assert seven.words(None).startswith(f"it now reads **{seven.digit}**")
+
+
+@pytest.mark.trained_model
+def test_a_counterfactual_reads_its_digit_as_an_answer_would_not_on_top_of_flat_bars(shipped):
+    # Pushed only until the target is on top, the shipped model's 7 went flat: "it reads 9 (9: 10%)".
+    from digitlab.explain.views import counterfactual_view
+    from digitlab.inference import NO_DIGIT_BELOW
+
+    seven = drawn(7)
+    on_top = counterfactuals(shipped.margins, seven, [9])[0]
+    assert on_top.reached and on_top.probabilities[9] < NO_DIGIT_BELOW  # why the share is asked for
+    m_plain, _, _ = shipped.margins(seven[None], [9])
+    m_share, _, _ = shipped.margins(seven[None], [9], share=NO_DIGIT_BELOW)
+    assert m_share[0] <= m_plain[0]  # the smaller of the two conditions
+    view = counterfactual_view(shipped, seven, 7, 9)
+    assert view.found.reached and view.found.read_as == 9 and view.found.probabilities[9] >= NO_DIGIT_BELOW
+    anything = counterfactual_view(shipped, seven, None)  # a drawing read as no digit: any digit is a change
+    assert anything.found is not None and anything.found.probabilities.max() >= NO_DIGIT_BELOW
+
+
+def test_a_change_read_under_the_unsure_share_is_said_to_be_not_sure():
+    from digitlab.explain.views import ChangedView
+    from digitlab.inference import UNSURE_BELOW
+
+    p = np.full(10, (1 - 0.47) / 9, np.float32)
+    p[2] = 0.47
+    words = ChangedView(drawn(2), p, np.zeros((1, 1, 3), np.uint8)).words(3)
+    assert words.startswith("it now reads **2** (47%)") and "not sure" in words and f"{UNSURE_BELOW:.0%}" in words
+    sure = np.full(10, 0.01, np.float32)
+    sure[2] = 0.91
+    assert "not sure" not in ChangedView(drawn(2), sure, np.zeros((1, 1, 3), np.uint8)).words(2)

@@ -56,13 +56,12 @@ def inside_view(prediction: Prediction, loaded: resources.LoadedModel, key: str)
 @st.fragment
 def _views(prediction: Prediction, loaded: resources.LoadedModel, key: str) -> None:
     net = network(loaded)
-    # Its best guess, also for a drawing in which it sees no digit.
-    image, digit = prediction.steps.image, int(prediction.probabilities.argmax())
+    image = prediction.steps.image
     st.html(STYLE)
     with st.container(key=f"inside-{key}"):
         _layers(net, image, loaded, key)
         _saliency(net, prediction, key)
-        _changes(net, image, digit, prediction.digit, key)
+        _changes(net, image, prediction.digit, key)
 
 
 def _layers(net: Network, image: np.ndarray, loaded: resources.LoadedModel, key: str) -> None:
@@ -139,11 +138,17 @@ def _saliency(net: Network, prediction: Prediction, key: str) -> None:
 def _reset(key: str) -> None:
     for name, value in SLIDERS.items():
         st.session_state[f"{key}-{name}"] = value
+    st.session_state[f"{key}-erase_side"] = SIDES[0]
 
 
-def _changes(net: Network, image: np.ndarray, digit: int, answer: int | None, key: str) -> None:
-    """``digit``: the network's best guess for the drawing; ``answer``: the page's answer (None
-    when it saw no digit)."""
+def _keep_a_side(key: str) -> None:
+    """A second click on the chosen side unselects it in Streamlit; rubbing out still needs a side."""
+    if st.session_state.get(f"{key}-erase_side") is None:
+        st.session_state[f"{key}-erase_side"] = SIDES[0]
+
+
+def _changes(net: Network, image: np.ndarray, answer: int | None, key: str) -> None:
+    """``answer``: the page's answer (None when it saw no digit)."""
     st.markdown("#### 3. What would change its mind")
     st.caption("Change the 28×28 itself (the preprocessing would undo a shift; here the network gets it as it is) "
                "and watch the answer follow. How far can you turn or thin it before it reads another digit?")
@@ -155,7 +160,8 @@ def _changes(net: Network, image: np.ndarray, digit: int, answer: int | None, ke
         down = st.slider("Move down (pixels)", -8, 8, 0, key=f"{key}-down")
         stroke = st.slider("Thinner ← stroke → thicker (pixels)", -1.0, 2.0, 0.0, 0.25, key=f"{key}-stroke_pixels")
         erase = st.slider("Rub out (% of the digit)", 0, 80, 0, 5, key=f"{key}-erase_fraction")
-        side = st.segmented_control("from the", SIDES, default="top", key=f"{key}-erase_side")
+        side = st.segmented_control("from the", SIDES, default=SIDES[0], key=f"{key}-erase_side",
+                                    on_change=_keep_a_side, args=(key,))
         st.button("Undo the changes", key=f"{key}-reset", on_click=_reset, args=(key,))
     view = V.changed_view(net, image, degrees=degrees, right=right, down=down, stroke_pixels=stroke,
                           erase_fraction=erase / 100, erase_side=side or "top")
@@ -169,11 +175,12 @@ def _changes(net: Network, image: np.ndarray, digit: int, answer: int | None, ke
                             key=f"{key}-changed")
     st.markdown(f'<div class="inside-changed" data-digit="{view.digit}" data-seen="{str(view.sees_a_digit).lower()}" '
                 f'data-probabilities="{",".join(f"{v:.4f}" for v in p)}"></div>', unsafe_allow_html=True)
-    _counterfactual(net, image, digit, key)
+    _counterfactual(net, image, answer, key)
 
 
-def _counterfactual(net: Network, image: np.ndarray, digit: int, key: str) -> None:
-    st.markdown("**The smallest change that makes it read another digit**")
+def _counterfactual(net: Network, image: np.ndarray, digit: int | None, key: str) -> None:
+    """``digit``: the page's answer (None: it saw no digit, and any digit is a change)."""
+    st.markdown("**The smallest change that makes it read " + ("a digit**" if digit is None else "another digit**"))
     a, b = st.columns([3, 2], vertical_alignment="bottom")
     choice = a.selectbox("Make it read", [NEAREST, *[d for d in range(10) if d != digit]], key=f"{key}-cf-target")
     stamp = hashlib.sha1(image.tobytes() + str(choice).encode() + str(id(net)).encode()).hexdigest()
@@ -191,12 +198,14 @@ def _counterfactual(net: Network, image: np.ndarray, digit: int, key: str) -> No
         st.info("No small change was found that makes it read that digit.")
         return
     p = found.probabilities
+    before = "" if digit is None else f", {digit}: {p[digit]:.0%}"
     c1, c2 = st.columns(2)
     c1.image(picture, width="content", caption=f"green: add ink · magenta: take ink away → {found.target}")
     c2.markdown(f"**Add ink at the green pixels** (and take it away at the magenta ones), **and it reads "
-                f"{found.target}** ({found.target}: {p[found.target]:.0%}, {digit}: {p[digit]:.0%}).  \n"
+                f"{found.target}** ({found.target}: {p[found.target]:.0%}{before}).  \n"
                 f"Ink added: {found.added:.1f} pixels' worth; taken away: {found.removed:.1f} "
                 f"(a whole digit holds about 100), in {found.steps} small steps.")
-    c2.caption(f"Would you still read it as a {digit}? If so, the network weighs evidence differently from you: "
+    c2.caption(("Would you read it as a digit now? If not" if digit is None else
+                f"Would you still read it as a {digit}? If so") + ", the network weighs evidence differently from you: "
                "a few well-placed pixels can matter more to it than the shape you see.")
     st.markdown(f'<div class="inside-counterfactual" data-target="{found.target}"></div>', unsafe_allow_html=True)

@@ -115,11 +115,11 @@ def counterfactuals(margins: MarginFn, image: np.ndarray, targets, *, step: floa
                            found[i][1], int(steps[i])) for i, t in enumerate(targets)]
 
 
-def smallest_change(margins: MarginFn, image: np.ndarray, current: int, **kw) -> Counterfactual | None:
-    """The smallest change that makes ``image`` read as any digit but ``current``: all nine
-    are searched together and the search stops when the first wins (every step changes
-    about the same amount of ink, so the fewest steps is about the least ink; the smallest
-    L1 among those that won in that step). None if no digit wins within the steps."""
+def smallest_change(margins: MarginFn, image: np.ndarray, current: int | None, **kw) -> Counterfactual | None:
+    """The smallest change that makes ``image`` read as any digit but ``current`` (None, for a drawing
+    read as no digit: any digit): all are searched together and the search stops when the first wins
+    (every step changes about the same amount of ink, so the fewest steps is about the least ink; the
+    smallest L1 among those that won in that step). None if no digit wins within the steps."""
     found = counterfactuals(margins, image, [d for d in range(10) if d != current], stop_at_first=True, **kw)
     reached = [c for c in found if c.reached]
     return min(reached, key=lambda c: c.l1) if reached else None

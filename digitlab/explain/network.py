@@ -169,27 +169,32 @@ class Network:
 
     @cached_property
     def _margin_fn(self):
-        def margin(x, targets):
+        def margin(x, targets, log_share):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 p, z = self._both(x)
                 mine = tf.gather(z, targets, axis=1, batch_dims=1)
                 others = tf.where(tf.one_hot(targets, 10) > 0, tf.fill(tf.shape(z), -np.inf), z)
-                m = mine - tf.reduce_max(others, axis=1)
+                on_top = mine - tf.reduce_max(others, axis=1)
+                enough = tf.gather(tf.nn.log_softmax(z), targets, axis=1, batch_dims=1) - log_share
+                m = tf.minimum(on_top, enough)  # the gradient of whichever still holds it back
             return m, tape.gradient(m, x), p
 
-        return tf.function(margin, input_signature=[self._spec, self._targets])
+        return tf.function(margin, input_signature=[self._spec, self._targets, tf.TensorSpec([], tf.float32)])
 
-    def margins(self, images: np.ndarray, targets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def margins(self, images: np.ndarray, targets, share: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How far each target digit is from winning, and which way to change the pixels.
 
         ``images`` float32 (N, 28, 28), ``targets`` int (N,). Returns (margins
         float32 (N,): z[target] minus the best other logit, > 0 when the target
         wins; their gradients float32 (N, 28, 28); probabilities float32 (N, 10)).
+        With ``share``, winning also needs that probability: the margin is the smaller of the one
+        above and log p[target] - log share (on top of ten flat bars, a digit at 13% is no answer).
         """
         x = self._batch(images)
         t = np.broadcast_to(np.asarray(targets, np.int32), (int(x.shape[0]),))
-        m, g, p = self._margin_fn(x, tf.constant(t))
+        log_share = np.float32(np.log(share) if share > 0 else -np.inf)
+        m, g, p = self._margin_fn(x, tf.constant(t), tf.constant(log_share))
         return m.numpy(), g.numpy(), p.numpy()
 
     # ------------------------------------------------------------ Grad-CAM

@@ -20,7 +20,7 @@ from digitlab.explain.corruptions import corrupt
 from digitlab.explain.counterfactual import Counterfactual, counterfactuals, smallest_change
 from digitlab.explain.network import LayerInfo, Network
 from digitlab.explain.saliency import METHODS, saliency
-from digitlab.inference import NO_DIGIT_BELOW
+from digitlab.inference import NO_DIGIT_BELOW, UNSURE_BELOW
 from digitlab.preprocess import Preprocessed
 
 FEATURE_MAPS_SHOWN = 32  # per convolution: 4 rows of 8 stay readable on a phone
@@ -103,8 +103,10 @@ def layer_views(net: Network, image: np.ndarray) -> list[LayerView]:
             views.append(LayerView(info, title, text, **view))
         elif last:
             top = np.argsort(-a)[:3]
-            views.append(LayerView(info, title, "The answer: ten probabilities that add up to 1 (the chart above); "
-                                   + ", ".join(f"{d}: {a[d]:.1%}" for d in top) + "."))
+            views.append(LayerView(info, title, "Ten probabilities that add up to 1: "
+                                   + ", ".join(f"{d}: {a[d]:.1%}" for d in top) + ". The answer above is the mean "
+                                   "of this and of the drawing moved one pixel each way, so it can differ a little, "
+                                   "most where no digit is clear."))
         elif info.kind == "Flatten":
             views.append(LayerView(info, title,
                                    f"The same {a.size} numbers laid out in one row, for the dense layers."))
@@ -176,7 +178,8 @@ class ChangedView:
         if not self.sees_a_digit:
             return (f"it {'still' if before is None else 'now'} sees **no digit**: its best guess, {d}, gets only "
                     f"{p:.0%}, under the {NO_DIGIT_BELOW:.0%} an answer needs")
-        return f"it {'still reads' if d == before else 'now reads'} **{d}** ({p:.0%})"
+        unsure = f", not sure (under {UNSURE_BELOW:.0%}, as the answer would say)" if p < UNSURE_BELOW else ""
+        return f"it {'still reads' if d == before else 'now reads'} **{d}** ({p:.0%}){unsure}"
 
 
 def changed_view(net: Network, image: np.ndarray, **changes) -> ChangedView:
@@ -195,12 +198,17 @@ class CounterfactualView:
     picture: np.ndarray | None
 
 
-def counterfactual_view(net: Network, image: np.ndarray, current: int, target: int | None = None) -> CounterfactualView:
-    """The smallest change of ``image`` float32 (28, 28) that makes ``net`` read ``target``
-    (None: whichever other digit is closest) instead of ``current``."""
+def counterfactual_view(net: Network, image: np.ndarray, current: int | None,
+                        target: int | None = None) -> CounterfactualView:
+    """The smallest change of ``image`` float32 (28, 28) that makes ``net`` answer ``target``
+    (None: whichever other digit is closest) instead of ``current`` (None: no digit), on top with
+    the NO_DIGIT_BELOW share an answer needs."""
+    def answer_margins(images: np.ndarray, targets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return net.margins(images, targets, share=NO_DIGIT_BELOW)
+
     if target is None:
-        found = smallest_change(net.margins, image, current)
+        found = smallest_change(answer_margins, image, current)
     else:
-        found = counterfactuals(net.margins, image, [target])[0]
+        found = counterfactuals(answer_margins, image, [target])[0]
     picture = None if found is None else P.change_overlay(image, found.change, block=BLOCK)
     return CounterfactualView(found, picture)
