@@ -164,6 +164,22 @@ def test_occlusion_of_a_pixel_the_model_ignores_is_zero():
     assert s[13, 10] == pytest.approx(p - net.probabilities(rubbed)[0, 3], abs=1e-6)
 
 
+@pytest.mark.trained_model
+def test_occlusion_on_the_page_maps_a_digit_the_model_is_sure_of(shipped):
+    # By its probability, a 100%-sure digit's map was blank: one pixel less leaves p at 1.0 in float32.
+    from digitlab.explain.saliency import saliency
+
+    x = drawn(3)
+    assert shipped.probabilities(x)[0].max() > 0.9999
+    by_probability = occlusion(shipped.probabilities, x, 3, patch=1)
+    on_the_page = saliency(shipped, x, 3, "occlusion-1")
+    assert np.abs(on_the_page).max() > 100 * max(np.abs(by_probability).max(), 1e-9)
+    rubbed = x.copy()
+    r, c = np.unravel_index(np.argmax(on_the_page), x.shape)
+    rubbed[r, c] = 0  # its reddest pixel: rubbed out alone, the digit's logit falls by what the map says
+    assert on_the_page[r, c] == pytest.approx(shipped.logits(x)[0, 3] - shipped.logits(rubbed)[0, 3], rel=1e-3)
+
+
 def test_occlusion_with_larger_patches_shares_the_fall(mlp):
     x = drawn(0)
     s = occlusion(mlp.probabilities, x, 0, patch=3)

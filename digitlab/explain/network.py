@@ -116,6 +116,10 @@ class Network:
     def _probabilities(self):
         return tf.function(lambda x: self._both(x)[0], input_signature=[self._spec])
 
+    @cached_property
+    def _logits(self):
+        return tf.function(lambda x: self._both(x)[1], input_signature=[self._spec])
+
     def activations(self, image: np.ndarray) -> list[np.ndarray]:
         """float32 (28, 28) -> every layer's output for it, float32, without the batch axis
         (shapes as in :attr:`layers`)."""
@@ -123,12 +127,19 @@ class Network:
 
     def probabilities(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """float32 (N, 28, 28) (or one (28, 28)) -> float32 (N, 10)."""
+        return self._in_batches(self._probabilities, images, batch_size)
+
+    def logits(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """The same input -> the last layer's logits float32 (N, 10) (log-probabilities for a model
+        without them): unlike a probability of 1.0, they still move when a sure digit loses ink."""
+        return self._in_batches(self._logits, images, batch_size)
+
+    def _in_batches(self, fn, images: np.ndarray, batch_size: int) -> np.ndarray:
         x = np.asarray(images, np.float32)
         x = x[None] if x.ndim == 2 else x
         if len(x) == 0:
             return np.zeros((0, 10), np.float32)
-        return np.concatenate([self._probabilities(self._batch(x[i : i + batch_size])).numpy()
-                               for i in range(0, len(x), batch_size)])
+        return np.concatenate([fn(self._batch(x[i : i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
 
     # ------------------------------------------------------------ gradients
 

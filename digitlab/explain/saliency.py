@@ -11,8 +11,9 @@ a callable (a :class:`digitlab.explain.network.Network` method):
 - :func:`gradient_times_input`: the gradient at the drawing only, times the ink;
   :func:`smoothgrad_times_input` averages it over noisy copies of the drawing.
 - :func:`occlusion` (Zeiler & Fergus 2014): rub out a small patch, see how
-  much the target's probability falls; each pixel gets the mean fall of the
-  patches covering it.
+  much the target's score falls (its logit on the page: a probability of 1.0
+  hardly moves when one pixel goes, and a sure digit's map came out blank);
+  each pixel gets the mean fall of the patches covering it.
 - :func:`grad_cam` (Selvaraju et al. 2017): the last convolution's maps
   weighted by the mean gradient of each, enlarged to 28x28. CNNs only; its
   resolution is that of the last map (3x3 for ``default``).
@@ -39,8 +40,8 @@ DELETE_FRACTION = 0.05  # the deletion test's 5% of the 784 pixels: 39 pixels
 
 # (images float32 (N, 28, 28), targets int (N,)) -> (scores (N,), gradients (N, 28, 28))
 GradientFn = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-# images float32 (N, 28, 28) -> probabilities float32 (N, 10)
-ProbabilityFn = Callable[[np.ndarray], np.ndarray]
+# images float32 (N, 28, 28) -> a score per digit float32 (N, 10): probabilities or logits
+ScoreFn = Callable[[np.ndarray], np.ndarray]
 
 
 def _check(image: np.ndarray) -> np.ndarray:
@@ -96,12 +97,12 @@ def smoothgrad_times_input(gradients: GradientFn, image: np.ndarray, target: int
     return (x * g.mean(axis=0)).astype(np.float32)
 
 
-def occlusion(probabilities: ProbabilityFn, image: np.ndarray, target: int, *, patch: int = 2,
+def occlusion(scores: ScoreFn, image: np.ndarray, target: int, *, patch: int = 2,
               value: float = BACKGROUND) -> np.ndarray:
-    """How much rubbing out each pixel's neighbourhood lowers p[target], float32 (28, 28).
+    """How much rubbing out each pixel's neighbourhood lowers scores[target], float32 (28, 28).
 
     Every ``patch`` x ``patch`` square (stride 1, all positions inside the
-    image) is set to ``value`` in turn; the fall of p[target] is shared by the
+    image) is set to ``value`` in turn; the fall of the score is shared by the
     pixels it covers, each pixel getting the mean over the squares covering
     it. A square with nothing to rub out (already ``value``) changes nothing and
     is not computed, so a pixel the model never sees changed gets 0. One batch
@@ -114,13 +115,13 @@ def occlusion(probabilities: ProbabilityFn, image: np.ndarray, target: int, *, p
     changes = np.abs(x - value) > 0
     worth = np.lib.stride_tricks.sliding_window_view(changes, (patch, patch)).any(axis=(2, 3))  # (n, n)
     positions = list(zip(*np.nonzero(worth)))
-    base = probabilities(x[None])[0, target]
+    base = scores(x[None])[0, target]
     drops = np.zeros((n, n), np.float32)
     if positions:
         batch = np.repeat(x[None], len(positions), axis=0)
         for k, (r, c) in enumerate(positions):
             batch[k, r : r + patch, c : c + patch] = value
-        p = probabilities(batch)[:, target]
+        p = scores(batch)[:, target]
         for (r, c), pk in zip(positions, p):
             drops[r, c] = base - pk
     total = np.zeros((SIDE, SIDE), np.float32)
@@ -222,7 +223,7 @@ def saliency(network, image: np.ndarray, target: int, method: str) -> np.ndarray
     if method == "smoothgrad-x-input":
         return smoothgrad_times_input(lambda x, t: network.gradients(x, t, "logit"), image, target)
     if method.startswith("occlusion-"):
-        return occlusion(network.probabilities, image, target, patch=int(method.split("-")[1]))
+        return occlusion(network.logits, image, target, patch=int(method.split("-")[1]))
     if method in ("grad-cam", "grad-cam-ink"):
         maps, grads = network.conv_maps_and_gradients(np.asarray(image, np.float32)[None], [target])
         cam = grad_cam(maps[0], grads[0])
