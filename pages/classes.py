@@ -26,6 +26,8 @@ from ui.state import Classes
 from ui.visitor import visitor_address, visitor_id, who
 
 REFUSALS = (Classes.JOIN_REFUSED, Classes.CREATE_REFUSED)
+# Whole percents everywhere on the page: "66.67%" beside "50%" and "83%" read as three kinds of figure.
+PERCENT = st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100)
 
 st.title("Classes")
 # A refusal stays across this page's reruns until the next success, but not once the visitor has
@@ -118,18 +120,19 @@ probabilities = loaded.classifier.probabilities(d.images)
 r = classroom.report(d.labels, got.students, probabilities)
 st.markdown(f'<span class="class-accuracy">{count_words(len(got), "drawing")} from '
             f'{count_words(len(r.per_student), "student")} (of {count_words(info.students, "student")} who joined); '
-            f"{html.escape(loaded.run.label)} reads {r.accuracy:.0%} of them right</span>", unsafe_allow_html=True)
+            f"the model in use ({html.escape(loaded.run.label)}) reads {r.accuracy:.0%} of them right</span>",
+            unsafe_allow_html=True)
 
 a, b = st.columns(2)
 with a:
     st.markdown("**Per student**")
-    st.dataframe(pd.DataFrame([{"student": s, "drawings": n, "right": k, "accuracy": k / n}
+    st.dataframe(pd.DataFrame([{"student": s, "drawings": n, "right": k, "accuracy": 100 * k / n}
                                for s, (k, n) in r.per_student.items()]),
-                 hide_index=True, column_config={"accuracy": st.column_config.ProgressColumn(format="percent")})
+                 hide_index=True, column_config={"accuracy": PERCENT})
     st.markdown("**Per digit**")
     st.dataframe(pd.DataFrame({"digit": range(10), "drawings": np.bincount(d.labels, minlength=10),
-                               "accuracy": r.per_digit}), hide_index=True,
-                 column_config={"accuracy": st.column_config.ProgressColumn(format="percent")})
+                               "accuracy": 100 * np.asarray(r.per_digit)}), hide_index=True,
+                 column_config={"accuracy": PERCENT})
 with b:
     st.markdown("**Confusion matrix** (rows: the digit drawn; columns: what the model read)")
     st.plotly_chart(confusion_matrix(r.confusion, side=420), width="content", key="class-confusion")
@@ -151,7 +154,7 @@ b.download_button("Download the answers (CSV)", classroom.to_csv(d.labels, got.s
 
 st.divider()
 st.subheader("Retrain with the class's drawings")
-st.caption(f"Fine-tunes {loaded.run.label} briefly on the drawings of about two thirds of the students, then "
+st.caption(f"Fine-tunes the model in use ({loaded.run.label}) briefly on the drawings of about two thirds of the students, then "
            "compares both models on the others' drawings: students it never saw. MNIST was written by American "
            "census staff and students in the 1990s; is your class's handwriting like theirs?")
 

@@ -49,7 +49,9 @@ def test_a_teacher_makes_a_class_students_join_and_the_teacher_sees_their_drawin
     assert any(e.value.startswith("Someone in this class is already called Ada") for e in other.error)
 
     teacher.run()
-    assert any("3 drawings from 1 student (of 1 student who joined)" in m.value for m in teacher.markdown if "class-accuracy" in m.value)
+    line = next(m.value for m in teacher.markdown if "class-accuracy" in m.value)
+    assert "3 drawings from 1 student (of 1 student who joined)" in line
+    assert "the model in use (" in line  # its name as a name, not spliced into the sentence
     names = [b.proto.label for b in teacher.get("download_button")]
     assert any(".npz" in n for n in names) and any("CSV" in n for n in names)
     assert any("switched off" in i.value for i in teacher.info)  # no retraining on a public server
