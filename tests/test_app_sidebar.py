@@ -113,3 +113,23 @@ def test_a_model_a_visitor_trained_is_theirs_alone_and_never_the_servers():
     operator = session(operator=True)
     operator.sidebar.selectbox[0].set_value(mine.id).run()  # the operator sees it ...
     assert not [x for x in operator.sidebar.button if x.key == "model-activate"]  # ... and cannot make it the server's
+
+
+def training_section_page():
+    from ui.retrain import _finished_and_form
+
+    _finished_and_form(None, [], [])
+
+
+@pytest.mark.parametrize("visitors_train", ["0", "1"])
+def test_a_visitor_who_may_not_train_is_told_so_where_the_form_would_be(monkeypatch, visitors_train):
+    monkeypatch.setenv("DIGITLAB_VISITORS_TRAIN", visitors_train)
+    at = AppTest.from_function(training_section_page, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if "no-training" in c.value]
+    if visitors_train == "1":
+        assert not said and [e.label for e in at.expander] == ["Train a model"]
+    else:
+        assert said and "Only the person who runs this server can start trainings here." in said[0]
+        assert not at.expander

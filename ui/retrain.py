@@ -126,6 +126,8 @@ def _finished_and_form(running: Status | None, finished: list[Status], damaged: 
         # again for a user who has set something in it.
         with st.expander("Train another" if finished else "Train a model", expanded=was_kept(Retrain.PREFIX)):
             settings_form()
+    elif running is None:  # a visitor looking for the training the README speaks of: say where it went
+        st.caption(f'<span class="no-training">{roles.why_not_train(me)}</span>', unsafe_allow_html=True)
 
 
 def _verdict_and_changed_digits(old, new) -> str:
