@@ -54,7 +54,7 @@ def report(classifier: Classifier, drawn: Drawn) -> dict:
     total = len(y) + drawn.refused
     pooled = right.sum() / total
     print(f"  pooled: {pooled:.2%} of {total:,} drawings ({drawn.refused} refused by the preprocessing)")
-    per_digit = {d: right[y == d].mean() for d in range(10)}
+    per_digit = {d: right[y == d].mean() for d in range(10) if (y == d).any()}
     print("  per digit: " + "  ".join(f"{d} {a:.1%}" for d, a in per_digit.items()))
     for d in range(10):
         wrong = np.bincount(predicted[(y == d) & ~right] + 1, minlength=11)  # [0]: no digit seen
