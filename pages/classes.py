@@ -154,9 +154,9 @@ b.download_button("Download the answers (CSV)", classroom.to_csv(d.labels, got.s
 
 st.divider()
 st.subheader("Retrain with the class's drawings")
-st.caption(f"Fine-tunes the model in use ({loaded.run.label}) briefly on the drawings of about two thirds of the students, then "
-           "compares both models on the others' drawings: students it never saw. MNIST was written by American "
-           "census staff and students in the 1990s; is your class's handwriting like theirs?")
+st.caption(f"Fine-tunes the model in use ({loaded.run.label}) briefly on the drawings of about two thirds of the "
+           "students, then compares both models on the others' drawings: students it never saw. MNIST was written "
+           "by American census staff and students in the 1990s; is your class's handwriting like theirs?")
 
 
 def _class_result(status: Status, outcome: class_task.Outcome) -> None:

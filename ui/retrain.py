@@ -126,7 +126,7 @@ def _finished_and_form(running: Status | None, finished: list[Status], damaged: 
         # again for a user who has set something in it.
         with st.expander("Train another" if finished else "Train a model", expanded=was_kept(Retrain.PREFIX)):
             settings_form()
-    elif running is None:  # a visitor looking for the training the README speaks of: say where it went
+    elif running is None:  # no form for this visitor: say why, where they would look for it
         st.caption(f'<span class="no-training">{roles.why_not_train(me)}</span>', unsafe_allow_html=True)
 
 
