@@ -49,6 +49,7 @@ class Extras:
     non_digits: float = 0.0  # non-digit drawings, as a fraction of the training images
     pen_writers: tuple[str, ...] = ()  # only these pendigits writers (empty: all); to validate leaving writers out
     non_digit_kinds: tuple[str, ...] = ()  # these kinds of digitlab.synth.non_digits (empty: its KINDS)
+    other_hands: float = 0.0  # share of the pen digits' drawings redrawn as another writer might (synth.hands)
 
     def __bool__(self) -> bool:
         return bool(self.pen_digits or self.styles or self.non_digits)
@@ -57,7 +58,8 @@ class Extras:
         """A JSON-able description, for run.json and the architecture key."""
         return {"pen_digits": self.pen_digits, "styles": dict(self.styles), "non_digits": self.non_digits,
                 **({"pen_writers": list(self.pen_writers)} if self.pen_writers else {}),
-                **({"non_digit_kinds": list(self.non_digit_kinds)} if self.non_digit_kinds else {})}
+                **({"non_digit_kinds": list(self.non_digit_kinds)} if self.non_digit_kinds else {}),
+                **({"other_hands": self.other_hands} if self.other_hands else {})}
 
 
 @dataclass
@@ -86,7 +88,8 @@ def extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray
         count = round(extras.pen_digits * len(pen) * min(1.0, len(x_train) / MNIST_TRAINING_IMAGES))
         chosen = np.random.default_rng(seed).permutation(np.tile(np.arange(len(pen)), extras.pen_digits))[:count]
         pen = pen.subset_at(np.sort(chosen))
-        images, which = pendigits.render_images(pen, seed, 1, canvas=CANVAS, supersample=SUPERSAMPLE)
+        images, which = pendigits.render_images(pen, seed, 1, canvas=CANVAS, supersample=SUPERSAMPLE,
+                                                other_hands=extras.other_hands)
         parts.append(("pen digits", images, pen.labels[which]))
         source_x, source_y = np.concatenate([x_train, images]), np.concatenate([y_train, pen.labels[which]])
     if extras.styles:
@@ -103,7 +106,7 @@ def extra_training_data(extras: Extras, x_train: np.ndarray, y_train: np.ndarray
 
 
 # The modules whose code decides what the extra images look like: a change to any of them draws anew.
-DRAWING_CODE = ("training_data", "synth/pendigits", "synth/styles", "synth/non_digits", "synth/stroke_digits",
+DRAWING_CODE = ("training_data", "synth/pendigits", "synth/hands", "synth/styles", "synth/non_digits", "synth/stroke_digits",
                 "preprocess", "ink")
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab import paths
+from digitlab.synth.hands import another_hand
 from digitlab.synth.stroke_digits import CANVAS, mnist_style
 
 ENV_VAR = "DIGITLAB_PENDIGITS"
@@ -134,18 +135,25 @@ def load(path: str | Path | None = None, split: str | None = None) -> PenDigits:
     )
 
 
-def render_images(data: PenDigits, seed: int, copies: int = 1, canvas: int = CANVAS, supersample: int = 4) -> tuple[np.ndarray, np.ndarray]:
+def render_images(data: PenDigits, seed: int, copies: int = 1, canvas: int = CANVAS, supersample: int = 4,
+                  other_hands: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Each sample drawn ``copies`` times at a random size, place and pen, then made MNIST-style
-    (``digitlab.synth.stroke_digits.mnist_style``).
+    (``digitlab.synth.stroke_digits.mnist_style``). A share ``other_hands`` of the drawings is first
+    redrawn as another writer might (``digitlab.synth.hands.another_hand``; for training only).
 
     Returns uint8 (M, 28, 28) ink images and the index of the sample each one
     came from, int64 (M,). A drawing the preprocessing refuses (a few of the
     tiniest) is left out, so M <= N * copies.
     """
+    if not 0.0 <= other_hands <= 1.0:
+        raise ValueError(f"other_hands is a share from 0 to 1, not {other_hands}")
     rng = np.random.default_rng(seed)
+    hand_rng = np.random.default_rng([seed, 1])  # its own stream: other_hands=0 draws what it always drew
     images, source = [], []
     for _ in range(copies):
         for i, strokes in enumerate(data.strokes):
+            if other_hands and hand_rng.random() < other_hands:
+                strokes = another_hand(strokes, hand_rng)
             image = mnist_style([s.tolist() for s in strokes], rng, canvas=canvas, supersample=supersample)
             if image is not None:
                 images.append(image)
