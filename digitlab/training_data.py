@@ -5,7 +5,8 @@ MNIST alone teaches a model to read MNIST (99.65%) much better than people
 adds, to the training split only (never to the validation images):
 
 - ``pen_digits``: the pendigits *train* split (30 writers; ``digitlab.synth.pendigits``)
-  drawn that many times each, at random sizes and pen widths, as on the canvas;
+  drawn that many times each, at random sizes and pen widths, as on the canvas; a share
+  ``other_hands`` of those drawings redrawn as other writers might (``digitlab.synth.hands``);
 - ``styles``: digits in the styles MNIST lacks (``digitlab.synth.styles``), made from
   the training images (MNIST's and the pen digits'), as a share of each digit;
 - ``non_digits``: scribbles, hatching, #, letters, ... (``digitlab.synth.non_digits``)
