@@ -62,7 +62,7 @@ def smooth(stroke: np.ndarray, sigma: float, step: float = STEP) -> np.ndarray:
 
 def warp_field(rng: np.random.Generator, strength: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A smooth random displacement of the page of amplitude ``strength``: for x and for y, two waves of
-    half a cycle to two over the unit square at random directions and phases. (waves float (2, 2, 2),
+    half a cycle to one and a half over the unit square at random directions and phases. (waves float (2, 2, 2),
     phases (2, 2), amplitude (1,)) for :func:`warp`; one field for all of a digit's strokes."""
     turns = rng.uniform(*WARP_WAVES, size=(2, 2, 1))
     direction = rng.normal(size=(2, 2, 2))
@@ -78,11 +78,12 @@ def warp(points: np.ndarray, field: tuple[np.ndarray, np.ndarray, np.ndarray]) -
     return p + shift
 
 
-def fit_unit(strokes: list[np.ndarray]) -> list[np.ndarray]:
-    """Strokes scaled by their ink box's longer side into the unit square and centred (float32 (n, 2))."""
+def fit_unit(strokes: list[np.ndarray], min_side: float = 1e-6) -> list[np.ndarray]:
+    """Strokes scaled by their ink box's longer side (at least ``min_side``, in their own units) into the
+    unit square and centred, aspect kept (float32 (n, 2))."""
     every = np.concatenate(strokes)
     low, high = every.min(axis=0), every.max(axis=0)
-    side = max(float((high - low).max()), 1e-6)
+    side = max(float((high - low).max()), min_side)
     offset = (side - (high - low)) / 2
     return [((s - low + offset) / side).astype(np.float32) for s in strokes]
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from digitlab import paths
-from digitlab.synth.hands import another_hand
+from digitlab.synth.hands import another_hand, fit_unit
 from digitlab.synth.stroke_digits import CANVAS, mnist_style
 
 ENV_VAR = "DIGITLAB_PENDIGITS"
@@ -88,11 +88,7 @@ def unit_strokes(strokes: list[list[list[float]]]) -> list[np.ndarray]:
     arrays = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes if len(s)]
     if not arrays:
         raise ValueError("a digit needs at least one point")
-    every = np.concatenate(arrays)
-    low, high = every.min(axis=0), every.max(axis=0)
-    side = max(float((high - low).max()), 1.0)
-    offset = (side - (high - low)) / 2
-    return [(a - low + offset) / side for a in arrays]
+    return fit_unit(arrays, min_side=1.0)  # a dot: one tablet unit
 
 
 def _read(path: Path) -> list[dict]:
