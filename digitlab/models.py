@@ -232,12 +232,16 @@ SHAPES_EXTRAS = replace(CNN_EXTRAS, non_digit_kinds=(*NON_DIGIT_KINDS, "lobed"))
 # -> 99.54% and 99.62%, the unseen kinds of non-digit 24.7% -> 24.5% and 27.3% (hearts alone 30-62%).
 DEFAULT_EXTRAS = replace(SHAPES_EXTRAS, other_hands=0.5)
 
-# Our best recipe; the preset cnn is the same but for what it learns besides MNIST.
+# Our best recipe; the preset cnn is the same but for what it learns besides MNIST and a shorter schedule.
+# 30 epochs since 2026-12-07 (20 before): the same comparison, 20 writers teach, 10 judge, seeds 0 and 1, 20 ->
+# 30 epochs: the unseen kinds of non-digit 23.2% and 22.6% -> 18.2% and 18.8% confidently read; the held-out
+# writers 99.30% and 99.22% -> 99.22% and 99.24%, their "not sure" 0.72% and 0.64% -> 0.78% and 0.70%; MNIST
+# validation 99.46% and 99.72% -> 99.62% and 99.70% (README, The shipped model). 1.5 times the training time.
 CNN_SHAPES = Preset(
     "cnn-shapes", "Small CNN (unpadded conv 32-64-128) on MNIST + real pen digits (half of them redrawn as other "
     "hands would), missing styles and non-digits, flowers (closed shapes that are no 0) among them; canvas-like "
-    "augmentation, Adam, cosine decay",
-    digit_cnn, _adam_cosine(3e-3), epochs=20, batch_size=256, validation_split=1 / 12, augment=True,
+    "augmentation, Adam, cosine decay over 30 epochs",
+    digit_cnn, _adam_cosine(3e-3), epochs=30, batch_size=256, validation_split=1 / 12, augment=True,
     extras=DEFAULT_EXTRAS, bfloat16=True,
 )
 
@@ -266,9 +270,9 @@ PRESETS: dict[str, Preset] = {
             seed_result="97.95% test accuracy",
         ),
         CNN_SHAPES,
-        replace(CNN_SHAPES, name="cnn", extras=CNN_EXTRAS,
+        replace(CNN_SHAPES, name="cnn", extras=CNN_EXTRAS, epochs=20,
                 description="The shipped model until 2026-12-06, and the dubious-label folds' recipe: cnn-shapes "
-                "without flowers among its non-digits"),
+                "without flowers among its non-digits, 20 epochs"),
         Preset(
             "cnn-padded", "The first shipped model: the CNN with padded convolutions (1.7 M weights), 18 epochs",
             padded_cnn, _adam_cosine(3e-3), epochs=18, batch_size=256, validation_split=1 / 12, augment=True,
