@@ -45,6 +45,7 @@ VARIANTS: dict[str, Extras] = {
     "+closed-shapes+more-pen": dataclasses.replace(models.CNN_EXTRAS, pen_digits=5,
                                                    non_digit_kinds=(*KINDS, "crescent", "lobed")),
     "+lobed+other-hands": models.DEFAULT_EXTRAS,  # cnn-shapes' since 2026-12-07: pen digits by other hands too
+    "+lobed+other-hands, 4 pen drawings": dataclasses.replace(models.DEFAULT_EXTRAS, pen_digits=4),
 }
 
 
