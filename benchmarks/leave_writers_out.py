@@ -79,7 +79,7 @@ def main() -> None:
               f"+ {info['drawing_seconds']:.0f} s drawing extras ({time.monotonic() - t0:.0f} s in all); "
               f"extras {info['beyond_mnist']}")
         classifier = Classifier(result.model)
-        _, va = split_indices(len(mnist.x_train), result.info["config"]["validation_split"], args.seed)
+        _, va = split_indices(len(mnist.x_train), info["config"]["validation_split"], args.seed)
         validation = (classifier.probabilities(mnist.x_train[va]).argmax(axis=1) == mnist.y_train[va]).mean()
         print(f" MNIST validation {validation:.2%} of {len(va):,} (the answer's shifts included)")
         print(" held-out writers:")

@@ -22,7 +22,6 @@ from digitlab.cancel import Cancelled, ShouldStop
 from digitlab.metrics import confusion
 from digitlab.training_data import NON_DIGIT_WEIGHT, NOT_A_DIGIT, cached_extra_training_data
 from digitlab.models import TrainConfig, build, float32_copy, get_preset
-from digitlab.precision import training_dtype
 
 
 @dataclass
@@ -223,6 +222,7 @@ def train(
 
     batches = int(np.ceil(len(x_tr) / c.batch_size))
     model = build(preset)
+    dtype = model.dtype_policy.name  # what it trains in here (digitlab.precision); the stored copy is float32
     non_digits = bool((y_tr == NOT_A_DIGIT).any())
     model.compile(optimizer=preset.optimizer(c.epochs * batches),
                   loss=digit_or_uniform_loss if non_digits else "sparse_categorical_crossentropy",
@@ -264,7 +264,7 @@ def train(
         "test_images": n_test,  # the first n of MNIST's test set: what the three below are measured on
         **measured,
         "training_seconds": round(train_seconds, 1),
-        "training_dtype": training_dtype(preset.bfloat16),  # bfloat16 only where the CPU has it (digitlab.precision)
+        "training_dtype": dtype,  # bfloat16 only where the CPU has it (digitlab.precision)
         "started": started.isoformat(timespec="seconds"),
         "data_fingerprint": mnist.fingerprint,
         "versions": library_versions(),
