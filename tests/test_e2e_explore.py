@@ -43,6 +43,7 @@ def open_page(page, url: str, title: str) -> None:
 # lay over it, and the click chose that one (2026-12-07).
 POINT_ON_MAP_JS = """() => {
   const gd = document.querySelector('.st-key-dataset-map-chart .js-plotly-plot');
+  if (!gd || !gd._fullData || !gd._fullLayout || !gd.querySelector('.nsewdrag')) return null;  // being drawn
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
   const dots = gd._fullData.slice(0, 10).flatMap(t => Array.from(t.x, (x, i) =>  // typed arrays: Array.from
@@ -61,11 +62,18 @@ POINT_ON_MAP_JS = """() => {
 # The viewport position of the thumbnail at ``position`` on the Dataset grid, and its image index.
 THUMBNAIL_JS = """(position) => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')].find(d => d.data && d.data[0].type === 'image');
+  if (!gd || !gd._fullData || !gd._fullLayout || !gd.querySelector('.nsewdrag')) return null;  // being drawn
   const trace = gd._fullData[1], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const area = gd.querySelector('.nsewdrag').getBoundingClientRect();
   return [area.left + xa.l2p(trace.x[position]), area.top + ya.l2p(trace.y[position]), trace.customdata[position][0]];
 }"""
 SHIPPED_MAP = "model Shipped: cnn"  # the map's title, above it, names the model that made it
+
+
+def where(page, script: str, arg: object = None) -> list:
+    """``script``'s answer once its chart is drawn: a chart redrawn under the test (the page reran when
+    the map was ready) has, for a moment, no plotly data (seen in a run of the suite, 2026-12-07)."""
+    return page.wait_for_function(script, arg=arg, timeout=30_000).json_value()
 
 
 def click_cell(page, chart, true: int, predicted: int) -> None:
@@ -87,7 +95,7 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
     page.locator(".dataset-chosen", has_text="train #500").wait_for(timeout=30_000)
     # A click on a thumbnail chooses that image.
     wait_until_settled(page)
-    x, y, index = page.evaluate(THUMBNAIL_JS, 7)
+    x, y, index = where(page, THUMBNAIL_JS, 7)
     assert index == 507
     page.mouse.click(x, y)
     chosen = page.locator(".dataset-chosen", has_text="train #507")
@@ -95,7 +103,7 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
         chosen.wait_for(timeout=15_000)
     except PlaywrightTimeout:  # 1 clean-clone run in 3: the grid was drawn again under the click; click again
         wait_until_settled(page)
-        x, y, _ = page.evaluate(THUMBNAIL_JS, 7)
+        x, y, _ = where(page, THUMBNAIL_JS, 7)
         page.mouse.click(x, y)
         chosen.wait_for(timeout=30_000)
     page.locator(".map-title", has_text=SHIPPED_MAP).wait_for(timeout=90_000)
@@ -106,13 +114,13 @@ def test_dataset_page_jumps_to_an_image_and_draws_the_map(app_url, page):
     # Clicking a dot on the map shows that test image.
     the_map.scroll_into_view_if_needed()
     wait_until_settled(page)
-    x, y, index = page.evaluate(POINT_ON_MAP_JS)
+    x, y, index = where(page, POINT_ON_MAP_JS)
     page.mouse.click(x, y)
     try:
         page.locator(".dataset-chosen", has_text=f"test #{index} ·").wait_for(timeout=20_000)
     except PlaywrightTimeout:  # seen once on a slow CPU (2026-12-07): the map was drawn again under the click
         wait_until_settled(page)
-        x, y, index = page.evaluate(POINT_ON_MAP_JS)
+        x, y, index = where(page, POINT_ON_MAP_JS)
         page.mouse.click(x, y)
         page.locator(".dataset-chosen", has_text=f"test #{index} ·").wait_for(timeout=30_000)
     expect(page.locator(".map-chosen")).to_be_in_viewport()  # the answer where the user is looking
