@@ -10,6 +10,13 @@ and on the test set (for the record), the held-out writers' pen digits
 (``benchmarks.pen_digits``), the non-digit drawings answered with a confident
 digit (a seed the training never drew), and the training time. The pendigits
 *test* writers are never used here.
+
+Non-digits come in two sets. The **choice kinds** (:data:`CHOICE_KINDS`:
+crescents and wobbly outlines, ``digitlab.synth.non_digits.CLOSED_SHAPES``) are
+what to choose by: the shipped recipe never draws them and ``benchmarks.read_people``
+never reports them. The benchmark's own unseen kinds are printed for the record;
+a recipe chosen on them would make their figure in the README a measure of the
+choice, not of how the refusal generalises.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from benchmarks import non_digits as non_digit_bench
 from benchmarks import pen_digits
 from digitlab import models
 from digitlab.synth import pendigits
-from digitlab.synth.non_digits import KINDS
+from digitlab.synth.non_digits import KINDS, non_digit_images
 from digitlab.data import load_mnist
 from digitlab.inference import Classifier
 from digitlab.models import TrainConfig
@@ -44,9 +51,22 @@ VARIANTS: dict[str, Extras] = {
     "+lobed, more non-digits": dataclasses.replace(models.SHAPES_EXTRAS, non_digits=0.15),
     "+closed-shapes+more-pen": dataclasses.replace(models.CNN_EXTRAS, pen_digits=5,
                                                    non_digit_kinds=(*KINDS, "crescent", "lobed")),
-    "+lobed+other-hands": models.DEFAULT_EXTRAS,  # cnn-shapes' since 2026-12-07: pen digits by other hands too
-    "+lobed+other-hands, 4 pen drawings": dataclasses.replace(models.DEFAULT_EXTRAS, pen_digits=4),
+    "+lobed+other-hands": models.HANDS_EXTRAS,  # cnn-shapes' on 2026-12-07: pen digits by other hands too
+    "+lobed+other-hands, 4 pen drawings": dataclasses.replace(models.HANDS_EXTRAS, pen_digits=4),
+    "+lobed+stretched+other-hands": models.DEFAULT_EXTRAS,  # since 2026-12-07 (late): squashed flowers too
 }
+CHOICE_KINDS = ("crescent", "wobbly")
+
+
+def report_choice_kinds(classifier: Classifier, images: np.ndarray, kinds: np.ndarray, extras: Extras) -> None:
+    """Prints the share of the choice kinds' drawings (uint8 (M, 28, 28), their kinds (M,)) answered
+    with a confident digit, pooled and per kind; a kind ``extras`` trains on is named so."""
+    confident = classifier.probabilities(images).max(axis=1) >= non_digit_bench.CONFIDENT
+    trained = [k for k in CHOICE_KINDS if k in extras.non_digit_kinds]
+    print(f"  choice kinds: {confident.mean():.1%} answered with a confident digit "
+          f"(≥{non_digit_bench.CONFIDENT:.0%}) of {len(kinds):,}"
+          + (f"; this variant trains on {', '.join(trained)}: not a choice" if trained else ""))
+    print("    " + "  ".join(f"{k} {confident[kinds == k].mean():.0%}" for k in CHOICE_KINDS))
 
 
 def main() -> None:
@@ -65,6 +85,8 @@ def main() -> None:
     keep = np.isin(drawn.writers, judging)
     held_out = pen_digits.Drawn(drawn.images[keep], drawn.labels[keep], drawn.writers[keep], 0)
     others = non_digit_bench.draw(per_kind=60, seed=1000)
+    choice = [non_digit_images(100, seed=1001 + i, kinds=[k]) for i, k in enumerate(CHOICE_KINDS)]
+    choice_images, choice_kinds = np.concatenate([im for im, _ in choice]), np.concatenate([k for _, k in choice])
     print(f"taught by {len(taught)} pendigits writers, judged on {len(judging)} others "
           f"({', '.join(judging)}); {args.epochs} epochs of {args.preset}'s network")
     base = models.get_preset(args.preset)
@@ -85,6 +107,7 @@ def main() -> None:
         print(" held-out writers:")
         pen_digits.report(classifier, held_out)
         print(" non-digits:")
+        report_choice_kinds(classifier, choice_images, choice_kinds, extras)
         non_digit_bench.report(classifier, others)
 
 

@@ -230,7 +230,14 @@ SHAPES_EXTRAS = replace(CNN_EXTRAS, non_digit_kinds=(*NON_DIGIT_KINDS, "lobed"))
 # same comparison, two seeds each, float32: held-out writers 99.10% (99.12%, 99.06% in bfloat16 the day
 # before) -> 99.24% and 99.26%, their "not sure" 1.00% (0.92%, 0.80%) -> 0.58% and 0.70%, MNIST test 99.54%
 # -> 99.54% and 99.62%, the unseen kinds of non-digit 24.7% -> 24.5% and 27.3% (hearts alone 30-62%).
-DEFAULT_EXTRAS = replace(SHAPES_EXTRAS, other_hands=0.5)
+HANDS_EXTRAS = replace(SHAPES_EXTRAS, other_hands=0.5)
+# Since 2026-12-07 (late) squashed flowers as well (non_digits.stretched_lobed: a closed outline of bumps in a
+# 0's proportions is still no 0). The same comparison at 30 epochs, seeds 0 and 2, choosing on the kinds no
+# recipe draws (benchmarks.leave_writers_out's choice kinds, crescents and wobbly outlines): 17.6% and 19.6%
+# -> 11.1% and 9.5% confidently read; held-out writers 99.16% and 99.28% -> 99.12% and 99.26%, their "not
+# sure" 0.60% and 0.78% -> 0.54% and 0.76%, MNIST validation 99.52% and 99.62% -> 99.42% and 99.48%, MNIST
+# test 99.62% and 99.66% -> 99.60% and 99.65% (README, The shipped model).
+DEFAULT_EXTRAS = replace(HANDS_EXTRAS, non_digit_kinds=(*HANDS_EXTRAS.non_digit_kinds, "stretched lobed"))
 
 # Our best recipe; the preset cnn is the same but for what it learns besides MNIST and a shorter schedule.
 # 30 epochs since 2026-12-07 (20 before): the same comparison, 20 writers teach, 10 judge, seeds 0 and 1, 20 ->
@@ -239,8 +246,8 @@ DEFAULT_EXTRAS = replace(SHAPES_EXTRAS, other_hands=0.5)
 # validation 99.46% and 99.72% -> 99.62% and 99.70% (README, The shipped model). 1.5 times the training time.
 CNN_SHAPES = Preset(
     "cnn-shapes", "Small CNN (unpadded conv 32-64-128) on MNIST + real pen digits (half of them redrawn as other "
-    "hands would), missing styles and non-digits, flowers (closed shapes that are no 0) among them; canvas-like "
-    "augmentation, Adam, cosine decay over 30 epochs",
+    "hands would), missing styles and non-digits, flowers round and squashed (closed shapes that are no 0) "
+    "among them; canvas-like augmentation, Adam, cosine decay over 30 epochs",
     digit_cnn, _adam_cosine(3e-3), epochs=30, batch_size=256, validation_split=1 / 12, augment=True,
     extras=DEFAULT_EXTRAS, bfloat16=True,
 )

@@ -49,3 +49,16 @@ def test_closed_shapes_are_drawn_only_when_named_and_are_not_a_0s_oval():
         p = np.asarray(outline)
         area = 0.5 * abs(np.dot(p[:-1, 0], p[1:, 1]) - np.dot(p[1:, 0], p[:-1, 1]))
         assert area < 0.92 * ConvexHull(p).volume, kind  # an oval fills its hull
+
+
+def test_squashed_flowers_are_longer_one_way_and_round_ones_are_not():
+    """stretched_lobed squashes a flower to 0.35-0.8 of its width: its outline's principal axes differ by
+    more than 1.2 (an ellipse's by 1/0.8 at least); a round flower's (3-6 lobes, symmetric) hardly differ."""
+    def axes_ratio(kind: str, seed: int) -> float:  # the shape itself, before random_drawing's jitter
+        (outline,) = CLOSED_SHAPES[kind](np.random.default_rng(seed))
+        spread = np.linalg.eigvalsh(np.cov(np.asarray(outline).T))
+        return float(np.sqrt(spread[1] / spread[0]))
+
+    squashed = [axes_ratio("stretched lobed", s) for s in range(20)]
+    round_ = [axes_ratio("lobed", s) for s in range(20)]
+    assert min(squashed) > 1.2 and max(round_) < 1.15, (squashed, round_)
