@@ -208,3 +208,15 @@ def test_epoch_ticks_are_whole_and_few():
     from ui.explore_charts import epoch_step
 
     assert [epoch_step(n) for n in (3, 10, 20, 30, 60, 100)] == [1, 1, 2, 5, 10, 10]
+
+
+def test_confusion_matrix_cells_fill_the_plot_area_whatever_its_width():
+    """The clickable squares are bigger than a cell in a narrow column; with autorange plotly padded the axes
+    for them and the cells filled the middle of the plot area only, so a click a tenth of the way in
+    landed a cell off (the browser test's click on the commonest mistake, 7 read as 1, 2026-12-07)."""
+    from ui.explore_charts import confusion_matrix
+
+    fig = confusion_matrix(np.eye(10, dtype=int) * 100)
+    assert tuple(fig.layout.xaxis.range) == (-0.5, 9.5)
+    assert tuple(fig.layout.yaxis.range) == (9.5, -0.5)  # true 0 at the top
+    assert fig.layout.xaxis.autorange in (None, False) and fig.layout.yaxis.autorange in (None, False)
