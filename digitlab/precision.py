@@ -12,7 +12,8 @@ from pathlib import Path
 
 # CPU flags (Linux's /proc/cpuinfo names) of a native bfloat16 matrix product. With AMX a step of the CNN
 # took 0.67 times the float32 time (README, Figures); without either flag, on an AMD EPYC with AVX2 alone, it
-# took 5-10 times longer than in float32 (686-1,024 ms against 105-128 ms a batch of 256, 2026-12-07).
+# took 5-10 times longer than in float32 (686-1,024 ms against 105-128 ms a batch of 256, 2026-12-07); on an
+# AMD EPYC with avx512_bf16 and no AMX, 36-37 ms against 51-65 ms (2026-12-07, later).
 NATIVE_BFLOAT16 = frozenset({"amx_bf16", "avx512_bf16"})
 
 

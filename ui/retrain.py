@@ -42,8 +42,9 @@ def settings_form() -> None:
     names = list(PRESETS)
     preset_name = st.selectbox("Preset (the recipe: which network, how it learns)", names,
                                **kept("rt-preset", DEFAULT_PRESET),
-                               help=f"{DEFAULT_PRESET} is our best model (to train on 2 free cores: about 6 "
-                                    "minutes on a CPU with AMX, about 20 on one without; longer while other work "
+                               help=f"{DEFAULT_PRESET} is our best model (to train on 2 free cores: about 6-11 "
+                                    "minutes on a CPU that computes bfloat16 (AMX or AVX-512 BF16), about 20 on one "
+                                    "without; longer while other work "
                                     "runs); the seed… presets rebuild "
                                     "the networks of classic tutorials (seed003: under a minute).")
     preset = PRESETS[preset_name]
